@@ -1,0 +1,184 @@
+import { TIMER_KEEPALIVE, TIMER_NONE, type SocketRecord, type SocketSink } from '../model/socketRecord.js';
+import { ESTABLISHED, LISTEN, STATE_COUNT, zeroStates } from '../model/tcpState.js';
+import { selectPorts } from './selectPorts.js';
+import {
+  OTHER_PORT,
+  type KeepaliveCoverage,
+  type ListenQueue,
+  type PortKeepalive,
+  type PortLimits,
+  type PortStates,
+  type SocketSummary,
+} from './socketSummary.js';
+
+const PORTS = 65536;
+const KA_ARMED = 0;
+const KA_NOT_ARMED = 1;
+const KA_UNKNOWN = 2;
+
+/**
+ * Folds sockets into fixed-size per-port arrays as they stream past: memory is the same
+ * (~7 MB of typed arrays) for ten sockets or ten million, and the arrays are reused across cycles.
+ *
+ * Role assignment: a socket whose local port has a listener is a server socket, counted under
+ * that port; any other socket is a client socket, counted under its remote port. Both the
+ * /proc/net/tcp walk and a sock_diag dump visit a family's listeners before its connections, and
+ * an accepted IPv4 connection on a dual-stack listener is itself an IPv6 (v4-mapped) socket, so
+ * each listener is known before the sockets that belong to it.
+ */
+export class SocketAggregator implements SocketSink {
+  private readonly family = { ipv4: new Float64Array(STATE_COUNT), ipv6: new Float64Array(STATE_COUNT) };
+  private readonly listening = new Uint8Array(PORTS);
+  private readonly serverStates = new Uint32Array(PORTS * STATE_COUNT);
+  private readonly serverTotal = new Uint32Array(PORTS);
+  private readonly clientStates = new Uint32Array(PORTS * STATE_COUNT);
+  private readonly clientTotal = new Uint32Array(PORTS);
+  private readonly listeners = new Uint32Array(PORTS);
+  private readonly acceptQueue = new Float64Array(PORTS);
+  private readonly backlog = new Float64Array(PORTS);
+  private readonly maxFill = new Float64Array(PORTS);
+  private backlogKnown = true;
+  private readonly keepaliveByPort = new Uint32Array(PORTS * 3);
+  private readonly keepalive = new Float64Array(3);
+  private readonly rxBytes = new Float64Array(STATE_COUNT);
+  private readonly txBytes = new Float64Array(STATE_COUNT);
+
+  constructor(private readonly limits: PortLimits) {}
+
+  reset(): void {
+    this.family.ipv4.fill(0);
+    this.family.ipv6.fill(0);
+    this.listening.fill(0);
+    this.serverStates.fill(0);
+    this.serverTotal.fill(0);
+    this.clientStates.fill(0);
+    this.clientTotal.fill(0);
+    this.listeners.fill(0);
+    this.acceptQueue.fill(0);
+    this.backlog.fill(0);
+    this.maxFill.fill(0);
+    this.backlogKnown = true;
+    this.keepaliveByPort.fill(0);
+    this.keepalive.fill(0);
+    this.rxBytes.fill(0);
+    this.txBytes.fill(0);
+  }
+
+  add(s: Readonly<SocketRecord>): void {
+    const state = s.state;
+    this.family[s.family][state]!++;
+    if (state === LISTEN) {
+      const port = s.localPort;
+      this.listening[port] = 1;
+      this.listeners[port]!++;
+      this.acceptQueue[port]! += s.rxQueue;
+      if (s.txQueue < 0) {
+        this.backlogKnown = false;
+      } else {
+        this.backlog[port]! += s.txQueue;
+        const fill = s.txQueue > 0 ? s.rxQueue / s.txQueue : 0;
+        if (fill > this.maxFill[port]!) this.maxFill[port] = fill;
+      }
+      this.serverStates[port * STATE_COUNT + state]!++;
+      this.serverTotal[port]!++;
+      return;
+    }
+    this.rxBytes[state]! += s.rxQueue;
+    this.txBytes[state]! += s.txQueue;
+    const server = this.listening[s.localPort] === 1;
+    if (server) {
+      this.serverStates[s.localPort * STATE_COUNT + state]!++;
+      this.serverTotal[s.localPort]!++;
+    } else {
+      this.clientStates[s.remotePort * STATE_COUNT + state]!++;
+      this.clientTotal[s.remotePort]!++;
+    }
+    if (state === ESTABLISHED) {
+      const ka = s.timer === TIMER_KEEPALIVE ? KA_ARMED : s.timer === TIMER_NONE ? KA_NOT_ARMED : KA_UNKNOWN;
+      this.keepalive[ka]!++;
+      if (server) this.keepaliveByPort[s.localPort * 3 + ka]!++;
+    }
+  }
+
+  /** The aggregate of everything added since the last reset, with port caps applied. */
+  summarize(): SocketSummary {
+    const { maxServerPorts, topClientPorts, pinnedPorts } = this.limits;
+    const server = selectPorts(this.serverTotal, maxServerPorts, pinnedPorts, (p) => this.listening[p] === 1);
+    const client = selectPorts(this.clientTotal, topClientPorts, pinnedPorts, (p) => this.clientTotal[p]! > 0);
+    return {
+      byFamily: { ipv4: Array.from(this.family.ipv4), ipv6: Array.from(this.family.ipv6) },
+      serverPorts: this.portStates(this.serverStates, server),
+      clientPorts: this.portStates(this.clientStates, client),
+      listenQueues: this.listenQueues(server),
+      receiveQueueBytes: Array.from(this.rxBytes),
+      sendQueueBytes: Array.from(this.txBytes),
+      keepalive: coverage(this.keepalive[KA_ARMED]!, this.keepalive[KA_NOT_ARMED]!, this.keepalive[KA_UNKNOWN]!),
+      keepaliveByServerPort: this.keepaliveByPorts(server),
+    };
+  }
+
+  private portStates(counts: Uint32Array, sel: PortSelection): PortStates[] {
+    const out: PortStates[] = sel.named.map((port) => ({ port: String(port), states: statesOf(counts, port) }));
+    const other = zeroStates();
+    for (const port of sel.folded) {
+      for (let i = 0; i < STATE_COUNT; i++) other[i]! += counts[port * STATE_COUNT + i]!;
+    }
+    out.push({ port: OTHER_PORT, states: other });
+    return out;
+  }
+
+  private listenQueues(sel: PortSelection): ListenQueue[] {
+    const one = (port: string, ports: readonly number[]): ListenQueue => {
+      let listeners = 0;
+      let accept = 0;
+      let backlog = 0;
+      let fill = 0;
+      for (const p of ports) {
+        listeners += this.listeners[p]!;
+        accept += this.acceptQueue[p]!;
+        backlog += this.backlog[p]!;
+        fill = Math.max(fill, this.maxFill[p]!);
+      }
+      return {
+        port,
+        listeners,
+        acceptQueue: accept,
+        backlog: this.backlogKnown ? backlog : null,
+        maxFillRatio: this.backlogKnown ? fill : null,
+      };
+    };
+    const out = sel.named.filter((p) => this.listening[p] === 1).map((p) => one(String(p), [p]));
+    out.push(one(OTHER_PORT, sel.folded.filter((p) => this.listening[p] === 1)));
+    return out;
+  }
+
+  private keepaliveByPorts(sel: PortSelection): PortKeepalive[] {
+    const one = (port: string, ports: readonly number[]): PortKeepalive => {
+      let armed = 0;
+      let notArmed = 0;
+      let unknown = 0;
+      for (const p of ports) {
+        armed += this.keepaliveByPort[p * 3 + KA_ARMED]!;
+        notArmed += this.keepaliveByPort[p * 3 + KA_NOT_ARMED]!;
+        unknown += this.keepaliveByPort[p * 3 + KA_UNKNOWN]!;
+      }
+      return { port, ...coverage(armed, notArmed, unknown) };
+    };
+    const out = sel.named.map((p) => one(String(p), [p]));
+    out.push(one(OTHER_PORT, sel.folded));
+    return out;
+  }
+}
+
+interface PortSelection {
+  named: readonly number[];
+  folded: readonly number[];
+}
+
+function statesOf(counts: Uint32Array, port: number): number[] {
+  return Array.from(counts.subarray(port * STATE_COUNT, (port + 1) * STATE_COUNT));
+}
+
+function coverage(armed: number, notArmed: number, unknown: number): KeepaliveCoverage {
+  return { armed, notArmed, unknown };
+}

@@ -1,0 +1,64 @@
+import type { StateCounts } from '../model/tcpState.js';
+
+/** "other" collects every port beyond the caps, so the series count stays bounded. */
+export const OTHER_PORT = 'other';
+
+export interface PortStates {
+  /** A port number as a string, or "other". */
+  port: string;
+  states: StateCounts;
+}
+
+export interface ListenQueue {
+  port: string;
+  /** Listening sockets on this port (several with SO_REUSEPORT or per-address binds). */
+  listeners: number;
+  /** Connections waiting to be accept()ed, summed over the port's listeners. */
+  acceptQueue: number;
+  /** Configured backlog summed over the listeners; null when the source cannot see it. */
+  backlog: number | null;
+  /** The fullest listener's acceptQueue / backlog; null when the backlog is unknown. */
+  maxFillRatio: number | null;
+}
+
+export interface KeepaliveCoverage {
+  /** ESTABLISHED sockets with the keepalive timer armed. */
+  armed: number;
+  /** ESTABLISHED sockets with no timer at all: keepalive is off for them. */
+  notArmed: number;
+  /** ESTABLISHED sockets whose retransmit/probe timer hides whether keepalive is on. */
+  unknown: number;
+}
+
+export interface PortKeepalive extends KeepaliveCoverage {
+  port: string;
+}
+
+/** The aggregate of one walk over the socket tables. Plain data, frozen when published. */
+export interface SocketSummary {
+  byFamily: { ipv4: StateCounts; ipv6: StateCounts };
+  serverPorts: readonly PortStates[];
+  clientPorts: readonly PortStates[];
+  listenQueues: readonly ListenQueue[];
+  receiveQueueBytes: StateCounts;
+  sendQueueBytes: StateCounts;
+  keepalive: KeepaliveCoverage;
+  keepaliveByServerPort: readonly PortKeepalive[];
+}
+
+export interface PortLimits {
+  /** Listening ports reported by number; the rest fold into "other". */
+  maxServerPorts: number;
+  /** Remote ports of outgoing connections reported by number (top-K by socket count). */
+  topClientPorts: number;
+  /** Ports always reported in both roles, even at zero, on top of the caps. */
+  pinnedPorts: readonly number[];
+}
+
+export const DEFAULT_PORT_LIMITS: PortLimits = { maxServerPorts: 50, topClientPorts: 20, pinnedPorts: [] };
+
+/** Upper bound of tcpstate_port_sockets series: (ports per role + "other") x 11 states, both roles. */
+export function worstCasePortSeries(limits: PortLimits, states = 11): number {
+  const pinned = limits.pinnedPorts.length;
+  return (limits.maxServerPorts + pinned + 1) * states + (limits.topClientPorts + pinned + 1) * states;
+}

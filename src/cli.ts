@@ -1,0 +1,105 @@
+#!/usr/bin/env node
+import type { Logger } from 'pino';
+import { renderSnapshotJson, renderSnapshotTable } from './cli/snapshotReport.js';
+import { buildCollectors } from './collectors/index.js';
+import { parseCommandLine, UsageError, USAGE, type ExporterConfig } from './config.js';
+import { metricCatalog } from './metrics/catalog.js';
+import { buildRegistries } from './metrics/registries.js';
+import { buildApp } from './server/app.js';
+import { createLogger } from './server/logger.js';
+import { SnapshotPoller } from './snapshot/poller.js';
+import { selectSocketSource } from './sources/selectSocketSource.js';
+import { BUILD_INFO } from './version.js';
+
+async function buildPoller(config: ExporterConfig, log: Logger): Promise<SnapshotPoller> {
+  const socketSource = await selectSocketSource(config.source, config.procfs);
+  if (config.collectors.has('sockets')) {
+    if (socketSource.reportsKernelDetail) log.info({ source: socketSource.name, procfs: config.procfs }, 'socket source selected');
+    else log.warn({ source: socketSource.name }, 'no kernel socket table under --path.procfs: using systeminformation (states and ports only, no queues or timers)');
+  }
+  const collectors = buildCollectors({ enabled: config.collectors, socketSource, portLimits: config.portLimits });
+  return new SnapshotPoller(collectors, { procfs: config.procfs, log }, config.intervalMs);
+}
+
+async function snapshotCommand(config: ExporterConfig): Promise<number> {
+  const log = createLogger(config.logLevel === 'info' ? 'warn' : config.logLevel, config.logFormat);
+  const poller = await buildPoller(config, log);
+  const snapshot = await poller.collectOnce();
+  process.stdout.write(config.snapshotFormat === 'json' ? renderSnapshotJson(snapshot) : renderSnapshotTable(snapshot));
+  return Object.values(snapshot.status).every((s) => s.success) ? 0 : 1;
+}
+
+async function serveCommand(config: ExporterConfig): Promise<void> {
+  const log = createLogger(config.logLevel, config.logFormat);
+  const poller = await buildPoller(config, log);
+  const registries = buildRegistries(metricCatalog(BUILD_INFO), poller, { processMetrics: true });
+  const app = buildApp({ registries, snapshots: poller, telemetryPath: config.telemetryPath, build: BUILD_INFO, logger: log, onClose: () => poller.stop() });
+
+  const { host, port } = config.listenAddress;
+  try {
+    await app.listen({ host: host === '' ? '::' : host, port });
+  } catch (err) {
+    // "::" fails where IPv6 is disabled; every interface then means every IPv4 interface.
+    if (host === '' && (err as { code?: string }).code === 'EAFNOSUPPORT') await app.listen({ host: '0.0.0.0', port });
+    else throw err;
+  }
+  log.info({ version: BUILD_INFO.version, address: `${host}:${port}`, interval_ms: config.intervalMs }, 'tcpstate-exporter listening');
+  void poller.start().then(
+    (s) => log.info({ duration_ms: Math.round(s.durationSeconds * 1000) }, 'first collection done'),
+    (err: unknown) => log.error({ err }, 'first collection failed'),
+  );
+
+  let closing = false;
+  const shutdown = (signal: string): void => {
+    if (closing) return;
+    closing = true;
+    log.info({ signal }, 'shutting down');
+    // close() stops accepting, lets in-flight scrapes finish, then runs onClose (poller.stop()).
+    app.close().then(
+      () => process.exit(0),
+      (err: unknown) => {
+        log.error({ err }, 'error during shutdown');
+        process.exit(1);
+      },
+    );
+  };
+  process.once('SIGTERM', () => shutdown('SIGTERM'));
+  process.once('SIGINT', () => shutdown('SIGINT'));
+}
+
+export async function main(argv: readonly string[]): Promise<number | undefined> {
+  let parsed;
+  try {
+    parsed = parseCommandLine(argv);
+  } catch (err) {
+    if (err instanceof UsageError) {
+      process.stderr.write(`tcpstate-exporter: error: ${err.message}\nTry 'tcpstate-exporter --help'.\n`);
+      return 2;
+    }
+    throw err;
+  }
+  const { command, config } = parsed;
+  switch (command) {
+    case 'help':
+      process.stdout.write(USAGE);
+      return 0;
+    case 'version':
+      process.stdout.write(`tcpstate-exporter ${BUILD_INFO.version} (Node.js ${BUILD_INFO.nodeVersion})\n`);
+      return 0;
+    case 'snapshot':
+      return snapshotCommand(config);
+    case 'serve':
+      await serveCommand(config);
+      return undefined;
+  }
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    if (code !== undefined) process.exitCode = code;
+  },
+  (err: unknown) => {
+    process.stderr.write(`tcpstate-exporter: fatal: ${err instanceof Error ? err.message : String(err)}\n`);
+    process.exitCode = 1;
+  },
+);

@@ -1,0 +1,17 @@
+import type { Logger } from 'pino';
+
+export interface CollectContext {
+  /** Root of the procfs tree (--path.procfs). */
+  procfs: string;
+  log: Logger;
+}
+
+/**
+ * One source of data for the snapshot. A collector throws when it cannot produce a result;
+ * the poller records success=0 for it, logs the reason, and the rest of the snapshot goes on.
+ */
+export interface Collector<T> {
+  readonly name: string;
+  readonly enabledByDefault: boolean;
+  collect(ctx: CollectContext): Promise<T>;
+}

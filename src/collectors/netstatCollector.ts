@@ -1,0 +1,26 @@
+import type { CollectContext, Collector } from './collector.js';
+import { readSnmpFields, type CounterSpec, type CounterValues } from './snmpCollector.js';
+
+/** The TcpExt fields of /proc/net/netstat that bear on socket lifetime. */
+export const TCPEXT_FIELDS: readonly CounterSpec[] = [
+  { field: 'ListenOverflows', metric: 'tcpext_listen_overflows_total', type: 'counter', help: 'Connections dropped because a listener\'s accept queue was full.' },
+  { field: 'ListenDrops', metric: 'tcpext_listen_drops_total', type: 'counter', help: 'Connection requests dropped by a listener for any reason, overflows included.' },
+  { field: 'TCPTimeWaitOverflow', metric: 'tcpext_time_wait_overflow_total', type: 'counter', help: 'TIME_WAIT sockets not created because tcp_max_tw_buckets was reached.' },
+  { field: 'TCPAbortOnTimeout', metric: 'tcpext_abort_on_timeout_total', type: 'counter', help: 'Connections aborted after retransmission or keepalive timeouts.' },
+  { field: 'TCPAbortOnClose', metric: 'tcpext_abort_on_close_total', type: 'counter', help: 'Connections reset because the application closed with unread data.' },
+  { field: 'TCPAbortOnData', metric: 'tcpext_abort_on_data_total', type: 'counter', help: 'Connections reset because data arrived after the application closed.' },
+  { field: 'TCPAbortOnMemory', metric: 'tcpext_abort_on_memory_total', type: 'counter', help: 'Connections aborted for lack of memory or too many orphans.' },
+  { field: 'TCPSynRetrans', metric: 'tcpext_syn_retransmits_total', type: 'counter', help: 'SYN and SYN-ACK retransmissions.' },
+  { field: 'SyncookiesSent', metric: 'tcpext_syncookies_sent_total', type: 'counter', help: 'SYN cookies sent (the SYN queue overflowed).' },
+  { field: 'SyncookiesRecv', metric: 'tcpext_syncookies_received_total', type: 'counter', help: 'Valid SYN cookies received.' },
+  { field: 'SyncookiesFailed', metric: 'tcpext_syncookies_failed_total', type: 'counter', help: 'Invalid SYN cookies received.' },
+];
+
+export class NetstatCollector implements Collector<CounterValues> {
+  readonly name = 'netstat';
+  readonly enabledByDefault = true;
+
+  collect(ctx: CollectContext): Promise<CounterValues> {
+    return readSnmpFields(ctx.procfs, 'net/netstat', 'TcpExt', TCPEXT_FIELDS);
+  }
+}

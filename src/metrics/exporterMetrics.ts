@@ -1,0 +1,56 @@
+import { COLLECTOR_NAMES } from '../collectors/index.js';
+import { PREFIX, type MetricFamily, type Sample } from './metricFamily.js';
+
+function* perCollector(
+  status: Parameters<MetricFamily['samples']>[0]['status'],
+  value: (s: NonNullable<(typeof status)[keyof typeof status]>) => number,
+): Iterable<Sample> {
+  for (const name of COLLECTOR_NAMES) {
+    const s = status[name];
+    if (s) yield { labels: { collector: name }, value: value(s) };
+  }
+}
+
+export const EXPORTER_METRICS: readonly MetricFamily[] = [
+  {
+    name: `${PREFIX}collector_duration_seconds`,
+    help: 'How long each collector took in the last collection cycle.',
+    type: 'gauge',
+    labelNames: ['collector'],
+    collector: 'exporter',
+    samples: (s) => perCollector(s.status, (c) => c.durationSeconds),
+  },
+  {
+    name: `${PREFIX}collector_success`,
+    help: 'Whether each collector succeeded in the last collection cycle (1) or failed (0; its metrics are then absent).',
+    type: 'gauge',
+    labelNames: ['collector'],
+    collector: 'exporter',
+    samples: (s) => perCollector(s.status, (c) => (c.success ? 1 : 0)),
+  },
+  {
+    name: `${PREFIX}collection_duration_seconds`,
+    help: 'How long the last whole collection cycle took.',
+    type: 'gauge',
+    labelNames: [],
+    collector: 'exporter',
+    samples: (s) => [{ labels: {}, value: s.durationSeconds }],
+  },
+  {
+    name: `${PREFIX}snapshot_timestamp_seconds`,
+    help: 'When the served snapshot was taken, in seconds since the epoch.',
+    type: 'gauge',
+    labelNames: [],
+    collector: 'exporter',
+    samples: (s) => [{ labels: {}, value: s.takenAtMs / 1000 }],
+  },
+  {
+    name: `${PREFIX}snapshot_age_seconds`,
+    help: 'Age of the served snapshot at scrape time; grows past the collection interval when collection is stuck.',
+    type: 'gauge',
+    labelNames: [],
+    collector: 'exporter',
+    perScrape: true,
+    samples: (s, nowMs) => [{ labels: {}, value: Math.max(0, (nowMs - s.takenAtMs) / 1000) }],
+  },
+];

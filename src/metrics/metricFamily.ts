@@ -1,0 +1,39 @@
+import type { CollectorName } from '../collectors/index.js';
+import type { Snapshot } from '../snapshot/snapshot.js';
+
+export const PREFIX = 'tcpstate_';
+
+export interface Sample {
+  labels: Readonly<Record<string, string>>;
+  value: number;
+}
+
+/**
+ * One exported metric family, described once: the registry serves it, docs/metrics.md is
+ * rendered from it, and tests compare the two.
+ */
+export interface MetricFamily {
+  name: string;
+  help: string;
+  type: 'gauge' | 'counter';
+  labelNames: readonly string[];
+  /** The collector whose data it shows, or "exporter" for self-metrics. */
+  collector: CollectorName | 'exporter';
+  /**
+   * Samples from a snapshot. `nowMs` is the scrape time, for values that age between snapshots.
+   * Memoized per snapshot unless `perScrape` is set.
+   */
+  samples(snapshot: Snapshot, nowMs: number): Iterable<Sample>;
+  perScrape?: boolean;
+}
+
+/** Helper for the many families that read one collector's data and have nothing without it. */
+export function fromData<K extends keyof Snapshot['data']>(
+  key: K,
+  fn: (data: NonNullable<Snapshot['data'][K]>, snapshot: Snapshot) => Iterable<Sample>,
+): (snapshot: Snapshot) => Iterable<Sample> {
+  return (snapshot) => {
+    const data = snapshot.data[key];
+    return data === undefined ? [] : fn(data as NonNullable<Snapshot['data'][K]>, snapshot);
+  };
+}

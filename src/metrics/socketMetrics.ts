@@ -1,0 +1,132 @@
+import type { PortStates } from '../aggregate/socketSummary.js';
+import { FAMILIES, TCP_STATES, type StateCounts } from '../model/tcpState.js';
+import { fromData, PREFIX, type MetricFamily, type Sample } from './metricFamily.js';
+
+function* perState(counts: StateCounts, labels: Readonly<Record<string, string>> = {}): Iterable<Sample> {
+  for (let i = 0; i < TCP_STATES.length; i++) yield { labels: { ...labels, state: TCP_STATES[i]! }, value: counts[i]! };
+}
+
+function* perPort(role: string, ports: readonly PortStates[]): Iterable<Sample> {
+  for (const p of ports) yield* perState(p.states, { role, port: p.port });
+}
+
+export const SOCKET_METRICS: readonly MetricFamily[] = [
+  {
+    name: `${PREFIX}sockets`,
+    help: 'TCP sockets by address family and state, every state always present.',
+    type: 'gauge',
+    labelNames: ['family', 'state'],
+    collector: 'sockets',
+    samples: fromData('sockets', function* (d) {
+      for (const family of FAMILIES) yield* perState(d.summary.byFamily[family], { family });
+    }),
+  },
+  {
+    name: `${PREFIX}port_sockets`,
+    help: 'TCP sockets by role and port: role="server" by local listening port, role="client" by remote port; ports beyond the caps are summed in port="other".',
+    type: 'gauge',
+    labelNames: ['role', 'port', 'state'],
+    collector: 'sockets',
+    samples: fromData('sockets', function* (d) {
+      yield* perPort('server', d.summary.serverPorts);
+      yield* perPort('client', d.summary.clientPorts);
+    }),
+  },
+  {
+    name: `${PREFIX}listen_queue_length`,
+    help: 'Connections waiting in the accept queue of the listening sockets on this port.',
+    type: 'gauge',
+    labelNames: ['port'],
+    collector: 'sockets',
+    samples: fromData('sockets', (d) => d.summary.listenQueues.map((q) => ({ labels: { port: q.port }, value: q.acceptQueue }))),
+  },
+  {
+    name: `${PREFIX}listen_queue_backlog`,
+    help: 'Configured accept-queue size (the effective listen() backlog) of the listening sockets on this port; absent when the socket source cannot see it.',
+    type: 'gauge',
+    labelNames: ['port'],
+    collector: 'sockets',
+    samples: fromData('sockets', (d) =>
+      d.summary.listenQueues.flatMap((q) => (q.backlog === null ? [] : [{ labels: { port: q.port }, value: q.backlog }])),
+    ),
+  },
+  {
+    name: `${PREFIX}listen_queue_max_fill_ratio`,
+    help: 'Accept-queue length over backlog of the fullest listening socket on this port (1 = connections are being dropped).',
+    type: 'gauge',
+    labelNames: ['port'],
+    collector: 'sockets',
+    samples: fromData('sockets', (d) =>
+      d.summary.listenQueues.flatMap((q) => (q.maxFillRatio === null ? [] : [{ labels: { port: q.port }, value: q.maxFillRatio }])),
+    ),
+  },
+  {
+    name: `${PREFIX}listeners`,
+    help: 'Listening sockets on this port (more than one with SO_REUSEPORT or per-address binds).',
+    type: 'gauge',
+    labelNames: ['port'],
+    collector: 'sockets',
+    samples: fromData('sockets', (d) => d.summary.listenQueues.map((q) => ({ labels: { port: q.port }, value: q.listeners }))),
+  },
+  {
+    name: `${PREFIX}receive_queue_bytes`,
+    help: 'Bytes received and not yet read by the application, summed over non-listening sockets in this state.',
+    type: 'gauge',
+    labelNames: ['state'],
+    collector: 'sockets',
+    samples: fromData('sockets', (d) => perState(d.summary.receiveQueueBytes)),
+  },
+  {
+    name: `${PREFIX}send_queue_bytes`,
+    help: 'Bytes not yet sent or not yet acknowledged by the peer, summed over non-listening sockets in this state.',
+    type: 'gauge',
+    labelNames: ['state'],
+    collector: 'sockets',
+    samples: fromData('sockets', (d) => perState(d.summary.sendQueueBytes)),
+  },
+  {
+    name: `${PREFIX}established_keepalive_sockets`,
+    help: 'ESTABLISHED sockets by keepalive timer: "armed", "not_armed" (no timer: a dead peer goes unnoticed), "unknown" (a retransmit timer hides it).',
+    type: 'gauge',
+    labelNames: ['keepalive'],
+    collector: 'sockets',
+    samples: fromData('sockets', (d) => keepaliveSamples(d.summary.keepalive)),
+  },
+  {
+    name: `${PREFIX}port_established_keepalive_sockets`,
+    help: 'ESTABLISHED server sockets by local listening port and keepalive timer, as tcpstate_established_keepalive_sockets.',
+    type: 'gauge',
+    labelNames: ['port', 'keepalive'],
+    collector: 'sockets',
+    samples: fromData('sockets', function* (d) {
+      for (const p of d.summary.keepaliveByServerPort) yield* keepaliveSamples(p, { port: p.port });
+    }),
+  },
+  {
+    name: `${PREFIX}socket_source_info`,
+    help: 'The socket table source in use: "procfs" (/proc/net/tcp*) or "systeminformation" (non-Linux development machines; no queues or timers).',
+    type: 'gauge',
+    labelNames: ['source'],
+    collector: 'sockets',
+    samples: fromData('sockets', (d) => [{ labels: { source: d.source }, value: 1 }]),
+  },
+  {
+    name: `${PREFIX}socket_table_malformed_lines`,
+    help: 'Lines of a socket table the last collection skipped because they could not be parsed.',
+    type: 'gauge',
+    labelNames: ['table'],
+    collector: 'sockets',
+    samples: fromData('sockets', (d) => d.tables.filter((t) => t.present).map((t) => ({ labels: { table: t.table }, value: t.malformed }))),
+  },
+];
+
+function keepaliveSamples(
+  k: { armed: number; notArmed: number; unknown: number },
+  labels: Readonly<Record<string, string>> = {},
+): Sample[] {
+  return [
+    { labels: { ...labels, keepalive: 'armed' }, value: k.armed },
+    { labels: { ...labels, keepalive: 'not_armed' }, value: k.notArmed },
+    { labels: { ...labels, keepalive: 'unknown' }, value: k.unknown },
+  ];
+}

@@ -1,0 +1,60 @@
+import type { Family } from './tcpState.js';
+
+/**
+ * One socket as a source reports it. Sources own a single instance and overwrite it for every
+ * socket they visit, so a walk over a million sockets allocates nothing per socket; a sink must
+ * copy what it wants to keep before returning.
+ */
+export interface SocketRecord {
+  family: Family;
+  /** Index into TCP_STATES. */
+  state: number;
+  localPort: number;
+  remotePort: number;
+  /**
+   * Non-LISTEN: bytes in the receive queue (not yet read by the application).
+   * LISTEN: connections waiting in the accept queue (sk_ack_backlog).
+   */
+  rxQueue: number;
+  /**
+   * Non-LISTEN: bytes sent but not yet acknowledged plus not yet sent.
+   * LISTEN: the configured backlog (sk_max_ack_backlog) where the source knows it, else -1.
+   */
+  txQueue: number;
+  /** Timer kind, see TIMER_* below; TIMER_UNKNOWN where the source cannot tell. */
+  timer: number;
+  uid: number;
+  inode: number;
+  /** Addresses in network byte order; IPv4 uses the first 4 bytes. */
+  readonly localAddress: Uint8Array;
+  readonly remoteAddress: Uint8Array;
+}
+
+/** Values of the `tr` column of /proc/net/tcp and of inet_diag_msg.idiag_timer. */
+export const TIMER_NONE = 0;
+export const TIMER_RETRANSMIT = 1;
+export const TIMER_KEEPALIVE = 2;
+export const TIMER_TIME_WAIT = 3;
+export const TIMER_ZERO_WINDOW_PROBE = 4;
+export const TIMER_UNKNOWN = -1;
+
+export function newSocketRecord(): SocketRecord {
+  return {
+    family: 'ipv4',
+    state: 0,
+    localPort: 0,
+    remotePort: 0,
+    rxQueue: 0,
+    txQueue: 0,
+    timer: TIMER_NONE,
+    uid: 0,
+    inode: 0,
+    localAddress: new Uint8Array(16),
+    remoteAddress: new Uint8Array(16),
+  };
+}
+
+/** Where parsed sockets go. Called once per socket with the source's reused record. */
+export interface SocketSink {
+  add(socket: Readonly<SocketRecord>): void;
+}

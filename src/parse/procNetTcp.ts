@@ -1,0 +1,270 @@
+import { newSocketRecord, type SocketRecord, type SocketSink } from '../model/socketRecord.js';
+import { LISTEN, stateIndexFromKernel, type Family } from '../model/tcpState.js';
+
+/*
+ * /proc/net/tcp and /proc/net/tcp6 (net/ipv4/tcp_ipv4.c get_tcp4_sock, net/ipv6/tcp_ipv6.c
+ * get_tcp6_sock; request and TIME_WAIT sockets have their own printers with the same columns):
+ *
+ *   sl  local_address rem_address   st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout inode
+ *    0: 0100007F:1F90 00000000:0000 0A 00000000:00000000 00:00000000 00000000  1000        0 12345 1 …
+ *
+ * - local_address/rem_address: the address as `%08X` of the in-kernel __be32, i.e. the network-order
+ *   bytes read as a host-order integer. On little-endian hosts 127.0.0.1 prints as 0100007F.
+ *   tcp6 prints the 16-byte address as four such words, each in host order.
+ * - ports: `%04X`, already converted to host order.
+ * - st: `%02X` kernel TCP state (1..11).
+ * - tx_queue:rx_queue: for LISTEN, tx is write_seq - snd_una (always 0, NOT the backlog) and rx is
+ *   the accept-queue length; otherwise tx is unacked + unsent bytes, rx is unread bytes.
+ * - tr: 0 no timer, 1 retransmit/loss probe, 2 sk_timer (keepalive in ESTABLISHED), 3 TIME_WAIT,
+ *   4 zero-window probe.
+ * - uid, timeout and inode are decimal. Columns after inode are ignored.
+ *
+ * The parser is a byte-level state machine over chunks of the file: it never builds a string or
+ * an object per socket. Lines are at most ~180 bytes; a line longer than MAX_LINE is malformed.
+ */
+
+const MAX_LINE = 1024;
+const SPACE = 0x20;
+const NEWLINE = 0x0a;
+const COLON = 0x3a;
+const MAX_ERROR_SAMPLE = 160;
+
+export interface ParseStats {
+  /** Lines seen, header included. */
+  lines: number;
+  sockets: number;
+  malformed: number;
+  /** The first malformed line (cut to 160 bytes) and why, for the log. */
+  firstError?: string;
+}
+
+/** Little-endian hosts print address words byte-swapped; the format follows the kernel's CPU. */
+const HOST_IS_LITTLE_ENDIAN = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;
+
+export class ProcNetTcpParser {
+  private readonly record: SocketRecord = newSocketRecord();
+  private readonly carry = Buffer.alloc(MAX_LINE);
+  private carryLength = 0;
+  private carryOverflow = false;
+  private readonly stats: ParseStats = { lines: 0, sockets: 0, malformed: 0 };
+  // Cursor state of parseLine, kept on the instance so the hot path allocates nothing.
+  private buf: Buffer = this.carry;
+  private pos = 0;
+  private end = 0;
+
+  constructor(
+    private readonly family: Family,
+    private readonly sink: SocketSink,
+    private readonly littleEndian: boolean = HOST_IS_LITTLE_ENDIAN,
+  ) {
+    this.record.family = family;
+  }
+
+  /** Feed the next chunk of the file. Lines may span chunks. */
+  push(chunk: Buffer): void {
+    let start = 0;
+    for (;;) {
+      const nl = chunk.indexOf(NEWLINE, start);
+      if (nl === -1) {
+        this.appendCarry(chunk, start, chunk.length);
+        return;
+      }
+      if (this.carryLength > 0 || this.carryOverflow) {
+        this.appendCarry(chunk, start, nl);
+        this.finishCarriedLine();
+      } else {
+        this.line(chunk, start, nl);
+      }
+      start = nl + 1;
+    }
+  }
+
+  /** Signal end of file; a final line without newline is still parsed (a truncated read). */
+  finish(): ParseStats {
+    if (this.carryLength > 0 || this.carryOverflow) this.finishCarriedLine();
+    return { ...this.stats };
+  }
+
+  private appendCarry(chunk: Buffer, from: number, to: number): void {
+    const n = to - from;
+    if (this.carryOverflow || this.carryLength + n > MAX_LINE) {
+      this.carryOverflow = true;
+      return;
+    }
+    chunk.copy(this.carry, this.carryLength, from, to);
+    this.carryLength += n;
+  }
+
+  private finishCarriedLine(): void {
+    if (this.carryOverflow) {
+      this.stats.lines++;
+      this.malformed(this.carry, 0, this.carryLength, `line longer than ${MAX_LINE} bytes`);
+    } else {
+      this.line(this.carry, 0, this.carryLength);
+    }
+    this.carryLength = 0;
+    this.carryOverflow = false;
+  }
+
+  private line(buf: Buffer, start: number, end: number): void {
+    const lineNo = this.stats.lines++;
+    if (end > start && buf[end - 1] === 0x0d) end--;
+    if (isBlank(buf, start, end)) return;
+    if (end - start > MAX_LINE) {
+      this.malformed(buf, start, end, `line longer than ${MAX_LINE} bytes`);
+      return;
+    }
+    const why = this.parseLine(buf, start, end);
+    if (why === null) {
+      this.stats.sockets++;
+      this.sink.add(this.record);
+    } else if (!(lineNo === 0 && isHeader(buf, start, end))) {
+      this.malformed(buf, start, end, why);
+    }
+  }
+
+  private malformed(buf: Buffer, start: number, end: number, why: string): void {
+    this.stats.malformed++;
+    if (this.stats.firstError === undefined) {
+      const text = buf.toString('latin1', start, Math.min(end, start + MAX_ERROR_SAMPLE));
+      this.stats.firstError = `${why}: ${JSON.stringify(text)}`;
+    }
+  }
+
+  /** Returns null when the line is a socket (record filled), else the reason it is not. */
+  private parseLine(buf: Buffer, start: number, end: number): string | null {
+    this.buf = buf;
+    this.pos = start;
+    this.end = end;
+    const r = this.record;
+    const addrWords = this.family === 'ipv4' ? 1 : 4;
+
+    this.skipSpaces();
+    if (this.decimal() < 0 || !this.expect(COLON)) return 'bad slot column';
+    this.skipSpaces();
+    if (!this.address(r.localAddress, addrWords) || !this.expect(COLON)) return 'bad local address';
+    r.localPort = this.hex(4, 4);
+    if (r.localPort < 0) return 'bad local port';
+    this.skipSpaces();
+    if (!this.address(r.remoteAddress, addrWords) || !this.expect(COLON)) return 'bad remote address';
+    r.remotePort = this.hex(4, 4);
+    if (r.remotePort < 0) return 'bad remote port';
+    this.skipSpaces();
+    const st = this.hex(1, 2);
+    r.state = stateIndexFromKernel(st);
+    if (r.state < 0) return `bad state ${st}`;
+    this.skipSpaces();
+    r.txQueue = this.hex(1, 8);
+    if (r.txQueue < 0 || !this.expect(COLON)) return 'bad tx_queue';
+    r.rxQueue = this.hex(1, 8);
+    if (r.rxQueue < 0) return 'bad rx_queue';
+    this.skipSpaces();
+    r.timer = this.hex(1, 2);
+    if (r.timer < 0 || !this.expect(COLON)) return 'bad timer';
+    if (this.hex(1, 16) < 0) return 'bad timer expiry';
+    this.skipSpaces();
+    if (this.hex(1, 8) < 0) return 'bad retransmit count';
+    this.skipSpaces();
+    r.uid = this.decimal();
+    if (r.uid < 0) return 'bad uid';
+    this.skipSpaces();
+    // timeout is %8d and may be negative on old kernels; only its presence matters.
+    if (this.buf[this.pos] === 0x2d) this.pos++;
+    if (this.decimal() < 0) return 'bad timeout';
+    this.skipSpaces();
+    r.inode = this.decimal();
+    if (r.inode < 0) return 'bad inode';
+    if (this.pos < this.end && this.buf[this.pos] !== SPACE) return 'bad inode';
+    // The LISTEN tx_queue is not the backlog in this format; say "unknown".
+    if (r.state === LISTEN) r.txQueue = -1;
+    return null;
+  }
+
+  private skipSpaces(): void {
+    while (this.pos < this.end && this.buf[this.pos] === SPACE) this.pos++;
+  }
+
+  private expect(byte: number): boolean {
+    if (this.pos < this.end && this.buf[this.pos] === byte) {
+      this.pos++;
+      return true;
+    }
+    return false;
+  }
+
+  /** Unsigned decimal, or -1 when there is no digit or it exceeds 2^53. */
+  private decimal(): number {
+    const from = this.pos;
+    let v = 0;
+    while (this.pos < this.end) {
+      const d = this.buf[this.pos]! - 0x30;
+      if (d < 0 || d > 9) break;
+      v = v * 10 + d;
+      this.pos++;
+    }
+    return this.pos === from || v > Number.MAX_SAFE_INTEGER ? -1 : v;
+  }
+
+  /** Hex with between min and max digits, or -1. */
+  private hex(min: number, max: number): number {
+    const from = this.pos;
+    let v = 0;
+    while (this.pos < this.end && this.pos - from < max) {
+      const d = hexDigit(this.buf[this.pos]!);
+      if (d < 0) break;
+      v = v * 16 + d;
+      this.pos++;
+    }
+    const n = this.pos - from;
+    if (n < min) return -1;
+    // More digits than allowed: the column is wider than the format says.
+    if (n === max && this.pos < this.end && hexDigit(this.buf[this.pos]!) >= 0) return -1;
+    return v;
+  }
+
+  /** `words` 32-bit words of 8 hex digits each, stored into `out` in network byte order. */
+  private address(out: Uint8Array, words: number): boolean {
+    for (let w = 0; w < words; w++) {
+      const word = this.hex(8, 8);
+      if (word < 0) return false;
+      const o = w * 4;
+      if (this.littleEndian) {
+        out[o] = word & 0xff;
+        out[o + 1] = (word >>> 8) & 0xff;
+        out[o + 2] = (word >>> 16) & 0xff;
+        out[o + 3] = word >>> 24;
+      } else {
+        out[o] = word >>> 24;
+        out[o + 1] = (word >>> 16) & 0xff;
+        out[o + 2] = (word >>> 8) & 0xff;
+        out[o + 3] = word & 0xff;
+      }
+    }
+    if (words === 1) out.fill(0, 4);
+    return true;
+  }
+}
+
+function hexDigit(c: number): number {
+  if (c >= 0x30 && c <= 0x39) return c - 0x30;
+  if (c >= 0x41 && c <= 0x46) return c - 0x37;
+  if (c >= 0x61 && c <= 0x66) return c - 0x57;
+  return -1;
+}
+
+function isBlank(buf: Buffer, start: number, end: number): boolean {
+  for (let i = start; i < end; i++) if (buf[i] !== SPACE && buf[i] !== 0x09) return false;
+  return true;
+}
+
+function isHeader(buf: Buffer, start: number, end: number): boolean {
+  const at = buf.indexOf('local_address', start, 'latin1');
+  return at !== -1 && at < end;
+}
+
+/** Parse a whole file held in memory (tests and small tables); the collector streams instead. */
+export function parseProcNetTcp(family: Family, content: Buffer | string, sink: SocketSink): ParseStats {
+  const parser = new ProcNetTcpParser(family, sink);
+  parser.push(typeof content === 'string' ? Buffer.from(content, 'latin1') : content);
+  return parser.finish();
+}

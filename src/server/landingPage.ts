@@ -1,0 +1,33 @@
+import type { Snapshot } from '../snapshot/snapshot.js';
+import type { BuildInfo } from '../version.js';
+
+function escapeHtml(s: string): string {
+  return s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+}
+
+/** The page at /: what this is, where the metrics are, and how the last collection went. */
+export function renderLandingPage(build: BuildInfo, telemetryPath: string, snapshot: Snapshot | undefined): string {
+  const rows = snapshot
+    ? Object.entries(snapshot.status)
+        .map(([name, s]) => `<tr><td>${escapeHtml(name)}</td><td>${s.success ? 'ok' : 'failed'}</td><td>${(s.durationSeconds * 1000).toFixed(1)} ms</td><td>${escapeHtml(s.error ?? '')}</td></tr>`)
+        .join('')
+    : '<tr><td colspan="4">no collection finished yet</td></tr>';
+  const taken = snapshot ? new Date(snapshot.takenAtMs).toISOString() : 'never';
+  return `<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>tcpstate-exporter</title>
+<style>body{font-family:sans-serif;max-width:52em;margin:2em auto}table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:.2em .6em;text-align:left}</style>
+</head><body>
+<h1>tcpstate-exporter</h1>
+<p>Prometheus exporter for the kernel's TCP socket table: states per family and port, listen queues, keepalive coverage, TCP sysctls and counters.</p>
+<ul>
+<li><a href="${escapeHtml(telemetryPath)}">${escapeHtml(telemetryPath)}</a> metrics</li>
+<li><a href="/healthz">/healthz</a> liveness</li>
+<li><a href="/readyz">/readyz</a> readiness (after the first collection)</li>
+</ul>
+<h2>Last collection</h2>
+<p>Taken at ${taken}</p>
+<table><tr><th>collector</th><th>status</th><th>duration</th><th>error</th></tr>${rows}</table>
+<p>Version ${escapeHtml(build.version)}, Node.js ${escapeHtml(build.nodeVersion)}</p>
+</body></html>
+`;
+}

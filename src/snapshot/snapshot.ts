@@ -1,0 +1,35 @@
+import type { CollectedData, CollectorName } from '../collectors/index.js';
+
+export interface CollectorStatus {
+  success: boolean;
+  durationSeconds: number;
+  /** Why the collector failed, for the log and the landing page. */
+  error?: string;
+}
+
+/**
+ * Everything one collection cycle produced. Deep-frozen when published: scrapes read it
+ * concurrently with the next cycle and must never see a half-written state.
+ */
+export interface Snapshot {
+  /** Increases by one per cycle; lets consumers cache work per snapshot. */
+  readonly sequence: number;
+  /** When the cycle started, in ms since the epoch. */
+  readonly takenAtMs: number;
+  readonly durationSeconds: number;
+  /** Only collectors that succeeded have an entry: a failed collector's old values are not kept. */
+  readonly data: Readonly<Partial<CollectedData>>;
+  readonly status: Readonly<Partial<Record<CollectorName, CollectorStatus>>>;
+}
+
+export interface SnapshotReader {
+  latest(): Snapshot | undefined;
+}
+
+export function deepFreeze<T>(value: T): T {
+  if (typeof value === 'object' && value !== null && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const v of Object.values(value)) deepFreeze(v);
+  }
+  return value;
+}

@@ -1,0 +1,88 @@
+import { newSocketRecord, TIMER_UNKNOWN, type SocketSink } from '../model/socketRecord.js';
+import { STATE_INDEX, type TcpStateName } from '../model/tcpState.js';
+import type { SocketSource, TableReport } from './socketSource.js';
+
+/** The part of systeminformation's networkConnections() entries that we read. */
+export interface ConnectionEntry {
+  protocol: string;
+  localAddress: string;
+  localPort: string;
+  peerAddress: string;
+  peerPort: string;
+  state: string;
+}
+
+export type ConnectionLister = () => Promise<readonly ConnectionEntry[]>;
+
+/**
+ * For development machines without /proc/net/tcp (macOS, Windows): asks the OS through the
+ * `systeminformation` package, which runs netstat/lsof and builds an object per connection.
+ * States and ports are real; queue sizes and timers are not available, so keepalive coverage
+ * is reported as unknown and backlogs as absent. Never used where /proc/net/tcp exists.
+ */
+export class SysteminformationSocketSource implements SocketSource {
+  readonly name = 'systeminformation' as const;
+  readonly reportsKernelDetail = false;
+
+  constructor(private readonly list: ConnectionLister = defaultLister) {}
+
+  async walk(sink: SocketSink): Promise<TableReport[]> {
+    const record = newSocketRecord();
+    const entries = await this.list();
+    let sockets = 0;
+    let malformed = 0;
+    // Listeners first, as the kernel tables order them, so connections find their listener.
+    const ordered = [...entries].sort((a, b) => Number(stateOf(b) === 'listen') - Number(stateOf(a) === 'listen'));
+    for (const e of ordered) {
+      const state = stateOf(e);
+      const localPort = Number(e.localPort);
+      const remotePort = state === 'listen' ? 0 : Number(e.peerPort);
+      if (!e.protocol.startsWith('tcp') || state === undefined || !validPort(localPort) || !validPort(remotePort)) {
+        if (e.protocol.startsWith('tcp')) malformed++;
+        continue;
+      }
+      record.family = e.protocol === 'tcp6' || e.localAddress.includes(':') ? 'ipv6' : 'ipv4';
+      record.state = STATE_INDEX[state];
+      record.localPort = localPort;
+      record.remotePort = remotePort;
+      record.rxQueue = 0;
+      record.txQueue = state === 'listen' ? -1 : 0;
+      record.timer = TIMER_UNKNOWN;
+      sink.add(record);
+      sockets++;
+    }
+    return [{ table: 'systeminformation', sockets, malformed, present: true }];
+  }
+}
+
+const STATE_NAMES: Readonly<Record<string, TcpStateName>> = {
+  ESTABLISHED: 'established',
+  SYN_SENT: 'syn_sent',
+  SYN_RECV: 'syn_recv',
+  SYN_RECEIVED: 'syn_recv',
+  FIN_WAIT1: 'fin_wait1',
+  FIN_WAIT_1: 'fin_wait1',
+  FIN_WAIT2: 'fin_wait2',
+  FIN_WAIT_2: 'fin_wait2',
+  TIME_WAIT: 'time_wait',
+  CLOSE: 'close',
+  CLOSED: 'close',
+  CLOSE_WAIT: 'close_wait',
+  LAST_ACK: 'last_ack',
+  LISTEN: 'listen',
+  LISTENING: 'listen',
+  CLOSING: 'closing',
+};
+
+function stateOf(e: ConnectionEntry): TcpStateName | undefined {
+  return STATE_NAMES[e.state.toUpperCase().replace(/-/g, '_')];
+}
+
+function validPort(p: number): boolean {
+  return Number.isInteger(p) && p >= 0 && p <= 65535;
+}
+
+async function defaultLister(): Promise<readonly ConnectionEntry[]> {
+  const si = await import('systeminformation');
+  return si.networkConnections();
+}
