@@ -36,14 +36,15 @@ async function serveCommand(config: ExporterConfig): Promise<void> {
   const app = buildApp({ registries, snapshots: poller, telemetryPath: config.telemetryPath, build: BUILD_INFO, logger: log, onClose: () => poller.stop() });
 
   const { host, port } = config.listenAddress;
+  let url: string;
   try {
-    await app.listen({ host: host === '' ? '::' : host, port });
+    url = await app.listen({ host: host === '' ? '::' : host, port });
   } catch (err) {
     // "::" fails where IPv6 is disabled; every interface then means every IPv4 interface.
-    if (host === '' && (err as { code?: string }).code === 'EAFNOSUPPORT') await app.listen({ host: '0.0.0.0', port });
+    if (host === '' && (err as { code?: string }).code === 'EAFNOSUPPORT') url = await app.listen({ host: '0.0.0.0', port });
     else throw err;
   }
-  log.info({ version: BUILD_INFO.version, address: `${host}:${port}`, interval_ms: config.intervalMs }, 'tcpstate-exporter listening');
+  log.info({ version: BUILD_INFO.version, url, interval_ms: config.intervalMs }, 'tcpstate-exporter listening');
   void poller.start().then(
     (s) => log.info({ duration_ms: Math.round(s.durationSeconds * 1000) }, 'first collection done'),
     (err: unknown) => log.error({ err }, 'first collection failed'),

@@ -1,12 +1,10 @@
 import { COLLECTOR_NAMES } from '../collectors/index.js';
+import type { CollectorStatus, Snapshot } from '../snapshot/snapshot.js';
 import { PREFIX, type MetricFamily, type Sample } from './metricFamily.js';
 
-function* perCollector(
-  status: Parameters<MetricFamily['samples']>[0]['status'],
-  value: (s: NonNullable<(typeof status)[keyof typeof status]>) => number,
-): Iterable<Sample> {
+function* perCollector(snapshot: Snapshot | undefined, value: (s: CollectorStatus) => number): Iterable<Sample> {
   for (const name of COLLECTOR_NAMES) {
-    const s = status[name];
+    const s = snapshot?.status[name];
     if (s) yield { labels: { collector: name }, value: value(s) };
   }
 }
@@ -18,7 +16,7 @@ export const EXPORTER_METRICS: readonly MetricFamily[] = [
     type: 'gauge',
     labelNames: ['collector'],
     collector: 'exporter',
-    samples: (s) => perCollector(s.status, (c) => c.durationSeconds),
+    samples: (s) => perCollector(s, (c) => c.durationSeconds),
   },
   {
     name: `${PREFIX}collector_success`,
@@ -26,7 +24,7 @@ export const EXPORTER_METRICS: readonly MetricFamily[] = [
     type: 'gauge',
     labelNames: ['collector'],
     collector: 'exporter',
-    samples: (s) => perCollector(s.status, (c) => (c.success ? 1 : 0)),
+    samples: (s) => perCollector(s, (c) => (c.success ? 1 : 0)),
   },
   {
     name: `${PREFIX}collection_duration_seconds`,
@@ -34,7 +32,7 @@ export const EXPORTER_METRICS: readonly MetricFamily[] = [
     type: 'gauge',
     labelNames: [],
     collector: 'exporter',
-    samples: (s) => [{ labels: {}, value: s.durationSeconds }],
+    samples: (s) => (s ? [{ labels: {}, value: s.durationSeconds }] : []),
   },
   {
     name: `${PREFIX}snapshot_timestamp_seconds`,
@@ -42,7 +40,7 @@ export const EXPORTER_METRICS: readonly MetricFamily[] = [
     type: 'gauge',
     labelNames: [],
     collector: 'exporter',
-    samples: (s) => [{ labels: {}, value: s.takenAtMs / 1000 }],
+    samples: (s) => (s ? [{ labels: {}, value: s.takenAtMs / 1000 }] : []),
   },
   {
     name: `${PREFIX}snapshot_age_seconds`,
@@ -51,6 +49,6 @@ export const EXPORTER_METRICS: readonly MetricFamily[] = [
     labelNames: [],
     collector: 'exporter',
     perScrape: true,
-    samples: (s, nowMs) => [{ labels: {}, value: Math.max(0, (nowMs - s.takenAtMs) / 1000) }],
+    samples: (s, nowMs) => (s ? [{ labels: {}, value: Math.max(0, (nowMs - s.takenAtMs) / 1000) }] : []),
   },
 ];

@@ -23,7 +23,7 @@ export interface MetricFamily {
    * Samples from a snapshot. `nowMs` is the scrape time, for values that age between snapshots.
    * Memoized per snapshot unless `perScrape` is set.
    */
-  samples(snapshot: Snapshot, nowMs: number): Iterable<Sample>;
+  samples(snapshot: Snapshot | undefined, nowMs: number): Iterable<Sample>;
   perScrape?: boolean;
 }
 
@@ -31,9 +31,9 @@ export interface MetricFamily {
 export function fromData<K extends keyof Snapshot['data']>(
   key: K,
   fn: (data: NonNullable<Snapshot['data'][K]>, snapshot: Snapshot) => Iterable<Sample>,
-): (snapshot: Snapshot) => Iterable<Sample> {
+): (snapshot: Snapshot | undefined) => Iterable<Sample> {
   return (snapshot) => {
-    const data = snapshot.data[key];
-    return data === undefined ? [] : fn(data as NonNullable<Snapshot['data'][K]>, snapshot);
+    const data = snapshot?.data[key];
+    return data === undefined || snapshot === undefined ? [] : fn(data as NonNullable<Snapshot['data'][K]>, snapshot);
   };
 }

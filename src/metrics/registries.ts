@@ -1,6 +1,6 @@
-import { collectDefaultMetrics, Counter, Gauge, Registry, type Metric, type OpenMetricsContentType } from 'prom-client';
-import type { SnapshotReader } from '../snapshot/snapshot.js';
-import type { MetricFamily } from './metricFamily.js';
+import { collectDefaultMetrics, Registry, type Metric, type OpenMetricsContentType } from 'prom-client';
+import type { Snapshot, SnapshotReader } from '../snapshot/snapshot.js';
+import type { MetricFamily, Sample } from './metricFamily.js';
 
 export interface ExpositionRegistries {
   prometheus: Registry;
@@ -18,8 +18,6 @@ export interface RegistryOptions {
 /**
  * Private registries, one per exposition format: prom-client rewrites a counter's name when it
  * renders OpenMetrics, so the two formats cannot share metric objects.
- * Each metric fills itself from the latest snapshot when scraped, and only re-fills when a new
- * snapshot has been published since: concurrent scrapes of one snapshot cost a serialization each.
  */
 export function buildRegistries(
   families: readonly MetricFamily[],
@@ -27,8 +25,9 @@ export function buildRegistries(
   opts: RegistryOptions,
 ): ExpositionRegistries {
   const now = opts.now ?? Date.now;
+  const samples = families.map((f) => memoizedSamples(f, snapshots, now));
   const make = <R extends AnyRegistry>(registry: R): R => {
-    for (const family of families) register(family, registry, snapshots, now);
+    families.forEach((family, i) => registry.registerMetric(new SnapshotMetric(family, samples[i]!) as unknown as Metric));
     if (opts.processMetrics) addProcessMetrics(registry);
     return registry;
   };
@@ -37,31 +36,54 @@ export function buildRegistries(
   return { prometheus: make(new Registry()), openMetrics: make(openMetrics) };
 }
 
-function register(family: MetricFamily, registry: AnyRegistry, snapshots: SnapshotReader, now: () => number): void {
-  let applied = -1;
-  const common = { name: family.name, help: family.help, labelNames: [...family.labelNames], registers: [registry] };
-  if (family.type === 'counter') {
-    new Counter({
-      ...common,
-      collect(this: Counter) {
-        const s = snapshots.latest();
-        if (s === undefined || s.sequence === applied) return;
-        applied = s.sequence;
-        this.reset();
-        for (const sample of family.samples(s, now())) this.inc(sample.labels, sample.value);
-      },
-    });
-  } else {
-    new Gauge({
-      ...common,
-      collect(this: Gauge) {
-        const s = snapshots.latest();
-        if (s === undefined || (!family.perScrape && s.sequence === applied)) return;
-        applied = s.sequence;
-        this.reset();
-        for (const sample of family.samples(s, now())) this.set(sample.labels, sample.value);
-      },
-    });
+/** Samples of the latest snapshot, computed once per snapshot (every scrape for perScrape families). */
+function memoizedSamples(family: MetricFamily, snapshots: SnapshotReader, now: () => number): () => readonly Sample[] {
+  let cachedFor: Snapshot | undefined | null = null;
+  let cached: readonly Sample[] = [];
+  return () => {
+    const s = snapshots.latest();
+    if (family.perScrape || s !== cachedFor) {
+      cached = [...family.samples(s, now())];
+      cachedFor = s;
+    }
+    return cached;
+  };
+}
+
+/**
+ * A metric in prom-client's registry protocol (`get()` returning name, help, type and values)
+ * whose values come straight from the snapshot. Unlike a Gauge, it can have no sample at all,
+ * so a failed collector's metrics disappear instead of reading as a false 0.
+ */
+class SnapshotMetric {
+  name: string;
+  readonly help: string;
+  readonly type: string;
+  readonly labelNames: readonly string[];
+  readonly aggregator = 'sum';
+
+  constructor(
+    family: MetricFamily,
+    private readonly samples: () => readonly Sample[],
+  ) {
+    this.name = family.name;
+    this.help = family.help;
+    this.type = family.type;
+    this.labelNames = family.labelNames;
+  }
+
+  get(): { name: string; help: string; type: string; aggregator: string; values: Array<{ labels: Record<string, string>; value: number }> } {
+    return {
+      name: this.name,
+      help: this.help,
+      type: this.type,
+      aggregator: this.aggregator,
+      values: this.samples().map((s) => ({ labels: { ...s.labels }, value: s.value })),
+    };
+  }
+
+  reset(): void {
+    // Values are derived from the snapshot; there is nothing to reset.
   }
 }
 

@@ -205,8 +205,11 @@ export class ProcNetTcpParser {
     return this.pos === from || v > Number.MAX_SAFE_INTEGER ? -1 : v;
   }
 
-  /** Hex with between min and max digits, or -1. */
-  private hex(min: number, max: number): number {
+  /**
+   * Hex with between min and max digits, or -1. A further hex digit after `max` makes the column
+   * too wide (-1), unless `joined`: the words of an IPv6 address follow each other directly.
+   */
+  private hex(min: number, max: number, joined = false): number {
     const from = this.pos;
     let v = 0;
     while (this.pos < this.end && this.pos - from < max) {
@@ -218,14 +221,14 @@ export class ProcNetTcpParser {
     const n = this.pos - from;
     if (n < min) return -1;
     // More digits than allowed: the column is wider than the format says.
-    if (n === max && this.pos < this.end && hexDigit(this.buf[this.pos]!) >= 0) return -1;
+    if (!joined && n === max && this.pos < this.end && hexDigit(this.buf[this.pos]!) >= 0) return -1;
     return v;
   }
 
   /** `words` 32-bit words of 8 hex digits each, stored into `out` in network byte order. */
   private address(out: Uint8Array, words: number): boolean {
     for (let w = 0; w < words; w++) {
-      const word = this.hex(8, 8);
+      const word = this.hex(8, 8, w < words - 1);
       if (word < 0) return false;
       const o = w * 4;
       if (this.littleEndian) {

@@ -1,0 +1,134 @@
+import { describe, expect, it } from 'vitest';
+import { SocketAggregator } from '../../src/aggregate/socketAggregator.js';
+import { worstCasePortSeries, type PortStates } from '../../src/aggregate/socketSummary.js';
+import { newSocketRecord, TIMER_KEEPALIVE, TIMER_NONE, TIMER_RETRANSMIT } from '../../src/model/socketRecord.js';
+import { STATE_INDEX, TCP_STATES, type TcpStateName } from '../../src/model/tcpState.js';
+
+function feed(agg: SocketAggregator, sockets: Array<[TcpStateName, number, number, number?, number?, number?]>): void {
+  const r = newSocketRecord();
+  for (const [state, localPort, remotePort, timer = TIMER_NONE, rx = 0, tx = 0] of sockets) {
+    r.state = STATE_INDEX[state];
+    r.localPort = localPort;
+    r.remotePort = remotePort;
+    r.timer = timer;
+    r.rxQueue = rx;
+    r.txQueue = tx;
+    agg.add(r);
+  }
+}
+
+const named = (ports: readonly PortStates[]): Record<string, Record<string, number>> =>
+  Object.fromEntries(
+    ports.map((p) => [p.port, Object.fromEntries(p.states.map((n, i) => [TCP_STATES[i]!, n]).filter(([, n]) => n !== 0))]),
+  );
+
+describe('SocketAggregator', () => {
+  it('splits server sockets by local listening port and client sockets by remote port', () => {
+    const agg = new SocketAggregator({ maxServerPorts: 10, topClientPorts: 10, pinnedPorts: [] });
+    feed(agg, [
+      ['listen', 8080, 0, 0, 2, 128],
+      ['established', 8080, 50000],
+      ['close_wait', 8080, 50001],
+      ['established', 50000, 8080],
+      ['fin_wait2', 50001, 8080],
+      ['time_wait', 41000, 443],
+    ]);
+    const s = agg.summarize();
+    expect(named(s.serverPorts)).toEqual({ '8080': { listen: 1, established: 1, close_wait: 1 }, other: {} });
+    expect(named(s.clientPorts)).toEqual({ '443': { time_wait: 1 }, '8080': { established: 1, fin_wait2: 1 }, other: {} });
+    expect(s.listenQueues).toEqual([
+      { port: '8080', listeners: 1, acceptQueue: 2, backlog: 128, maxFillRatio: 2 / 128 },
+      { port: 'other', listeners: 0, acceptQueue: 0, backlog: 0, maxFillRatio: 0 },
+    ]);
+  });
+
+  it('caps server ports, keeps the busiest, and folds the rest into "other"', () => {
+    const agg = new SocketAggregator({ maxServerPorts: 2, topClientPorts: 1, pinnedPorts: [] });
+    const sockets: Array<[TcpStateName, number, number]> = [];
+    for (const [port, conns] of [[80, 5], [443, 3], [22, 1], [25, 0]] as const) {
+      sockets.push(['listen', port, 0]);
+      for (let i = 0; i < conns; i++) sockets.push(['established', port, 40000 + i]);
+    }
+    for (let i = 0; i < 4; i++) sockets.push(['established', 30000 + i, 5432]);
+    sockets.push(['established', 31000, 6379]);
+    feed(agg, sockets);
+    const s = agg.summarize();
+    expect(named(s.serverPorts)).toEqual({ '80': { listen: 1, established: 5 }, '443': { listen: 1, established: 3 }, other: { listen: 2, established: 1 } });
+    expect(named(s.clientPorts)).toEqual({ '5432': { established: 4 }, other: { established: 1 } });
+    expect(s.listenQueues.map((q) => [q.port, q.listeners])).toEqual([['80', 1], ['443', 1], ['other', 2]]);
+  });
+
+  it('always reports pinned ports in both roles, even at zero', () => {
+    const agg = new SocketAggregator({ maxServerPorts: 0, topClientPorts: 0, pinnedPorts: [9999, 80] });
+    feed(agg, [['listen', 80, 0], ['established', 80, 1234], ['established', 4000, 5000]]);
+    const s = agg.summarize();
+    expect(named(s.serverPorts)).toEqual({ '80': { listen: 1, established: 1 }, '9999': {}, other: {} });
+    expect(named(s.clientPorts)).toEqual({ '80': {}, '9999': {}, other: { established: 1 } });
+    expect(s.serverPorts.every((p) => p.states.length === 11)).toBe(true);
+  });
+
+  it('counts keepalive coverage of ESTABLISHED sockets, overall and per server port', () => {
+    const agg = new SocketAggregator({ maxServerPorts: 10, topClientPorts: 10, pinnedPorts: [] });
+    feed(agg, [
+      ['listen', 22, 0],
+      ['established', 22, 50000, TIMER_KEEPALIVE],
+      ['established', 22, 50001, TIMER_NONE],
+      ['established', 22, 50002, TIMER_RETRANSMIT],
+      ['established', 41000, 443, TIMER_NONE],
+      ['close_wait', 22, 50003, TIMER_KEEPALIVE],
+    ]);
+    const s = agg.summarize();
+    expect(s.keepalive).toEqual({ armed: 1, notArmed: 2, unknown: 1 });
+    expect(s.keepaliveByServerPort).toEqual([
+      { port: '22', armed: 1, notArmed: 1, unknown: 1 },
+      { port: 'other', armed: 0, notArmed: 0, unknown: 0 },
+    ]);
+  });
+
+  it('sums queue bytes of non-listening sockets per state, never mixing in listeners', () => {
+    const agg = new SocketAggregator({ maxServerPorts: 10, topClientPorts: 10, pinnedPorts: [] });
+    feed(agg, [
+      ['listen', 80, 0, 0, 7, 100],
+      ['established', 80, 1, 0, 10, 20],
+      ['established', 80, 2, 0, 5, 0],
+      ['close_wait', 80, 3, 0, 1, 0],
+    ]);
+    const s = agg.summarize();
+    expect(s.receiveQueueBytes[STATE_INDEX.established]).toBe(15);
+    expect(s.sendQueueBytes[STATE_INDEX.established]).toBe(20);
+    expect(s.receiveQueueBytes[STATE_INDEX.close_wait]).toBe(1);
+    expect(s.receiveQueueBytes[STATE_INDEX.listen]).toBe(0);
+  });
+
+  it('reports the backlog as unknown when a source cannot see it', () => {
+    const agg = new SocketAggregator({ maxServerPorts: 10, topClientPorts: 10, pinnedPorts: [] });
+    feed(agg, [['listen', 80, 0, 0, 3, -1]]);
+    expect(agg.summarize().listenQueues[0]).toEqual({ port: '80', listeners: 1, acceptQueue: 3, backlog: null, maxFillRatio: null });
+  });
+
+  it('starts from zero after reset', () => {
+    const agg = new SocketAggregator({ maxServerPorts: 10, topClientPorts: 10, pinnedPorts: [] });
+    feed(agg, [['listen', 80, 0], ['established', 80, 1]]);
+    agg.reset();
+    feed(agg, [['time_wait', 1, 443]]);
+    const s = agg.summarize();
+    expect(named(s.serverPorts)).toEqual({ other: {} });
+    expect(s.byFamily.ipv4.reduce((a, b) => a + b)).toBe(1);
+  });
+
+  it('never names more ports than the documented worst case, however many ports are busy', () => {
+    const limits = { maxServerPorts: 5, topClientPorts: 3, pinnedPorts: [1, 2] };
+    const agg = new SocketAggregator(limits);
+    const sockets: Array<[TcpStateName, number, number]> = [];
+    for (let p = 1000; p < 3000; p++) sockets.push(['listen', p, 0], ['established', 40000 + p, p + 10000]);
+    feed(agg, sockets);
+    const s = agg.summarize();
+    const series = (s.serverPorts.length + s.clientPorts.length) * TCP_STATES.length;
+    expect(s.serverPorts).toHaveLength(5 + 2 + 1);
+    expect(s.clientPorts).toHaveLength(3 + 2 + 1);
+    expect(series).toBe(worstCasePortSeries(limits));
+    const total = (ports: readonly PortStates[]): number => ports.reduce((a, p) => a + p.states.reduce((x, y) => x + y, 0), 0);
+    expect(total(s.serverPorts)).toBe(2000);
+    expect(total(s.clientPorts)).toBe(2000);
+  });
+});

@@ -1,0 +1,120 @@
+import { gunzipSync } from 'node:zlib';
+import { describe, expect, it } from 'vitest';
+import { metricCatalog } from '../../src/metrics/catalog.js';
+import { buildRegistries } from '../../src/metrics/registries.js';
+import { buildApp } from '../../src/server/app.js';
+import { acceptsGzip, wantsOpenMetrics } from '../../src/server/negotiate.js';
+import type { Snapshot, SnapshotReader } from '../../src/snapshot/snapshot.js';
+import { BUILD_INFO } from '../../src/version.js';
+import { fixturePoller, silentLogger } from '../helpers/collect.js';
+import { samplesOf } from '../helpers/exposition.js';
+import { fixture } from '../helpers/paths.js';
+
+function appFor(snapshots: SnapshotReader, now?: () => number) {
+  const registries = buildRegistries(metricCatalog(BUILD_INFO), snapshots, { processMetrics: true, ...(now ? { now } : {}) });
+  return buildApp({ registries, snapshots, telemetryPath: '/metrics', build: BUILD_INFO, logger: silentLogger });
+}
+
+describe('HTTP app', async () => {
+  const poller = fixturePoller(fixture('proc'));
+  const snapshot = await poller.collectOnce();
+  const app = appFor(poller);
+
+  it('serves the classic text format by default', async () => {
+    const res = await app.inject({ url: '/metrics' });
+    expect(res.headers['content-type']).toBe('text/plain; version=0.0.4; charset=utf-8');
+    expect(res.body).toContain('tcpstate_tcp_active_opens_total ');
+    expect(res.body).toContain('process_cpu_user_seconds_total ');
+    expect(res.body).not.toContain('# EOF');
+  });
+
+  it('serves OpenMetrics when Prometheus asks for it', async () => {
+    const accept = 'application/openmetrics-text;version=1.0.0;q=0.5,application/openmetrics-text;version=0.0.1;q=0.4,text/plain;version=0.0.4;q=0.3,*/*;q=0.1';
+    const res = await app.inject({ url: '/metrics', headers: { accept } });
+    expect(res.headers['content-type']).toBe('application/openmetrics-text; version=1.0.0; charset=utf-8');
+    expect(res.body).toMatch(/# TYPE tcpstate_tcp_active_opens counter\ntcpstate_tcp_active_opens_total \d+/);
+    expect(res.body.endsWith('# EOF\n')).toBe(true);
+    // The classic format must be unaffected by OpenMetrics having been rendered.
+    const again = await app.inject({ url: '/metrics' });
+    expect(again.body).toContain('# TYPE tcpstate_tcp_active_opens_total counter');
+  });
+
+  it('gzips when the scraper accepts it', async () => {
+    const res = await app.inject({ url: '/metrics', headers: { 'accept-encoding': 'gzip, deflate' } });
+    expect(res.headers['content-encoding']).toBe('gzip');
+    expect(gunzipSync(res.rawPayload).toString()).toContain('tcpstate_sockets{family="ipv4",state="listen"} 3');
+  });
+
+  it('serves the same values the snapshot holds', async () => {
+    const samples = samplesOf((await app.inject({ url: '/metrics' })).body);
+    expect(samples.get('tcpstate_port_sockets{role="server",port="8080",state="close_wait"}')).toBe(1);
+    expect(samples.get('tcpstate_listen_queue_length{port="8080"}')).toBe(4);
+    expect(samples.get('tcpstate_keepalive_dead_peer_detection_seconds')).toBe(7200 + 75 * 9);
+    expect(samples.get('tcpstate_collector_success{collector="sockets"}')).toBe(1);
+    expect(samples.get('tcpstate_snapshot_timestamp_seconds')).toBe(snapshot.takenAtMs / 1000);
+  });
+
+  it('answers health, readiness and the landing page', async () => {
+    expect((await app.inject({ url: '/healthz' })).statusCode).toBe(200);
+    expect((await app.inject({ url: '/readyz' })).statusCode).toBe(200);
+    const landing = await app.inject({ url: '/' });
+    expect(landing.headers['content-type']).toMatch(/text\/html/);
+    expect(landing.body).toContain('href="/metrics"');
+    expect(landing.body).toContain(BUILD_INFO.version);
+    expect((await app.inject({ url: '/debug' })).statusCode).toBe(404);
+  });
+});
+
+describe('before the first collection', () => {
+  const empty: SnapshotReader = { latest: () => undefined };
+  const app = appFor(empty);
+  it('is live but not ready, and serves only self and process metrics', async () => {
+    expect((await app.inject({ url: '/healthz' })).statusCode).toBe(200);
+    const ready = await app.inject({ url: '/readyz' });
+    expect(ready.statusCode).toBe(503);
+    const metrics = await app.inject({ url: '/metrics' });
+    expect(metrics.statusCode).toBe(200);
+    expect(metrics.body).not.toMatch(/^tcpstate_sockets\{/m);
+    expect(metrics.body).toMatch(/^tcpstate_build_info\{/m);
+  });
+});
+
+describe('snapshot age', () => {
+  it('grows with scrape time while the snapshot stays the same', async () => {
+    const s: Snapshot = { sequence: 1, takenAtMs: 1_000_000, durationSeconds: 0.01, data: {}, status: {} };
+    let now = 1_000_000 + 2_000;
+    const app = appFor({ latest: () => s }, () => now);
+    expect(samplesOf((await app.inject({ url: '/metrics' })).body).get('tcpstate_snapshot_age_seconds')).toBe(2);
+    now += 40_000;
+    expect(samplesOf((await app.inject({ url: '/metrics' })).body).get('tcpstate_snapshot_age_seconds')).toBe(42);
+  });
+
+  it('drops a failed collector\'s series instead of serving old values', async () => {
+    let current: Snapshot = { sequence: 1, takenAtMs: 0, durationSeconds: 0, data: { snmp: { tcp_active_opens_total: 5 } }, status: { snmp: { success: true, durationSeconds: 0 } } };
+    const app = appFor({ latest: () => current });
+    expect(samplesOf((await app.inject({ url: '/metrics' })).body).get('tcpstate_tcp_active_opens_total')).toBe(5);
+    current = { sequence: 2, takenAtMs: 1, durationSeconds: 0, data: {}, status: { snmp: { success: false, durationSeconds: 0, error: 'x' } } };
+    const after = samplesOf((await app.inject({ url: '/metrics' })).body);
+    expect(after.has('tcpstate_tcp_active_opens_total')).toBe(false);
+    expect(after.get('tcpstate_collector_success{collector="snmp"}')).toBe(0);
+  });
+});
+
+describe('content negotiation', () => {
+  const cases: Array<[string | undefined, boolean]> = [
+    [undefined, false],
+    ['text/plain', false],
+    ['*/*', false],
+    ['application/openmetrics-text', true],
+    ['application/openmetrics-text;version=1.0.0', true],
+    ['application/openmetrics-text;version=0.0.1', false],
+    ['text/plain;q=0.9,application/openmetrics-text;q=0.5', false],
+    ['application/openmetrics-text;version=1.0.0;q=0', false],
+  ];
+  for (const [accept, want] of cases) it(`Accept: ${accept ?? '(none)'} -> ${want ? 'OpenMetrics' : 'text'}`, () => expect(wantsOpenMetrics(accept)).toBe(want));
+  it('gzip only when accepted with q > 0', () => {
+    expect(acceptsGzip('gzip;q=0')).toBe(false);
+    expect(acceptsGzip('br, gzip;q=0.5')).toBe(true);
+    expect(acceptsGzip(undefined)).toBe(false);
+  });
+});
