@@ -6,11 +6,16 @@ import type { SocketSource } from './socketSource.js';
 import { SysteminformationSocketSource } from './systeminformationSource.js';
 
 /**
- * auto: the kernel's tables when the procfs root has net/tcp (Linux, or a fixture tree);
- * otherwise systeminformation, so `npm start` on a laptop still shows real, labelled data.
+ * auto: on Linux always the kernel's tables (a missing net/tcp there is an error to report, not a
+ * reason to shell out); elsewhere the procfs tree if one is given (a fixture), otherwise
+ * systeminformation, so `npm start` on a laptop still shows real, labelled data.
  */
-export async function selectSocketSource(choice: SourceChoice, procfs: string): Promise<SocketSource> {
-  if (choice === 'procfs') return new ProcfsSocketSource(procfs);
+export async function selectSocketSource(
+  choice: SourceChoice,
+  procfs: string,
+  platform: NodeJS.Platform = process.platform,
+): Promise<SocketSource> {
+  if (choice === 'procfs' || (choice === 'auto' && platform === 'linux')) return new ProcfsSocketSource(procfs);
   if (choice === 'systeminformation') return new SysteminformationSocketSource();
   try {
     await access(procPath(procfs, 'net/tcp'));

@@ -16,7 +16,7 @@ export function normalizeExposition(text: string): string {
     }
     out.push(line);
   }
-  return out.join('\n').replace(/\n{3,}/g, '\n\n');
+  return out.join('\n').replace(/\n{3,}/g, '\n\n').replace(/\n*$/, '\n');
 }
 
 /** Sample lines as name{labels} → value. */

@@ -1,0 +1,125 @@
+import { spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { eventually, startExporter } from '../helpers/exporterProcess.js';
+import { normalizeExposition } from '../helpers/exposition.js';
+import { CLI, fixture } from '../helpers/paths.js';
+import { GOLDEN } from '../server/golden.test.js';
+
+const run = (...args: string[]) => spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8', timeout: 20_000 });
+
+describe('bad flags and values', () => {
+  const cases: Array<[string[], RegExp]> = [
+    [['--bogus'], /Unknown option '--bogus'/],
+    [['--web.listen-address=nonsense'], /--web.listen-address: "nonsense" is not host:port/],
+    [['--web.listen-address=:99999'], /--web.listen-address/],
+    [['--collector.interval=fast'], /--collector.interval: "fast"/],
+    [['--collector.interval=10ms'], /at least 100ms/],
+    [['--log.level=loud'], /--log.level: "loud" is not one of debug, info, warn, error/],
+    [['--log.format=xml'], /--log.format/],
+    [['--collector.source=ebpf'], /--collector.source/],
+    [['--collector.ports.pin=http'], /--collector.ports.pin: "http"/],
+    [['--collector.ports.top-client=-1'], /--collector.ports.top-client/],
+    [['--web.telemetry-path=/healthz'], /--web.telemetry-path/],
+    [['--collector.snmp', '--no-collector.snmp'], /both given/],
+    [['frobnicate'], /"frobnicate" is not one of serve, snapshot/],
+    [['snapshot', '--format=yaml'], /--format/],
+  ];
+  for (const [args, message] of cases) {
+    it(`${args.join(' ')} -> exit 2 with a clear message`, () => {
+      const r = run(...args);
+      expect(r.status).toBe(2);
+      expect(r.stderr).toMatch(message);
+      expect(r.stderr).not.toMatch(/\n\s+at /); // no stack trace
+    });
+  }
+});
+
+describe('help and version', () => {
+  it('--help lists every flag', () => {
+    const r = run('--help');
+    expect(r.status).toBe(0);
+    for (const flag of ['--web.listen-address', '--web.telemetry-path', '--path.procfs', '--collector.interval', '--log.level', '--log.format', '--collector.ports.pin']) {
+      expect(r.stdout).toContain(flag);
+    }
+  });
+  it('--version prints the package version', () => {
+    const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
+    expect(run('--version').stdout).toContain(pkg.version);
+  });
+});
+
+describe('snapshot command', () => {
+  it('prints states, ports, listen queues and keepalive settings as a table', () => {
+    const r = run('snapshot', `--path.procfs=${fixture('proc')}`);
+    expect(r.status).toBe(0);
+    expect(r.stdout).toMatch(/^established\s+6\s+3\s+9$/m);
+    expect(r.stdout).toMatch(/SERVER PORTS[\s\S]*^8080\s+4\s+1\s+0\s+0\s+0\s+0\s+0\s+0\s+1\s+0\s+2\s+0$/m);
+    expect(r.stdout).toMatch(/LISTEN QUEUES[\s\S]*^8080\s+2\s+4\s+n\/a\s+n\/a$/m);
+    expect(r.stdout).toContain('dead peer noticed after 7875s');
+  });
+  it('prints JSON with states by name', () => {
+    const r = run('snapshot', '--format=json', `--path.procfs=${fixture('proc')}`);
+    expect(r.status).toBe(0);
+    const json = JSON.parse(r.stdout) as { data: { sockets: { summary: { byFamily: { ipv4: Record<string, number> } } } } };
+    expect(json.data.sockets.summary.byFamily.ipv4).toMatchObject({ listen: 3, established: 6, time_wait: 2 });
+  });
+  it('exits 1 and names the failed collectors on a broken tree', () => {
+    const r = run('snapshot', `--path.procfs=${fixture('proc-broken')}`);
+    expect(r.status).toBe(1);
+    expect(r.stdout).toMatch(/FAILED COLLECTORS[\s\S]*snmp: .*3 names but 2 values/);
+  });
+});
+
+describe('the real binary on the fixture tree', () => {
+  it('serves the golden /metrics, passes process metrics, and exits 0 on SIGTERM', async () => {
+    const exporter = await startExporter([`--path.procfs=${fixture('proc')}`, '--collector.ports.pin=9100', '--collector.interval=1s']);
+    try {
+      await eventually(async () => ((await fetch(`${exporter.url}/readyz`)).ok ? true : undefined), 10_000, 'readiness');
+      const body = await (await fetch(`${exporter.url}/metrics`)).text();
+      expect(body).toContain('process_resident_memory_bytes');
+      expect(normalizeExposition(body)).toBe(readFileSync(GOLDEN, 'utf8'));
+    } finally {
+      expect(await exporter.stop()).toBe(0);
+    }
+    expect(exporter.stderr()).toMatch(/"msg":"shutting down"/);
+  });
+
+  it('keeps serving with success=0 when a collector fails, and logs it once', async () => {
+    const exporter = await startExporter([`--path.procfs=${fixture('proc-broken')}`, '--collector.interval=200ms']);
+    try {
+      const body = await eventually(async () => {
+        const res = await fetch(`${exporter.url}/metrics`);
+        const text = await res.text();
+        return /tcpstate_collector_success\{collector="snmp"\} 0/.test(text) && text.includes('tcpstate_snapshot_timestamp_seconds') ? text : undefined;
+      });
+      expect(body).toMatch(/tcpstate_collector_success\{collector="sockets"\} 1/);
+      expect(body).toMatch(/tcpstate_socket_table_malformed_lines\{table="net\/tcp"\} 6/);
+      await new Promise((r) => setTimeout(r, 700));
+      const errors = exporter.stderr().split('\n').filter((l) => l.includes('"collector":"snmp"') && l.includes('"level":"error"'));
+      expect(errors).toHaveLength(1);
+    } finally {
+      expect(await exporter.stop()).toBe(0);
+    }
+  });
+
+  it('honours --web.telemetry-path and --no-collector.<name>', async () => {
+    const exporter = await startExporter([`--path.procfs=${fixture('proc')}`, '--web.telemetry-path=/custom', '--no-collector.sysctl']);
+    try {
+      const body = await eventually(async () => {
+        const text = await (await fetch(`${exporter.url}/custom`)).text();
+        return text.includes('tcpstate_sockets{') ? text : undefined;
+      });
+      expect(body).not.toMatch(/^tcpstate_sysctl_/m);
+      expect(body).not.toMatch(/collector="sysctl"/);
+      expect((await fetch(`${exporter.url}/metrics`)).status).toBe(404);
+    } finally {
+      await exporter.stop();
+    }
+  });
+
+  it('writes logfmt by default', () => {
+    const r = spawnSync(process.execPath, [CLI, 'snapshot', '--path.procfs=/nonexistent', '--log.level=debug'], { encoding: 'utf8' });
+    expect(r.stderr).toMatch(/^ts=\S+ level=error msg="collector failed" collector=sockets err=/m);
+  });
+});
