@@ -181,7 +181,11 @@ export class ProcNetTcpParser {
   }
 
   private skipSpaces(): void {
-    while (this.pos < this.end && this.buf[this.pos] === SPACE) this.pos++;
+    const buf = this.buf;
+    const end = this.end;
+    let pos = this.pos;
+    while (pos < end && buf[pos] === SPACE) pos++;
+    this.pos = pos;
   }
 
   private expect(byte: number): boolean {
@@ -194,15 +198,19 @@ export class ProcNetTcpParser {
 
   /** Unsigned decimal, or -1 when there is no digit or it exceeds 2^53. */
   private decimal(): number {
+    const buf = this.buf;
+    const end = this.end;
     const from = this.pos;
+    let pos = from;
     let v = 0;
-    while (this.pos < this.end) {
-      const d = this.buf[this.pos]! - 0x30;
+    while (pos < end) {
+      const d = buf[pos]! - 0x30;
       if (d < 0 || d > 9) break;
       v = v * 10 + d;
-      this.pos++;
+      pos++;
     }
-    return this.pos === from || v > Number.MAX_SAFE_INTEGER ? -1 : v;
+    this.pos = pos;
+    return pos === from || v > Number.MAX_SAFE_INTEGER ? -1 : v;
   }
 
   /**
@@ -210,18 +218,22 @@ export class ProcNetTcpParser {
    * too wide (-1), unless `joined`: the words of an IPv6 address follow each other directly.
    */
   private hex(min: number, max: number, joined = false): number {
+    const buf = this.buf;
     const from = this.pos;
+    const limit = Math.min(this.end, from + max);
+    let pos = from;
     let v = 0;
-    while (this.pos < this.end && this.pos - from < max) {
-      const d = hexDigit(this.buf[this.pos]!);
+    while (pos < limit) {
+      const d = HEX[buf[pos]!]!;
       if (d < 0) break;
       v = v * 16 + d;
-      this.pos++;
+      pos++;
     }
-    const n = this.pos - from;
+    this.pos = pos;
+    const n = pos - from;
     if (n < min) return -1;
     // More digits than allowed: the column is wider than the format says.
-    if (!joined && n === max && this.pos < this.end && hexDigit(this.buf[this.pos]!) >= 0) return -1;
+    if (!joined && n === max && pos < this.end && HEX[buf[pos]!]! >= 0) return -1;
     return v;
   }
 
@@ -248,11 +260,12 @@ export class ProcNetTcpParser {
   }
 }
 
-function hexDigit(c: number): number {
-  if (c >= 0x30 && c <= 0x39) return c - 0x30;
-  if (c >= 0x41 && c <= 0x46) return c - 0x37;
-  if (c >= 0x61 && c <= 0x66) return c - 0x57;
-  return -1;
+/** Hex digit value by byte, -1 for anything else. */
+const HEX = new Int8Array(256).fill(-1);
+for (let c = 0; c < 10; c++) HEX[0x30 + c] = c;
+for (let c = 0; c < 6; c++) {
+  HEX[0x41 + c] = 10 + c;
+  HEX[0x61 + c] = 10 + c;
 }
 
 function isBlank(buf: Buffer, start: number, end: number): boolean {

@@ -3,8 +3,8 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { eventually, startExporter } from '../helpers/exporterProcess.js';
 import { normalizeExposition } from '../helpers/exposition.js';
-import { CLI, fixture } from '../helpers/paths.js';
-import { GOLDEN } from '../server/golden.test.js';
+import { CLI, fixture, GOLDEN } from '../helpers/paths.js';
+
 
 const run = (...args: string[]) => spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8', timeout: 20_000 });
 

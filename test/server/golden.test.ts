@@ -1,6 +1,6 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+
 import { describe, expect, it } from 'vitest';
 import { metricCatalog } from '../../src/metrics/catalog.js';
 import { buildRegistries } from '../../src/metrics/registries.js';
@@ -8,10 +8,10 @@ import { buildApp } from '../../src/server/app.js';
 import { BUILD_INFO } from '../../src/version.js';
 import { fixturePoller, silentLogger } from '../helpers/collect.js';
 import { normalizeExposition } from '../helpers/exposition.js';
-import { fixture, REPO_ROOT } from '../helpers/paths.js';
+import { fixture, GOLDEN } from '../helpers/paths.js';
 import { haveTool } from '../helpers/tools.js';
 
-export const GOLDEN = join(REPO_ROOT, 'test', 'golden', 'metrics.txt');
+
 
 /** Set UPDATE_GOLDEN=1 to rewrite test/golden/metrics.txt from test/fixtures/proc. */
 describe('golden /metrics from the fixture tree', async () => {
