@@ -41,7 +41,7 @@ async function main(): Promise<void> {
   let sockets = 0;
   if (mode === 'streaming') {
     const agg = new SocketAggregator(DEFAULT_PORT_LIMITS);
-    const tables = await new ProcfsSocketSource(procfs).walk(agg);
+    const { tables } = await new ProcfsSocketSource(procfs).walk(agg);
     agg.summarize();
     sockets = tables.reduce((a, t) => a + t.sockets, 0);
   } else {

@@ -37,7 +37,8 @@ export class SocketAggregator implements SocketSink {
   private readonly acceptQueue = new Float64Array(PORTS);
   private readonly backlog = new Float64Array(PORTS);
   private readonly maxFill = new Float64Array(PORTS);
-  private backlogKnown = true;
+  /** 1 where some listener on the port has no known backlog. */
+  private readonly backlogUnknown = new Uint8Array(PORTS);
   private readonly keepaliveByPort = new Uint32Array(PORTS * 3);
   private readonly keepalive = new Float64Array(3);
   private readonly rxBytes = new Float64Array(STATE_COUNT);
@@ -57,7 +58,7 @@ export class SocketAggregator implements SocketSink {
     this.acceptQueue.fill(0);
     this.backlog.fill(0);
     this.maxFill.fill(0);
-    this.backlogKnown = true;
+    this.backlogUnknown.fill(0);
     this.keepaliveByPort.fill(0);
     this.keepalive.fill(0);
     this.rxBytes.fill(0);
@@ -73,7 +74,7 @@ export class SocketAggregator implements SocketSink {
       this.listeners[port]!++;
       this.acceptQueue[port]! += s.rxQueue;
       if (s.txQueue < 0) {
-        this.backlogKnown = false;
+        this.backlogUnknown[port] = 1;
       } else {
         this.backlog[port]! += s.txQueue;
         const fill = s.txQueue > 0 ? s.rxQueue / s.txQueue : 0;
@@ -133,19 +134,15 @@ export class SocketAggregator implements SocketSink {
       let accept = 0;
       let backlog = 0;
       let fill = 0;
+      let known = true;
       for (const p of ports) {
         listeners += this.listeners[p]!;
         accept += this.acceptQueue[p]!;
         backlog += this.backlog[p]!;
         fill = Math.max(fill, this.maxFill[p]!);
+        if (this.backlogUnknown[p] === 1) known = false;
       }
-      return {
-        port,
-        listeners,
-        acceptQueue: accept,
-        backlog: this.backlogKnown ? backlog : null,
-        maxFillRatio: this.backlogKnown ? fill : null,
-      };
+      return { port, listeners, acceptQueue: accept, backlog: known ? backlog : null, maxFillRatio: known ? fill : null };
     };
     const out = sel.named.filter((p) => this.listening[p] === 1).map((p) => one(String(p), [p]));
     out.push(one(OTHER_PORT, sel.folded.filter((p) => this.listening[p] === 1)));

@@ -111,6 +111,14 @@ export const SOCKET_METRICS: readonly MetricFamily[] = [
     samples: fromData('sockets', (d) => [{ labels: { source: d.source }, value: 1 }]),
   },
   {
+    name: `${PREFIX}listen_backlog_source_info`,
+    help: 'Where listen backlogs come from: "netlink" (sock_diag, joined by inode), "failed" (netlink unavailable: backlog metrics absent), "none" (a fixture tree or systeminformation).',
+    type: 'gauge',
+    labelNames: ['source'],
+    collector: 'sockets',
+    samples: fromData('sockets', (d) => [{ labels: { source: d.backlogSource }, value: 1 }]),
+  },
+  {
     name: `${PREFIX}socket_table_malformed_lines`,
     help: 'Lines of a socket table the last collection skipped because they could not be parsed.',
     type: 'gauge',

@@ -1,40 +1,73 @@
-import type { SocketSink } from '../model/socketRecord.js';
-import type { Family } from '../model/tcpState.js';
+import type { SocketRecord, SocketSink } from '../model/socketRecord.js';
+import { LISTEN, type Family } from '../model/tcpState.js';
 import { ProcNetTcpParser } from '../parse/procNetTcp.js';
 import { isNotFound, procPath, streamFile } from './procfsFiles.js';
-import type { SocketSource, TableReport } from './socketSource.js';
+import type { SocketSource, TableReport, WalkReport } from './socketSource.js';
 
 const TABLES: ReadonlyArray<{ file: string; family: Family }> = [
   { file: 'net/tcp', family: 'ipv4' },
   { file: 'net/tcp6', family: 'ipv6' },
 ];
 
-/** Streams /proc/net/tcp and /proc/net/tcp6 through the byte-level parser. */
+/** Configured backlog per listening-socket inode (see netlink/listenerBacklogs.ts). */
+export type ListenerBacklogQuery = () => Promise<ReadonlyMap<number, number>>;
+
+/**
+ * Streams /proc/net/tcp and /proc/net/tcp6 through the byte-level parser. The text format has no
+ * backlog for LISTEN sockets; when given a backlog query, each listener's backlog is joined in by
+ * inode. A listener that appears between the query and the walk keeps an unknown backlog.
+ */
 export class ProcfsSocketSource implements SocketSource {
   readonly name = 'procfs' as const;
   readonly reportsKernelDetail = true;
 
-  constructor(private readonly procfs: string) {}
+  constructor(
+    private readonly procfs: string,
+    private readonly backlogs?: ListenerBacklogQuery,
+  ) {}
 
-  async walk(sink: SocketSink): Promise<TableReport[]> {
-    const reports: TableReport[] = [];
-    for (const { file, family } of TABLES) {
-      const parser = new ProcNetTcpParser(family, sink);
+  async walk(sink: SocketSink): Promise<WalkReport> {
+    const report: WalkReport = { tables: [], backlogSource: 'none' };
+    let target = sink;
+    if (this.backlogs) {
       try {
-        await streamFile(procPath(this.procfs, file), (chunk) => parser.push(chunk));
+        const byInode = await this.backlogs();
+        target = withBacklogs(sink, byInode);
+        report.backlogSource = 'netlink';
       } catch (err) {
-        // No tcp6 means IPv6 is disabled: a normal host, not an error. No tcp is an error.
-        if (isNotFound(err) && family === 'ipv6') {
-          reports.push({ table: file, sockets: 0, malformed: 0, present: false });
-          continue;
-        }
-        throw err;
+        report.backlogSource = 'failed';
+        report.backlogError = err instanceof Error ? err.message : String(err);
       }
-      const stats = parser.finish();
-      const report: TableReport = { table: file, sockets: stats.sockets, malformed: stats.malformed, present: true };
-      if (stats.firstError !== undefined) report.firstError = stats.firstError;
-      reports.push(report);
     }
-    return reports;
+    for (const { file, family } of TABLES) report.tables.push(await this.walkTable(file, family, target));
+    return report;
   }
+
+  private async walkTable(file: string, family: Family, sink: SocketSink): Promise<TableReport> {
+    const parser = new ProcNetTcpParser(family, sink);
+    try {
+      await streamFile(procPath(this.procfs, file), (chunk) => parser.push(chunk));
+    } catch (err) {
+      // No tcp6 means IPv6 is disabled: a normal host, not an error. No tcp is an error.
+      if (isNotFound(err) && family === 'ipv6') return { table: file, sockets: 0, malformed: 0, present: false };
+      throw err;
+    }
+    const stats = parser.finish();
+    const report: TableReport = { table: file, sockets: stats.sockets, malformed: stats.malformed, present: true };
+    if (stats.firstError !== undefined) report.firstError = stats.firstError;
+    return report;
+  }
+}
+
+function withBacklogs(sink: SocketSink, byInode: ReadonlyMap<number, number>): SocketSink {
+  return {
+    add(s: Readonly<SocketRecord>) {
+      if (s.state === LISTEN && s.txQueue < 0) {
+        const backlog = byInode.get(s.inode);
+        // The parser's record is ours to amend before the aggregator copies what it needs.
+        if (backlog !== undefined) (s as SocketRecord).txQueue = backlog;
+      }
+      sink.add(s);
+    },
+  };
 }

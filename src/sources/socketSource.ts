@@ -12,6 +12,16 @@ export interface TableReport {
   firstError?: string;
 }
 
+/** Where listeners' configured backlogs came from in a walk. */
+export type BacklogSource = 'netlink' | 'failed' | 'none';
+
+export interface WalkReport {
+  tables: TableReport[];
+  backlogSource: BacklogSource;
+  /** Why backlogs could not be read, when backlogSource is "failed". */
+  backlogError?: string;
+}
+
 /**
  * A socket table reader. Every source visits each socket once with a reused record and feeds
  * the same sink, so aggregation never depends on where the sockets came from.
@@ -20,5 +30,5 @@ export interface SocketSource {
   readonly name: SocketSourceName;
   /** Whether queues and timers are real kernel values (false for systeminformation). */
   readonly reportsKernelDetail: boolean;
-  walk(sink: SocketSink): Promise<TableReport[]>;
+  walk(sink: SocketSink): Promise<WalkReport>;
 }

@@ -1,6 +1,6 @@
 import { newSocketRecord, TIMER_UNKNOWN, type SocketSink } from '../model/socketRecord.js';
 import { STATE_INDEX, type TcpStateName } from '../model/tcpState.js';
-import type { SocketSource, TableReport } from './socketSource.js';
+import type { SocketSource, WalkReport } from './socketSource.js';
 
 /** The part of systeminformation's networkConnections() entries that we read. */
 export interface ConnectionEntry {
@@ -26,7 +26,7 @@ export class SysteminformationSocketSource implements SocketSource {
 
   constructor(private readonly list: ConnectionLister = defaultLister) {}
 
-  async walk(sink: SocketSink): Promise<TableReport[]> {
+  async walk(sink: SocketSink): Promise<WalkReport> {
     const record = newSocketRecord();
     const entries = await this.list();
     let sockets = 0;
@@ -51,7 +51,7 @@ export class SysteminformationSocketSource implements SocketSource {
       sink.add(record);
       sockets++;
     }
-    return [{ table: 'systeminformation', sockets, malformed, present: true }];
+    return { tables: [{ table: 'systeminformation', sockets, malformed, present: true }], backlogSource: 'none' };
   }
 }
 

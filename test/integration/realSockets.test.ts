@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Snapshot } from '../../src/snapshot/snapshot.js';
 import { STATE_INDEX, TCP_STATES } from '../../src/model/tcpState.js';
-import { fixturePoller } from '../helpers/collect.js';
+import { livePoller } from '../helpers/collect.js';
 import { eventually } from '../helpers/exporterProcess.js';
 import { LoopbackSockets } from '../helpers/loopbackSockets.js';
 import { ssPortStates, ssSockets, type SsSocket } from '../helpers/ss.js';
@@ -44,7 +44,7 @@ describe.runIf(process.platform === 'linux' && haveTool('ss'))('real loopback so
     }, 10_000, 'CLOSE_WAIT and TIME_WAIT to settle');
     before = ssSockets();
     const pinned = [halfOpenPort, closingPort, queuePort, ...(v6Port ? [v6Port] : [])];
-    snapshot = await fixturePoller('/proc', { maxServerPorts: 5, topClientPorts: 5, pinnedPorts: pinned }).collectOnce();
+    snapshot = await livePoller({ maxServerPorts: 5, topClientPorts: 5, pinnedPorts: pinned }).collectOnce();
     after = ssSockets();
   });
 
@@ -82,6 +82,18 @@ describe.runIf(process.platform === 'linux' && haveTool('ss'))('real loopback so
     const q = snapshot.data.sockets!.summary.listenQueues.find((l) => l.port === String(queuePort))!;
     expect(q.acceptQueue).toBe(ssQueue);
     expect(q.listeners).toBe(1);
+  });
+
+  it('reports each listener\'s configured backlog (via netlink), as ss Send-Q', () => {
+    expect(snapshot.data.sockets!.backlogSource).toBe('netlink');
+    for (const port of [queuePort, halfOpenPort]) {
+      const ssBacklog = before.filter((s) => s.state === 'listen' && s.localPort === port).reduce((a, s) => a + s.sendQ, 0);
+      const q = snapshot.data.sockets!.summary.listenQueues.find((l) => l.port === String(port))!;
+      expect(q.backlog).toBe(ssBacklog);
+    }
+    const queue = snapshot.data.sockets!.summary.listenQueues.find((l) => l.port === String(queuePort))!;
+    expect(queue.backlog).toBe(8);
+    expect(queue.maxFillRatio).toBeCloseTo(3 / 8);
   });
 
   it('counts keepalive-armed established connections on the server port, as ss timers show', () => {

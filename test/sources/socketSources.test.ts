@@ -37,8 +37,8 @@ describe('SysteminformationSocketSource', () => {
       entry('WEIRD', '1', '2'),
     ]);
     const agg = new SocketAggregator({ maxServerPorts: 10, topClientPorts: 10, pinnedPorts: [] });
-    const tables = await source.walk(agg);
-    expect(tables).toEqual([{ table: 'systeminformation', sockets: 4, malformed: 1, present: true }]);
+    const report = await source.walk(agg);
+    expect(report).toEqual({ tables: [{ table: 'systeminformation', sockets: 4, malformed: 1, present: true }], backlogSource: 'none' });
     const s = agg.summarize();
     expect(s.serverPorts[0]!.port).toBe('8080');
     expect(s.serverPorts[0]!.states[STATE_INDEX.close_wait]).toBe(1);

@@ -1,0 +1,95 @@
+/*
+ * sock_diag netlink messages (include/uapi/linux/netlink.h, inet_diag.h, sock_diag.h).
+ * All fields are in host byte order except ports and addresses in inet_diag_sockid, which are
+ * big-endian (network order). Little-endian hosts are assumed for host-order fields.
+ *
+ * struct nlmsghdr (16 bytes):       u32 len; u16 type; u16 flags; u32 seq; u32 pid
+ * struct inet_diag_req_v2 (56):     u8 family; u8 protocol; u8 ext; u8 pad; u32 states;
+ *                                   struct inet_diag_sockid id
+ * struct inet_diag_sockid (48):     be16 sport; be16 dport; be32 src[4]; be32 dst[4];
+ *                                   u32 if; u32 cookie[2]
+ * struct inet_diag_msg (72):        u8 family; u8 state; u8 timer; u8 retrans;
+ *                                   struct inet_diag_sockid id; u32 expires; u32 rqueue;
+ *                                   u32 wqueue; u32 uid; u32 inode
+ * For LISTEN sockets rqueue is the accept-queue length (sk_ack_backlog) and wqueue the configured
+ * backlog (sk_max_ack_backlog); otherwise they are unread and unacknowledged bytes.
+ * Messages are padded to 4 bytes; a dump ends with NLMSG_DONE, or NLMSG_ERROR (negative errno).
+ */
+
+export const AF_INET = 2;
+export const AF_INET6 = 10;
+const IPPROTO_TCP = 6;
+const SOCK_DIAG_BY_FAMILY = 20;
+const NLM_F_REQUEST = 0x1;
+const NLM_F_DUMP = 0x300;
+export const NLMSG_ERROR = 2;
+export const NLMSG_DONE = 3;
+const NLMSG_HDRLEN = 16;
+const INET_DIAG_MSG_LEN = 72;
+export const TCPF_LISTEN = 1 << 10;
+export const TCPF_ALL = 0xfff;
+
+export function buildInetDiagDumpRequest(family: number, states: number, seq: number): Buffer {
+  const req = Buffer.alloc(NLMSG_HDRLEN + 56);
+  req.writeUInt32LE(req.length, 0);
+  req.writeUInt16LE(SOCK_DIAG_BY_FAMILY, 4);
+  req.writeUInt16LE(NLM_F_REQUEST | NLM_F_DUMP, 6);
+  req.writeUInt32LE(seq, 8);
+  req.writeUInt8(family, 16);
+  req.writeUInt8(IPPROTO_TCP, 17);
+  // idiag_ext = 0: no extensions (tcp_info, meminfo…) are asked for, so the kernel builds none.
+  req.writeUInt32LE(states, 20);
+  return req;
+}
+
+export interface InetDiagFields {
+  family: number;
+  state: number;
+  timer: number;
+  localPort: number;
+  remotePort: number;
+  rqueue: number;
+  wqueue: number;
+  uid: number;
+  inode: number;
+}
+
+export type BatchResult = { kind: 'more' } | { kind: 'done' } | { kind: 'error'; errno: number; text: string };
+
+/**
+ * Walks the netlink messages in buf[0, length), calling onSocket for each inet_diag_msg with a
+ * reused fields object. Returns whether the dump is finished, failed, or continues.
+ */
+export function parseInetDiagBatch(buf: Buffer, length: number, fields: InetDiagFields, onSocket: (f: InetDiagFields) => void): BatchResult {
+  let off = 0;
+  while (off + NLMSG_HDRLEN <= length) {
+    const len = buf.readUInt32LE(off);
+    const type = buf.readUInt16LE(off + 4);
+    if (len < NLMSG_HDRLEN || off + len > length) return { kind: 'error', errno: 0, text: `truncated netlink message (len ${len} at ${off} of ${length})` };
+    if (type === NLMSG_DONE) return { kind: 'done' };
+    if (type === NLMSG_ERROR) {
+      const errno = len >= NLMSG_HDRLEN + 4 ? -buf.readInt32LE(off + NLMSG_HDRLEN) : 0;
+      return { kind: 'error', errno, text: `netlink error ${errno}` };
+    }
+    if (type === SOCK_DIAG_BY_FAMILY) {
+      if (len < NLMSG_HDRLEN + INET_DIAG_MSG_LEN) return { kind: 'error', errno: 0, text: `short inet_diag_msg (len ${len})` };
+      const m = off + NLMSG_HDRLEN;
+      fields.family = buf[m]!;
+      fields.state = buf[m + 1]!;
+      fields.timer = buf[m + 2]!;
+      fields.localPort = buf.readUInt16BE(m + 4);
+      fields.remotePort = buf.readUInt16BE(m + 6);
+      fields.rqueue = buf.readUInt32LE(m + 56);
+      fields.wqueue = buf.readUInt32LE(m + 60);
+      fields.uid = buf.readUInt32LE(m + 64);
+      fields.inode = buf.readUInt32LE(m + 68);
+      onSocket(fields);
+    }
+    off += (len + 3) & ~3;
+  }
+  return { kind: 'more' };
+}
+
+export function newInetDiagFields(): InetDiagFields {
+  return { family: 0, state: 0, timer: 0, localPort: 0, remotePort: 0, rqueue: 0, wqueue: 0, uid: 0, inode: 0 };
+}

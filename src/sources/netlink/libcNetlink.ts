@@ -1,0 +1,77 @@
+/**
+ * The few libc calls a sock_diag dump needs, through koffi (an FFI whose npm package ships
+ * prebuilt binaries, so nothing is compiled at install). Loaded lazily: hosts that never use
+ * netlink (fixtures, non-Linux) never load it.
+ */
+const AF_NETLINK = 16;
+const SOCK_DGRAM = 2;
+const SOCK_CLOEXEC = 0o2000000;
+const NETLINK_SOCK_DIAG = 4;
+const SOL_SOCKET = 1;
+const SO_RCVTIMEO = 20;
+
+export interface NetlinkSocket {
+  send(buf: Buffer): void;
+  /** Bytes received into buf. */
+  recv(buf: Buffer): number;
+  close(): void;
+}
+
+type Fn = (...args: unknown[]) => unknown;
+interface Libc {
+  socket: Fn;
+  send: Fn;
+  recv: Fn;
+  close: Fn;
+  setsockopt: Fn;
+  errno: () => number;
+}
+
+let libc: Promise<Libc> | undefined;
+
+async function loadLibc(): Promise<Libc> {
+  const { default: koffi } = await import('koffi');
+  const lib = koffi.load('libc.so.6');
+  return {
+    socket: lib.func('int socket(int, int, int)') as Fn,
+    send: lib.func('long send(int, const void *buf, size_t len, int flags)') as Fn,
+    recv: lib.func('long recv(int, void *buf, size_t len, int flags)') as Fn,
+    close: lib.func('int close(int)') as Fn,
+    setsockopt: lib.func('int setsockopt(int, int, int, const void *val, uint32_t len)') as Fn,
+    errno: () => koffi.errno(),
+  };
+}
+
+export class NetlinkError extends Error {
+  constructor(
+    readonly call: string,
+    readonly errno: number,
+  ) {
+    super(`netlink ${call} failed: errno ${errno}`);
+  }
+}
+
+/** Opens a NETLINK_SOCK_DIAG socket whose reads give up after `timeoutMs` instead of blocking forever. */
+export async function openSockDiag(timeoutMs = 2000): Promise<NetlinkSocket> {
+  libc ??= loadLibc();
+  const c = await libc;
+  const fd = Number(c.socket(AF_NETLINK, SOCK_DGRAM | SOCK_CLOEXEC, NETLINK_SOCK_DIAG));
+  if (fd < 0) throw new NetlinkError('socket', c.errno());
+  const tv = Buffer.alloc(16);
+  tv.writeBigInt64LE(BigInt(Math.floor(timeoutMs / 1000)), 0);
+  tv.writeBigInt64LE(BigInt((timeoutMs % 1000) * 1000), 8);
+  c.setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, tv, tv.length);
+  return {
+    send(buf) {
+      if (Number(c.send(fd, buf, buf.length, 0)) !== buf.length) throw new NetlinkError('send', c.errno());
+    },
+    recv(buf) {
+      const n = Number(c.recv(fd, buf, buf.length, 0));
+      if (n < 0) throw new NetlinkError('recv', c.errno());
+      return n;
+    },
+    close() {
+      c.close(fd);
+    },
+  };
+}

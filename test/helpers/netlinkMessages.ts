@@ -1,0 +1,27 @@
+import { AF_INET, NLMSG_ERROR, type InetDiagFields } from '../../src/parse/inetDiag.js';
+
+/** One inet_diag_msg wrapped in its nlmsghdr, as the kernel sends it. */
+export function diagMessage(f: Partial<InetDiagFields>): Buffer {
+  const b = Buffer.alloc(16 + 72);
+  b.writeUInt32LE(b.length, 0);
+  b.writeUInt16LE(20, 4);
+  b[16] = f.family ?? AF_INET;
+  b[17] = f.state ?? 10;
+  b[18] = f.timer ?? 0;
+  b.writeUInt16BE(f.localPort ?? 0, 20);
+  b.writeUInt16BE(f.remotePort ?? 0, 22);
+  b.writeUInt32LE(f.rqueue ?? 0, 16 + 56);
+  b.writeUInt32LE(f.wqueue ?? 0, 16 + 60);
+  b.writeUInt32LE(f.uid ?? 0, 16 + 64);
+  b.writeUInt32LE(f.inode ?? 0, 16 + 68);
+  return b;
+}
+
+export function control(type: number, errno = 0): Buffer {
+  const b = Buffer.alloc(type === NLMSG_ERROR ? 20 : 16);
+  b.writeUInt32LE(b.length, 0);
+  b.writeUInt16LE(type, 4);
+  if (type === NLMSG_ERROR) b.writeInt32LE(-errno, 16);
+  return b;
+}
+
