@@ -1,13 +1,17 @@
 /**
  * Child process of bench/run.ts: one measured collection, then a JSON line on stdout.
  * Peak RSS is the process's own maxRSS, so every measurement starts from a fresh process.
- *   node dist/bench/collectOnce.js <streaming|naive> <procfs>
+ *   node dist/bench/collectOnce.js <streaming|naive|live|systeminformation> <procfs>
+ * live: the exporter's Linux path on a real /proc, with listen backlogs from netlink.
+ * systeminformation: networkConnections(), what a Node user reaches for first.
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { SocketAggregator } from '../src/aggregate/socketAggregator.js';
 import { DEFAULT_PORT_LIMITS } from '../src/aggregate/socketSummary.js';
+import { queryListenerBacklogs } from '../src/sources/netlink/listenerBacklogs.js';
 import { ProcfsSocketSource } from '../src/sources/procfsSocketSource.js';
+import { SysteminformationSocketSource } from '../src/sources/systeminformationSource.js';
 
 interface NaiveSocket {
   state: number;
@@ -32,25 +36,39 @@ function naiveCollect(procfs: string): number {
   return sockets.length;
 }
 
+/** One collection the way the given mode does it; returns the sockets seen. */
+async function collect(mode: string, procfs: string, agg: SocketAggregator): Promise<number> {
+  if (mode === 'naive') return naiveCollect(procfs);
+  const source =
+    mode === 'systeminformation'
+      ? new SysteminformationSocketSource()
+      : new ProcfsSocketSource(procfs, mode === 'live' ? () => queryListenerBacklogs() : undefined);
+  agg.reset();
+  const { tables } = await source.walk(agg);
+  agg.summarize();
+  return tables.reduce((a, t) => a + t.sockets, 0);
+}
+
+const WARM_CYCLES = 5;
+
 async function main(): Promise<void> {
   const [mode, procfs] = process.argv.slice(2);
-  if (!procfs || (mode !== 'streaming' && mode !== 'naive')) throw new Error('usage: collectOnce <streaming|naive> <procfs>');
-  const rssBefore = process.memoryUsage().rss;
-  const cpu0 = process.cpuUsage();
-  const t0 = performance.now();
-  let sockets = 0;
-  if (mode === 'streaming') {
-    const agg = new SocketAggregator(DEFAULT_PORT_LIMITS);
-    const { tables } = await new ProcfsSocketSource(procfs).walk(agg);
-    agg.summarize();
-    sockets = tables.reduce((a, t) => a + t.sockets, 0);
-  } else {
-    sockets = naiveCollect(procfs);
+  if (!procfs || !['streaming', 'naive', 'live', 'systeminformation'].includes(mode ?? '')) {
+    throw new Error('usage: collectOnce <streaming|naive|live|systeminformation> <procfs>');
   }
-  const wallMs = performance.now() - t0;
-  const cpu = process.cpuUsage(cpu0);
+  const agg = new SocketAggregator(DEFAULT_PORT_LIMITS);
+  // A daemon pays the first (cold, unoptimized) cycle once; every later cycle is warm.
+  const runs: Array<{ wallMs: number; cpuMs: number; sockets: number }> = [];
+  for (let i = 0; i <= WARM_CYCLES; i++) {
+    const cpu0 = process.cpuUsage();
+    const t0 = performance.now();
+    const sockets = await collect(mode!, procfs, agg);
+    const cpu = process.cpuUsage(cpu0);
+    runs.push({ wallMs: performance.now() - t0, cpuMs: (cpu.user + cpu.system) / 1000, sockets });
+  }
+  const warm = runs.slice(1).sort((a, b) => a.wallMs - b.wallMs)[Math.floor(WARM_CYCLES / 2)]!;
   process.stdout.write(
-    `${JSON.stringify({ sockets, wallMs, cpuMs: (cpu.user + cpu.system) / 1000, peakRssMb: process.resourceUsage().maxRSS / 1024, startRssMb: rssBefore / 2 ** 20 })}\n`,
+    `${JSON.stringify({ sockets: warm.sockets, wallMs: warm.wallMs, cpuMs: warm.cpuMs, coldMs: runs[0]!.wallMs, peakRssMb: process.resourceUsage().maxRSS / 1024 })}\n`,
   );
 }
 
