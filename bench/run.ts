@@ -64,7 +64,7 @@ async function live(pairs: number, timeWait: number): Promise<void> {
     const cat = median(Array.from({ length: ROUNDS }, () => catMs('/proc')));
     const ss = median(Array.from({ length: ROUNDS }, () => commandMs('ss -tan > /dev/null')));
     const si = medianOf('systeminformation', '/proc');
-    console.log(`Live: ${ours.sockets.toLocaleString('en')} sockets on this host (${pairs} loopback pairs and ${timeWait} TIME_WAIT held by the bench), medians of ${ROUNDS} rounds.`);
+    console.log(`Live: ${ours.sockets.toLocaleString("en")} TCP sockets on this host, ${pairs} loopback pairs and ${timeWait} TIME_WAIT of them made by the bench, medians of ${ROUNDS} rounds.`);
     console.log('Node readers: median warm cycle of a process that collects repeatedly (cold first cycle in brackets). Commands: one run each.\n');
     console.log('| reader | wall per cycle | ratio to ours | peak RSS |');
     console.log('| --- | --- | --- | --- |');

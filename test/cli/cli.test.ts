@@ -103,7 +103,7 @@ describe('the real binary on the fixture tree', () => {
     }
   });
 
-  it('honours --web.telemetry-path and --no-collector.<name>', async () => {
+  it('honours --web.telemetry-path and --no-collector.<name>, and exits 0 on SIGINT', async () => {
     const exporter = await startExporter([`--path.procfs=${fixture('proc')}`, '--web.telemetry-path=/custom', '--no-collector.sysctl']);
     try {
       const body = await eventually(async () => {
@@ -114,8 +114,9 @@ describe('the real binary on the fixture tree', () => {
       expect(body).not.toMatch(/collector="sysctl"/);
       expect((await fetch(`${exporter.url}/metrics`)).status).toBe(404);
     } finally {
-      await exporter.stop();
+      expect(await exporter.stop('SIGINT')).toBe(0);
     }
+    expect(exporter.stderr()).toMatch(/"signal":"SIGINT"/);
   });
 
   it('writes logfmt by default', () => {

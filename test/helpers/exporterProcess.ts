@@ -5,8 +5,8 @@ export interface RunningExporter {
   url: string;
   child: ChildProcess;
   stderr: () => string;
-  /** Sends SIGTERM and resolves with the exit code. */
-  stop: () => Promise<number | null>;
+  /** Sends the signal (SIGTERM by default) and resolves with the exit code. */
+  stop: (signal?: NodeJS.Signals) => Promise<number | null>;
 }
 
 /** Starts the built binary on a free loopback port and waits until it is listening. */
@@ -36,8 +36,8 @@ export async function startExporter(args: readonly string[]): Promise<RunningExp
     url,
     child,
     stderr: () => err,
-    stop: async () => {
-      child.kill('SIGTERM');
+    stop: async (signal = 'SIGTERM') => {
+      child.kill(signal);
       return exited;
     },
   };

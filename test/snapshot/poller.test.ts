@@ -1,0 +1,67 @@
+import { describe, expect, it } from 'vitest';
+import type { Collector } from '../../src/collectors/collector.js';
+import type { CounterValues } from '../../src/collectors/snmpCollector.js';
+import { SnapshotPoller } from '../../src/snapshot/poller.js';
+import { silentLogger } from '../helpers/collect.js';
+
+/** A collector that takes `ms` and records how many of its runs overlap. */
+function slowCollector(ms: number) {
+  let running = 0;
+  let maxRunning = 0;
+  let runs = 0;
+  const collector: Collector<CounterValues> = {
+    name: 'snmp',
+    enabledByDefault: true,
+    async collect() {
+      running++;
+      maxRunning = Math.max(maxRunning, running);
+      await new Promise((r) => setTimeout(r, ms));
+      running--;
+      return { tcp_active_opens_total: ++runs };
+    },
+  };
+  return { collector, stats: () => ({ maxRunning, runs }) };
+}
+
+describe('SnapshotPoller', () => {
+  it('collects at start, keeps polling, and never overlaps a slow collection', async () => {
+    const slow = slowCollector(60);
+    const poller = new SnapshotPoller({ snmp: slow.collector }, { procfs: '/proc', log: silentLogger }, 20);
+    const first = await poller.start();
+    expect(first.sequence).toBe(1);
+    expect(first.data.snmp).toEqual({ tcp_active_opens_total: 1 });
+    // Scrapes arriving meanwhile ask for nothing: they only read the latest snapshot.
+    await new Promise((r) => setTimeout(r, 400));
+    await poller.stop();
+    const { maxRunning, runs } = slow.stats();
+    expect(maxRunning).toBe(1);
+    expect(runs).toBeGreaterThanOrEqual(3);
+    expect(poller.latest()!.sequence).toBe(runs);
+    const after = runs;
+    await new Promise((r) => setTimeout(r, 150));
+    expect(slow.stats().runs).toBe(after); // stopped means stopped
+  });
+
+  it('waits out the interval after a fast collection', async () => {
+    const fast = slowCollector(1);
+    const poller = new SnapshotPoller({ snmp: fast.collector }, { procfs: '/proc', log: silentLogger }, 200);
+    await poller.start();
+    await new Promise((r) => setTimeout(r, 300));
+    await poller.stop();
+    expect(fast.stats().runs).toBe(2);
+  });
+
+  it('records a throwing collector as failed with its message and keeps the others', async () => {
+    const ok = slowCollector(1);
+    const failing: Collector<CounterValues> = {
+      name: 'netstat',
+      enabledByDefault: true,
+      collect: () => Promise.reject(new Error('EACCES: permission denied, open /proc/net/netstat')),
+    };
+    const poller = new SnapshotPoller({ snmp: ok.collector, netstat: failing }, { procfs: '/proc', log: silentLogger }, 1000);
+    const s = await poller.collectOnce();
+    expect(s.status.netstat).toMatchObject({ success: false, error: 'EACCES: permission denied, open /proc/net/netstat' });
+    expect(s.status.snmp!.success).toBe(true);
+    expect(s.data.netstat).toBeUndefined();
+  });
+});
