@@ -57,7 +57,7 @@ function medianOf(mode: string, procfs: string): Measure {
 }
 
 async function live(pairs: number, timeWait: number): Promise<void> {
-  const pop = await LivePopulation.create(pairs, timeWait);
+  const pop = await LivePopulation.create({ pairs, timeWait });
   try {
     await new Promise((r) => setTimeout(r, 500));
     const ours = medianOf('live', '/proc');

@@ -8,16 +8,17 @@ import { buildRegistries } from './metrics/registries.js';
 import { buildApp } from './server/app.js';
 import { createLogger } from './server/logger.js';
 import { SnapshotPoller } from './snapshot/poller.js';
-import { selectSocketSource } from './sources/selectSocketSource.js';
+import { selectSocketSources } from './sources/selectSocketSource.js';
 import { BUILD_INFO } from './version.js';
 
 async function buildPoller(config: ExporterConfig, log: Logger): Promise<SnapshotPoller> {
-  const socketSource = await selectSocketSource(config.source, config.procfs);
+  const socketSources = await selectSocketSources(config.source, config.procfs, log);
   if (config.collectors.has('sockets')) {
-    if (socketSource.reportsKernelDetail) log.info({ source: socketSource.name, procfs: config.procfs }, 'socket source selected');
-    else log.warn({ source: socketSource.name }, 'no kernel socket table under --path.procfs: using systeminformation (states and ports only, no queues or timers)');
+    const { primary, fallback } = socketSources;
+    if (primary.reportsKernelDetail) log.info({ source: primary.name, fallback: fallback?.name, procfs: config.procfs }, 'socket source selected');
+    else log.warn({ source: primary.name }, 'no kernel socket table under --path.procfs: using systeminformation (states and ports only, no queues or timers)');
   }
-  const collectors = buildCollectors({ enabled: config.collectors, socketSource, portLimits: config.portLimits });
+  const collectors = buildCollectors({ enabled: config.collectors, socketSources, portLimits: config.portLimits });
   return new SnapshotPoller(collectors, { procfs: config.procfs, log }, config.intervalMs);
 }
 

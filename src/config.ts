@@ -6,7 +6,7 @@ import { parseListenAddress, type ListenAddress } from './config/listenAddress.j
 
 export type LogFormat = 'logfmt' | 'json';
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
-export type SourceChoice = 'auto' | 'procfs' | 'systeminformation';
+export type SourceChoice = 'auto' | 'netlink' | 'procfs' | 'systeminformation';
 export type Command = 'serve' | 'snapshot' | 'help' | 'version';
 
 export interface ExporterConfig {
@@ -125,7 +125,7 @@ export function parseCommandLine(argv: readonly string[]): ParsedCommandLine {
       telemetryPath,
       procfs: values['path.procfs'],
       intervalMs,
-      source: oneOf('collector.source', values['collector.source'], ['auto', 'procfs', 'systeminformation']),
+      source: oneOf('collector.source', values['collector.source'], ['auto', 'netlink', 'procfs', 'systeminformation']),
       portLimits: {
         maxServerPorts: intInRange('collector.ports.max-server', values['collector.ports.max-server'], 0, 10000),
         topClientPorts: intInRange('collector.ports.top-client', values['collector.ports.top-client'], 0, 10000),
@@ -150,7 +150,8 @@ Flags:
   --web.telemetry-path=PATH         path of the metrics endpoint (default "${DEFAULTS.telemetryPath}")
   --path.procfs=DIR                 procfs mount point (default "${DEFAULTS.procfs}")
   --collector.interval=DURATION     time between collections, e.g. 15s, 1m (default "${DEFAULTS.interval}")
-  --collector.source=SOURCE         socket table source: auto, procfs, systeminformation (default "auto")
+  --collector.source=SOURCE         socket table source: auto, netlink, procfs, systeminformation (default "auto":
+                                    netlink on Linux with procfs as fallback)
   --collector.ports.max-server=N    listening ports reported by number, the rest as port="other" (default ${DEFAULT_PORT_LIMITS.maxServerPorts})
   --collector.ports.top-client=N    remote ports of outgoing connections reported, busiest first (default ${DEFAULT_PORT_LIMITS.topClientPorts})
   --collector.ports.pin=PORT[,..]   ports always reported in both roles (repeatable)

@@ -1,10 +1,9 @@
 import type { PortLimits } from '../aggregate/socketSummary.js';
-import type { SocketSource } from '../sources/socketSource.js';
 import type { Collector } from './collector.js';
 import { NetstatCollector } from './netstatCollector.js';
 import { SnmpCollector, type CounterValues } from './snmpCollector.js';
 import { SockstatCollector, type SockstatResult } from './sockstatCollector.js';
-import { SocketsCollector, type SocketsResult } from './socketsCollector.js';
+import { SocketsCollector, type SocketSources, type SocketsResult } from './socketsCollector.js';
 import { SysctlCollector, type SysctlResult } from './sysctlCollector.js';
 
 /** What each collector contributes to a snapshot. The keys are the collector names. */
@@ -25,13 +24,13 @@ export type CollectorSet = { [K in CollectorName]?: Collector<CollectedData[K]> 
 
 export interface CollectorOptions {
   enabled: ReadonlySet<CollectorName>;
-  socketSource: SocketSource;
+  socketSources: SocketSources;
   portLimits: PortLimits;
 }
 
 export function buildCollectors(opts: CollectorOptions): CollectorSet {
   const all: { [K in CollectorName]: () => Collector<CollectedData[K]> } = {
-    sockets: () => new SocketsCollector(opts.socketSource, opts.portLimits),
+    sockets: () => new SocketsCollector(opts.socketSources, opts.portLimits),
     sysctl: () => new SysctlCollector(),
     snmp: () => new SnmpCollector(),
     netstat: () => new NetstatCollector(),

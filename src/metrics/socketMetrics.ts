@@ -104,11 +104,19 @@ export const SOCKET_METRICS: readonly MetricFamily[] = [
   },
   {
     name: `${PREFIX}socket_source_info`,
-    help: 'The socket table source in use: "procfs" (/proc/net/tcp*) or "systeminformation" (non-Linux development machines; no queues or timers).',
+    help: 'The socket table source of the last cycle: "netlink" (sock_diag), "procfs" (/proc/net/tcp*; also the fallback when netlink fails) or "systeminformation" (non-Linux development machines; no queues or timers).',
     type: 'gauge',
     labelNames: ['source'],
     collector: 'sockets',
     samples: fromData('sockets', (d) => [{ labels: { source: d.source }, value: 1 }]),
+  },
+  {
+    name: `${PREFIX}socket_source_fallbacks_total`,
+    help: 'Collection cycles, since the exporter started, in which the primary socket source failed and the fallback (procfs) was read instead.',
+    type: 'counter',
+    labelNames: [],
+    collector: 'sockets',
+    samples: fromData('sockets', (d) => [{ labels: {}, value: d.fallbacks }]),
   },
   {
     name: `${PREFIX}listen_backlog_source_info`,

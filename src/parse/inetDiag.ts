@@ -42,25 +42,13 @@ export function buildInetDiagDumpRequest(family: number, states: number, seq: nu
   return req;
 }
 
-export interface InetDiagFields {
-  family: number;
-  state: number;
-  timer: number;
-  localPort: number;
-  remotePort: number;
-  rqueue: number;
-  wqueue: number;
-  uid: number;
-  inode: number;
-}
-
 export type BatchResult = { kind: 'more' } | { kind: 'done' } | { kind: 'error'; errno: number; text: string };
 
 /**
- * Walks the netlink messages in buf[0, length), calling onSocket for each inet_diag_msg with a
- * reused fields object. Returns whether the dump is finished, failed, or continues.
+ * Walks the netlink messages in buf[0, length), calling onMessage with the offset of each
+ * inet_diag_msg (after its nlmsghdr). Returns whether the dump is finished, failed, or continues.
  */
-export function parseInetDiagBatch(buf: Buffer, length: number, fields: InetDiagFields, onSocket: (f: InetDiagFields) => void): BatchResult {
+export function parseInetDiagBatch(buf: Buffer, length: number, onMessage: (buf: Buffer, offset: number) => void): BatchResult {
   let off = 0;
   while (off + NLMSG_HDRLEN <= length) {
     const len = buf.readUInt32LE(off);
@@ -73,23 +61,24 @@ export function parseInetDiagBatch(buf: Buffer, length: number, fields: InetDiag
     }
     if (type === SOCK_DIAG_BY_FAMILY) {
       if (len < NLMSG_HDRLEN + INET_DIAG_MSG_LEN) return { kind: 'error', errno: 0, text: `short inet_diag_msg (len ${len})` };
-      const m = off + NLMSG_HDRLEN;
-      fields.family = buf[m]!;
-      fields.state = buf[m + 1]!;
-      fields.timer = buf[m + 2]!;
-      fields.localPort = buf.readUInt16BE(m + 4);
-      fields.remotePort = buf.readUInt16BE(m + 6);
-      fields.rqueue = buf.readUInt32LE(m + 56);
-      fields.wqueue = buf.readUInt32LE(m + 60);
-      fields.uid = buf.readUInt32LE(m + 64);
-      fields.inode = buf.readUInt32LE(m + 68);
-      onSocket(fields);
+      onMessage(buf, off + NLMSG_HDRLEN);
     }
     off += (len + 3) & ~3;
   }
   return { kind: 'more' };
 }
 
-export function newInetDiagFields(): InetDiagFields {
-  return { family: 0, state: 0, timer: 0, localPort: 0, remotePort: 0, rqueue: 0, wqueue: 0, uid: 0, inode: 0 };
-}
+/** Field offsets inside struct inet_diag_msg. */
+export const DIAG = {
+  family: 0,
+  state: 1,
+  timer: 2,
+  sport: 4,
+  dport: 6,
+  src: 8,
+  dst: 24,
+  rqueue: 56,
+  wqueue: 60,
+  uid: 64,
+  inode: 68,
+} as const;

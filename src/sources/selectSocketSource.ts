@@ -1,30 +1,63 @@
 import { access, readlink } from 'node:fs/promises';
+import type { Logger } from 'pino';
 import type { SourceChoice } from '../config.js';
+import type { SocketSources } from '../collectors/socketsCollector.js';
+import { openSockDiag } from './netlink/libcNetlink.js';
 import { queryListenerBacklogs } from './netlink/listenerBacklogs.js';
+import { NetlinkSocketSource } from './netlinkSocketSource.js';
 import { procPath } from './procfsFiles.js';
 import { ProcfsSocketSource } from './procfsSocketSource.js';
-import type { SocketSource } from './socketSource.js';
 import { SysteminformationSocketSource } from './systeminformationSource.js';
 
 /**
- * auto: on Linux always the kernel's tables (a missing net/tcp there is an error to report, not a
- * reason to shell out); elsewhere the procfs tree if one is given (a fixture), otherwise
- * systeminformation, so `npm start` on a laptop still shows real, labelled data.
+ * Picks the socket sources for --collector.source:
+ * - auto on Linux: netlink sock_diag (what `ss` uses; no text formatting) when --path.procfs shows
+ *   this process's own network namespace and a sock_diag socket opens, with procfs as the
+ *   per-cycle fallback; otherwise procfs, said once in the log. Never systeminformation on Linux.
+ * - auto elsewhere: a procfs tree if one is given (a fixture), else systeminformation, so
+ *   `npm start` on a laptop still shows real, clearly labelled data.
+ * - netlink / procfs / systeminformation: that source alone (procfs still joins backlogs over
+ *   netlink when it can).
  */
-export async function selectSocketSource(
+export async function selectSocketSources(
   choice: SourceChoice,
   procfs: string,
+  log: Logger,
   platform: NodeJS.Platform = process.platform,
-): Promise<SocketSource> {
-  if (choice === 'procfs' || (choice === 'auto' && platform === 'linux')) {
-    return new ProcfsSocketSource(procfs, (await showsOwnNetns(procfs)) ? () => queryListenerBacklogs() : undefined);
+): Promise<SocketSources> {
+  const ownNetns = await showsOwnNetns(procfs);
+  const procfsSource = (): ProcfsSocketSource => new ProcfsSocketSource(procfs, ownNetns ? () => queryListenerBacklogs() : undefined);
+  switch (choice) {
+    case 'netlink':
+      return { primary: new NetlinkSocketSource() };
+    case 'procfs':
+      return { primary: procfsSource() };
+    case 'systeminformation':
+      return { primary: new SysteminformationSocketSource() };
+    case 'auto':
+      break;
   }
-  if (choice === 'systeminformation') return new SysteminformationSocketSource();
+  if (platform === 'linux') {
+    if (!ownNetns) return { primary: procfsSource() };
+    const why = await netlinkUnavailable();
+    if (why === null) return { primary: new NetlinkSocketSource(), fallback: procfsSource() };
+    log.warn({ err: why }, 'sock_diag netlink unavailable; reading /proc/net/tcp{,6} instead');
+    return { primary: procfsSource() };
+  }
   try {
     await access(procPath(procfs, 'net/tcp'));
-    return new ProcfsSocketSource(procfs);
+    return { primary: procfsSource() };
   } catch {
-    return new SysteminformationSocketSource();
+    return { primary: new SysteminformationSocketSource() };
+  }
+}
+
+async function netlinkUnavailable(): Promise<string | null> {
+  try {
+    (await openSockDiag()).close();
+    return null;
+  } catch (err) {
+    return err instanceof Error ? err.message : String(err);
   }
 }
 

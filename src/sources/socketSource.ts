@@ -1,6 +1,6 @@
 import type { SocketSink } from '../model/socketRecord.js';
 
-export type SocketSourceName = 'procfs' | 'systeminformation';
+export type SocketSourceName = 'netlink' | 'procfs' | 'systeminformation';
 
 /** What one walk over a socket table saw, per table (file, or netlink family). */
 export interface TableReport {

@@ -1,7 +1,21 @@
-import { AF_INET, NLMSG_ERROR, type InetDiagFields } from '../../src/parse/inetDiag.js';
+import { AF_INET, NLMSG_ERROR } from '../../src/parse/inetDiag.js';
+
+export interface DiagFields {
+  family: number;
+  state: number;
+  timer: number;
+  localPort: number;
+  remotePort: number;
+  src: readonly number[];
+  dst: readonly number[];
+  rqueue: number;
+  wqueue: number;
+  uid: number;
+  inode: number;
+}
 
 /** One inet_diag_msg wrapped in its nlmsghdr, as the kernel sends it. */
-export function diagMessage(f: Partial<InetDiagFields>): Buffer {
+export function diagMessage(f: Partial<DiagFields>): Buffer {
   const b = Buffer.alloc(16 + 72);
   b.writeUInt32LE(b.length, 0);
   b.writeUInt16LE(20, 4);
@@ -10,6 +24,8 @@ export function diagMessage(f: Partial<InetDiagFields>): Buffer {
   b[18] = f.timer ?? 0;
   b.writeUInt16BE(f.localPort ?? 0, 20);
   b.writeUInt16BE(f.remotePort ?? 0, 22);
+  Buffer.from(f.src ?? []).copy(b, 24);
+  Buffer.from(f.dst ?? []).copy(b, 40);
   b.writeUInt32LE(f.rqueue ?? 0, 16 + 56);
   b.writeUInt32LE(f.wqueue ?? 0, 16 + 60);
   b.writeUInt32LE(f.uid ?? 0, 16 + 64);
@@ -24,4 +40,3 @@ export function control(type: number, errno = 0): Buffer {
   if (type === NLMSG_ERROR) b.writeInt32LE(-errno, 16);
   return b;
 }
-

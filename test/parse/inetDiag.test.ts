@@ -1,11 +1,19 @@
 import { describe, expect, it } from 'vitest';
-import { AF_INET, buildInetDiagDumpRequest, newInetDiagFields, NLMSG_DONE, NLMSG_ERROR, parseInetDiagBatch, TCPF_LISTEN, type InetDiagFields } from '../../src/parse/inetDiag.js';
+import { newSocketRecord } from '../../src/model/socketRecord.js';
+import { AF_INET, AF_INET6, buildInetDiagDumpRequest, NLMSG_DONE, NLMSG_ERROR, parseInetDiagBatch, TCPF_LISTEN } from '../../src/parse/inetDiag.js';
+import { readInetDiagMsg } from '../../src/sources/netlinkSocketSource.js';
 import { control, diagMessage } from '../helpers/netlinkMessages.js';
+import { RecordingSink } from '../helpers/recordingSink.js';
 
-function parse(buf: Buffer): { result: ReturnType<typeof parseInetDiagBatch>; seen: InetDiagFields[] } {
-  const seen: InetDiagFields[] = [];
-  const result = parseInetDiagBatch(buf, buf.length, newInetDiagFields(), (f) => seen.push({ ...f }));
-  return { result, seen };
+function parse(buf: Buffer): { result: ReturnType<typeof parseInetDiagBatch>; sink: RecordingSink; rejected: number } {
+  const sink = new RecordingSink();
+  const record = newSocketRecord();
+  let rejected = 0;
+  const result = parseInetDiagBatch(buf, buf.length, (b, off) => {
+    if (readInetDiagMsg(b, off, record)) sink.add(record);
+    else rejected++;
+  });
+  return { result, sink, rejected };
 }
 
 describe('buildInetDiagDumpRequest', () => {
@@ -32,21 +40,35 @@ describe('parseInetDiagBatch', () => {
   ];
   for (const c of cases) {
     it(c.name, () => {
-      const { result, seen } = parse(c.input);
+      const { result, sink } = parse(c.input);
       expect(result.kind).toBe(c.kind);
-      expect(seen).toHaveLength(c.sockets);
+      expect(sink.seen).toHaveLength(c.sockets);
       if (c.errno !== undefined && result.kind === 'error') expect(result.errno).toBe(c.errno);
     });
   }
-
-  it('decodes ports in network order and queues in host order', () => {
-    const { seen } = parse(diagMessage({ localPort: 8080, remotePort: 443, rqueue: 3, wqueue: 511, inode: 4242, state: 10 }));
-    expect(seen[0]).toMatchObject({ localPort: 8080, remotePort: 443, rqueue: 3, wqueue: 511, inode: 4242, state: 10 });
-  });
 
   it('rejects a message too short for an inet_diag_msg', () => {
     const short = diagMessage({}).subarray(0, 40);
     short.writeUInt32LE(40, 0);
     expect(parse(short).result).toMatchObject({ kind: 'error', text: expect.stringMatching(/short inet_diag_msg/) });
+  });
+});
+
+describe('readInetDiagMsg', () => {
+  it('decodes ports and addresses in network order, queues in host order', () => {
+    const { sink } = parse(diagMessage({ state: 1, timer: 2, localPort: 8080, remotePort: 40000, src: [127, 0, 0, 1], dst: [10, 1, 2, 3], rqueue: 5, wqueue: 7, inode: 4242 }));
+    expect(sink.seen).toEqual([{ family: 'ipv4', state: 'established', local: '127.0.0.1:8080', remote: '10.1.2.3:40000', txQueue: 7, rxQueue: 5, timer: 2, inode: 4242 }]);
+  });
+
+  it('reads all 16 address bytes for IPv6', () => {
+    const v6 = [0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 5];
+    const { sink } = parse(diagMessage({ family: AF_INET6, state: 10, localPort: 443, src: v6, wqueue: 4096, rqueue: 2 }));
+    expect(sink.seen[0]).toMatchObject({ family: 'ipv6', state: 'listen', local: '[2001:db8:0:0:0:0:0:5]:443', txQueue: 4096, rxQueue: 2 });
+  });
+
+  it('rejects an unknown family or state instead of miscounting it', () => {
+    expect(parse(diagMessage({ family: 1 })).rejected).toBe(1);
+    expect(parse(diagMessage({ state: 12 })).rejected).toBe(1);
+    expect(parse(diagMessage({ state: 0 })).rejected).toBe(1);
   });
 });

@@ -2,7 +2,8 @@ import { createServer } from 'node:net';
 import { describe, expect, it } from 'vitest';
 import { SocketAggregator } from '../../src/aggregate/socketAggregator.js';
 import { STATE_INDEX } from '../../src/model/tcpState.js';
-import { selectSocketSource } from '../../src/sources/selectSocketSource.js';
+import { selectSocketSources } from '../../src/sources/selectSocketSource.js';
+import { silentLogger } from '../helpers/collect.js';
 import { SysteminformationSocketSource, type ConnectionEntry } from '../../src/sources/systeminformationSource.js';
 import { fixture } from '../helpers/paths.js';
 import { RecordingSink } from '../helpers/recordingSink.js';
@@ -11,18 +12,25 @@ const entry = (state: string, localPort: string, peerPort: string, localAddress 
   protocol, localAddress, localPort, peerAddress: '127.0.0.1', peerPort, state,
 });
 
-describe('selectSocketSource', () => {
-  it('uses procfs on Linux even when the tree lacks net/tcp', async () => {
-    expect((await selectSocketSource('auto', '/nonexistent', 'linux')).name).toBe('procfs');
+describe('selectSocketSources', () => {
+  const names = (s: { primary: { name: string }; fallback?: { name: string } }) => [s.primary.name, s.fallback?.name];
+  it('uses netlink with a procfs fallback on Linux when /proc is our own namespace', async () => {
+    expect(names(await selectSocketSources('auto', '/proc', silentLogger, 'linux'))).toEqual(['netlink', 'procfs']);
+  });
+  it('uses procfs on Linux for a tree that is not our namespace, even one lacking net/tcp', async () => {
+    expect(names(await selectSocketSources('auto', fixture('proc'), silentLogger, 'linux'))).toEqual(['procfs', undefined]);
+    expect(names(await selectSocketSources('auto', '/nonexistent', silentLogger, 'linux'))).toEqual(['procfs', undefined]);
   });
   it('uses a fixture tree on other systems when it has net/tcp', async () => {
-    expect((await selectSocketSource('auto', fixture('proc'), 'darwin')).name).toBe('procfs');
+    expect(names(await selectSocketSources('auto', fixture('proc'), silentLogger, 'darwin'))).toEqual(['procfs', undefined]);
   });
   it('falls back to systeminformation on other systems without procfs', async () => {
-    expect((await selectSocketSource('auto', '/nonexistent', 'darwin')).name).toBe('systeminformation');
+    expect(names(await selectSocketSources('auto', '/nonexistent', silentLogger, 'darwin'))).toEqual(['systeminformation', undefined]);
   });
   it('honours an explicit choice', async () => {
-    expect((await selectSocketSource('systeminformation', fixture('proc'), 'linux')).name).toBe('systeminformation');
+    expect(names(await selectSocketSources('systeminformation', fixture('proc'), silentLogger, 'linux'))).toEqual(['systeminformation', undefined]);
+    expect(names(await selectSocketSources('procfs', '/proc', silentLogger, 'linux'))).toEqual(['procfs', undefined]);
+    expect(names(await selectSocketSources('netlink', '/proc', silentLogger, 'linux'))).toEqual(['netlink', undefined]);
   });
 });
 
