@@ -2,6 +2,7 @@
 import type { Logger } from 'pino';
 import { renderSnapshotJson, renderSnapshotTable } from './cli/snapshotReport.js';
 import { buildCollectors } from './collectors/index.js';
+import { OffThreadSocketsCollector } from './collectors/offThreadSocketsCollector.js';
 import { parseCommandLine, UsageError, USAGE, type ExporterConfig } from './config.js';
 import { metricCatalog } from './metrics/catalog.js';
 import { buildRegistries } from './metrics/registries.js';
@@ -11,20 +12,35 @@ import { SnapshotPoller } from './snapshot/poller.js';
 import { selectSocketSources } from './sources/selectSocketSource.js';
 import { BUILD_INFO } from './version.js';
 
-async function buildPoller(config: ExporterConfig, log: Logger): Promise<SnapshotPoller> {
-  const socketSources = await selectSocketSources(config.source, config.procfs, log);
-  if (config.collectors.has('sockets')) {
-    const { primary, fallback } = socketSources;
-    if (primary.reportsKernelDetail) log.info({ source: primary.name, fallback: fallback?.name, procfs: config.procfs }, 'socket source selected');
-    else log.warn({ source: primary.name }, 'no kernel socket table under --path.procfs: using systeminformation (states and ports only, no queues or timers)');
-  }
-  const collectors = buildCollectors({ enabled: config.collectors, socketSources, portLimits: config.portLimits });
+/** The one-shot snapshot collects in this thread: there is no server to keep responsive. */
+async function buildInThreadPoller(config: ExporterConfig, log: Logger): Promise<SnapshotPoller> {
+  const sources = await selectSocketSources(config.source, config.procfs, log);
+  const collectors = buildCollectors({ enabled: config.collectors, sockets: { sources, portLimits: config.portLimits } });
   return new SnapshotPoller(collectors, { procfs: config.procfs, log }, config.intervalMs);
+}
+
+/** The server walks socket tables in a worker thread, so scrapes answer during a long walk. */
+async function buildServingPoller(config: ExporterConfig, log: Logger): Promise<{ poller: SnapshotPoller; close: () => Promise<void> }> {
+  const sockets = new OffThreadSocketsCollector({ source: config.source, procfs: config.procfs, limits: config.portLimits, logLevel: config.logLevel }, log);
+  if (config.collectors.has('sockets')) {
+    const ready = await sockets.start();
+    if (ready.reportsKernelDetail) log.info({ source: ready.primary, fallback: ready.fallback, procfs: config.procfs }, 'socket source selected');
+    else log.warn({ source: ready.primary }, 'no kernel socket table under --path.procfs: using systeminformation (states and ports only, no queues or timers)');
+  }
+  const collectors = buildCollectors({ enabled: config.collectors, sockets });
+  const poller = new SnapshotPoller(collectors, { procfs: config.procfs, log }, config.intervalMs);
+  return {
+    poller,
+    close: async () => {
+      await poller.stop();
+      await sockets.close();
+    },
+  };
 }
 
 async function snapshotCommand(config: ExporterConfig): Promise<number> {
   const log = createLogger(config.logLevel === 'info' ? 'warn' : config.logLevel, config.logFormat);
-  const poller = await buildPoller(config, log);
+  const poller = await buildInThreadPoller(config, log);
   const snapshot = await poller.collectOnce();
   process.stdout.write(config.snapshotFormat === 'json' ? renderSnapshotJson(snapshot) : renderSnapshotTable(snapshot));
   return Object.values(snapshot.status).every((s) => s.success) ? 0 : 1;
@@ -32,9 +48,9 @@ async function snapshotCommand(config: ExporterConfig): Promise<number> {
 
 async function serveCommand(config: ExporterConfig): Promise<void> {
   const log = createLogger(config.logLevel, config.logFormat);
-  const poller = await buildPoller(config, log);
+  const { poller, close } = await buildServingPoller(config, log);
   const registries = buildRegistries(metricCatalog(BUILD_INFO), poller, { processMetrics: true });
-  const app = buildApp({ registries, snapshots: poller, telemetryPath: config.telemetryPath, build: BUILD_INFO, logger: log, onClose: () => poller.stop() });
+  const app = buildApp({ registries, snapshots: poller, telemetryPath: config.telemetryPath, build: BUILD_INFO, logger: log, onClose: close });
 
   const { host, port } = config.listenAddress;
   let url: string;

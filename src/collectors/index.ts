@@ -24,13 +24,13 @@ export type CollectorSet = { [K in CollectorName]?: Collector<CollectedData[K]> 
 
 export interface CollectorOptions {
   enabled: ReadonlySet<CollectorName>;
-  socketSources: SocketSources;
-  portLimits: PortLimits;
+  /** The sockets collector is either built here from its sources, or given (run off-thread). */
+  sockets: { sources: SocketSources; portLimits: PortLimits } | Collector<SocketsResult>;
 }
 
 export function buildCollectors(opts: CollectorOptions): CollectorSet {
   const all: { [K in CollectorName]: () => Collector<CollectedData[K]> } = {
-    sockets: () => new SocketsCollector(opts.socketSources, opts.portLimits),
+    sockets: () => ('sources' in opts.sockets ? new SocketsCollector(opts.sockets.sources, opts.sockets.portLimits) : opts.sockets),
     sysctl: () => new SysctlCollector(),
     snmp: () => new SnmpCollector(),
     netstat: () => new NetstatCollector(),

@@ -20,7 +20,7 @@ export function livePoller(limits: PortLimits = DEFAULT_PORT_LIMITS): SnapshotPo
 }
 
 function pollerFor(source: SocketSource, procfs: string, limits: PortLimits, log: Logger): SnapshotPoller {
-  const collectors = buildCollectors({ enabled: new Set(COLLECTOR_NAMES), socketSources: { primary: source }, portLimits: limits });
+  const collectors = buildCollectors({ enabled: new Set(COLLECTOR_NAMES), sockets: { sources: { primary: source }, portLimits: limits } });
   return new SnapshotPoller(collectors, { procfs, log }, 60_000);
 }
 

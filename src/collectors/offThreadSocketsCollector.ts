@@ -1,0 +1,98 @@
+import { Worker } from 'node:worker_threads';
+import type { Logger } from 'pino';
+import type { CollectContext, Collector } from './collector.js';
+import type { SocketsResult } from './socketsCollector.js';
+import type { SocketsWorkerConfig, WorkerMessage } from './socketsWorker.js';
+
+const DEFAULT_WORKER = new URL('./socketsWorker.js', import.meta.url);
+
+interface Pending {
+  resolve: (r: SocketsResult) => void;
+  reject: (e: Error) => void;
+}
+
+/**
+ * The sockets collector, run in a worker thread (see socketsWorker.ts). The poller already
+ * guarantees one collection at a time; this class only relays it. A worker that dies fails the
+ * collection in flight and is started again on the next cycle, not in a loop.
+ */
+export class OffThreadSocketsCollector implements Collector<SocketsResult> {
+  readonly name = 'sockets';
+  readonly enabledByDefault = true;
+  private worker: Worker | undefined;
+  private ready: Promise<Extract<WorkerMessage, { type: 'ready' }>> | undefined;
+  private readonly pending = new Map<number, Pending>();
+  private nextId = 1;
+  private closed = false;
+
+  constructor(
+    private readonly config: SocketsWorkerConfig,
+    private readonly log: Logger,
+    private readonly workerUrl: URL = DEFAULT_WORKER,
+  ) {}
+
+  /** Starts the worker and resolves with the sources it selected. */
+  start(): Promise<Extract<WorkerMessage, { type: 'ready' }>> {
+    if (this.ready) return this.ready;
+    const worker = new Worker(this.workerUrl, { workerData: this.config });
+    this.worker = worker;
+    this.ready = new Promise((resolve, reject) => {
+      worker.on('message', (m: WorkerMessage) => {
+        if (m.type === 'ready') resolve(m);
+        else if (m.type === 'log') this.relayLog(m.line);
+        else this.settle(m);
+      });
+      worker.once('error', (err) => {
+        reject(err);
+        this.failAll(err);
+      });
+      worker.once('exit', (code) => {
+        this.worker = undefined;
+        this.ready = undefined;
+        const err = new Error(`socket collection worker exited with code ${code}`);
+        reject(err);
+        this.failAll(err);
+      });
+    });
+    return this.ready;
+  }
+
+  async collect(_ctx: CollectContext): Promise<SocketsResult> {
+    if (this.closed) throw new Error('collector closed');
+    await this.start();
+    const id = this.nextId++;
+    return new Promise<SocketsResult>((resolve, reject) => {
+      this.pending.set(id, { resolve, reject });
+      this.worker!.postMessage({ type: 'collect', id });
+    });
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    await this.worker?.terminate();
+  }
+
+  private settle(m: Extract<WorkerMessage, { type: 'result' | 'error' }>): void {
+    const p = this.pending.get(m.id);
+    if (!p) return;
+    this.pending.delete(m.id);
+    if (m.type === 'result') p.resolve(m.result as SocketsResult);
+    else p.reject(new Error(m.message));
+  }
+
+  private failAll(err: Error): void {
+    for (const p of this.pending.values()) p.reject(err);
+    this.pending.clear();
+  }
+
+  /** Re-emits a worker log line through our logger, so format and destination stay the same. */
+  private relayLog(line: string): void {
+    try {
+      const { level, msg, time: _time, ...rest } = JSON.parse(line) as Record<string, unknown>;
+      const method = typeof level === 'string' && ['debug', 'info', 'warn', 'error'].includes(level) ? (level as 'debug' | 'info' | 'warn' | 'error') : 'info';
+      this.log[method]({ ...rest, thread: 'sockets' }, typeof msg === 'string' ? msg : '');
+    } catch {
+      this.log.info({ thread: 'sockets' }, line.trim());
+    }
+  }
+}
