@@ -1,8 +1,10 @@
 /**
  * Child process of bench/run.ts: one measured collection, then a JSON line on stdout.
  * Peak RSS is the process's own maxRSS, so every measurement starts from a fresh process.
- *   node dist/bench/collectOnce.js <streaming|naive|live|systeminformation> <procfs>
- * live: the exporter's Linux path on a real /proc, with listen backlogs from netlink.
+ *   node dist/bench/collectOnce.js <mode> <procfs>
+ * streaming: procfs tables through our parser (synthetic trees); naive: read/split/objects;
+ * procfs: the procfs source on a real /proc, with listen backlogs joined from netlink;
+ * netlink: the sock_diag source (the exporter's default on Linux);
  * systeminformation: networkConnections(), what a Node user reaches for first.
  */
 import { readFileSync } from 'node:fs';
@@ -10,7 +12,9 @@ import { join } from 'node:path';
 import { SocketAggregator } from '../src/aggregate/socketAggregator.js';
 import { DEFAULT_PORT_LIMITS } from '../src/aggregate/socketSummary.js';
 import { queryListenerBacklogs } from '../src/sources/netlink/listenerBacklogs.js';
+import { NetlinkSocketSource } from '../src/sources/netlinkSocketSource.js';
 import { ProcfsSocketSource } from '../src/sources/procfsSocketSource.js';
+import type { SocketSource } from '../src/sources/socketSource.js';
 import { SysteminformationSocketSource } from '../src/sources/systeminformationSource.js';
 
 interface NaiveSocket {
@@ -39,10 +43,12 @@ function naiveCollect(procfs: string): number {
 /** One collection the way the given mode does it; returns the sockets seen. */
 async function collect(mode: string, procfs: string, agg: SocketAggregator): Promise<number> {
   if (mode === 'naive') return naiveCollect(procfs);
-  const source =
+  const source: SocketSource =
     mode === 'systeminformation'
       ? new SysteminformationSocketSource()
-      : new ProcfsSocketSource(procfs, mode === 'live' ? () => queryListenerBacklogs() : undefined);
+      : mode === 'netlink'
+        ? new NetlinkSocketSource()
+        : new ProcfsSocketSource(procfs, mode === 'procfs' ? () => queryListenerBacklogs() : undefined);
   agg.reset();
   const { tables } = await source.walk(agg);
   agg.summarize();
@@ -53,8 +59,8 @@ const WARM_CYCLES = 5;
 
 async function main(): Promise<void> {
   const [mode, procfs] = process.argv.slice(2);
-  if (!procfs || !['streaming', 'naive', 'live', 'systeminformation'].includes(mode ?? '')) {
-    throw new Error('usage: collectOnce <streaming|naive|live|systeminformation> <procfs>');
+  if (!procfs || !['streaming', 'naive', 'procfs', 'netlink', 'systeminformation'].includes(mode ?? '')) {
+    throw new Error('usage: collectOnce <streaming|naive|procfs|netlink|systeminformation> <procfs>');
   }
   const agg = new SocketAggregator(DEFAULT_PORT_LIMITS);
   // A daemon pays the first (cold, unoptimized) cycle once; every later cycle is warm.

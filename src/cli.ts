@@ -1,11 +1,11 @@
-#!/usr/bin/env node
+#!/usr/bin/env -S node --max-semi-space-size=1
 import type { Logger } from 'pino';
 import { renderSnapshotJson, renderSnapshotTable } from './cli/snapshotReport.js';
 import { buildCollectors } from './collectors/index.js';
 import { OffThreadSocketsCollector } from './collectors/offThreadSocketsCollector.js';
 import { parseCommandLine, UsageError, USAGE, type ExporterConfig } from './config.js';
 import { metricCatalog } from './metrics/catalog.js';
-import { buildRegistries } from './metrics/registries.js';
+import { buildExposition } from './metrics/exposition.js';
 import { buildApp } from './server/app.js';
 import { createLogger } from './server/logger.js';
 import { SnapshotPoller } from './snapshot/poller.js';
@@ -49,8 +49,8 @@ async function snapshotCommand(config: ExporterConfig): Promise<number> {
 async function serveCommand(config: ExporterConfig): Promise<void> {
   const log = createLogger(config.logLevel, config.logFormat);
   const { poller, close } = await buildServingPoller(config, log);
-  const registries = buildRegistries(metricCatalog(BUILD_INFO), poller, { processMetrics: true });
-  const app = buildApp({ registries, snapshots: poller, telemetryPath: config.telemetryPath, build: BUILD_INFO, logger: log, onClose: close });
+  const exposition = buildExposition(metricCatalog(BUILD_INFO), poller, { processMetrics: true });
+  const app = buildApp({ exposition, snapshots: poller, telemetryPath: config.telemetryPath, build: BUILD_INFO, logger: log, onClose: close });
 
   const { host, port } = config.listenAddress;
   let url: string;

@@ -1,9 +1,9 @@
-import type { Logger } from 'pino';
+import type { Log } from '../model/log.js';
 
 export interface CollectContext {
   /** Root of the procfs tree (--path.procfs). */
   procfs: string;
-  log: Logger;
+  log: Log;
 }
 
 /**

@@ -1,5 +1,5 @@
 import { Worker } from 'node:worker_threads';
-import type { Logger } from 'pino';
+import type { Log } from '../model/log.js';
 import type { CollectContext, Collector } from './collector.js';
 import type { SocketsResult } from './socketsCollector.js';
 import type { SocketsWorkerConfig, WorkerMessage } from './socketsWorker.js';
@@ -27,19 +27,21 @@ export class OffThreadSocketsCollector implements Collector<SocketsResult> {
 
   constructor(
     private readonly config: SocketsWorkerConfig,
-    private readonly log: Logger,
+    private readonly log: Log,
     private readonly workerUrl: URL = DEFAULT_WORKER,
   ) {}
 
   /** Starts the worker and resolves with the sources it selected. */
   start(): Promise<Extract<WorkerMessage, { type: 'ready' }>> {
     if (this.ready) return this.ready;
-    const worker = new Worker(this.workerUrl, { workerData: this.config });
+    // A small young generation: the walk allocates nothing per socket, and every MB of
+    // new space is resident memory on every node the exporter runs on.
+    const worker = new Worker(this.workerUrl, { workerData: this.config, resourceLimits: { maxYoungGenerationSizeMb: 2 } });
     this.worker = worker;
     this.ready = new Promise((resolve, reject) => {
       worker.on('message', (m: WorkerMessage) => {
         if (m.type === 'ready') resolve(m);
-        else if (m.type === 'log') this.relayLog(m.line);
+        else if (m.type === 'log') this.log[m.level]({ ...m.obj, thread: 'sockets' }, m.msg);
         else this.settle(m);
       });
       worker.once('error', (err) => {
@@ -83,16 +85,5 @@ export class OffThreadSocketsCollector implements Collector<SocketsResult> {
   private failAll(err: Error): void {
     for (const p of this.pending.values()) p.reject(err);
     this.pending.clear();
-  }
-
-  /** Re-emits a worker log line through our logger, so format and destination stay the same. */
-  private relayLog(line: string): void {
-    try {
-      const { level, msg, time: _time, ...rest } = JSON.parse(line) as Record<string, unknown>;
-      const method = typeof level === 'string' && ['debug', 'info', 'warn', 'error'].includes(level) ? (level as 'debug' | 'info' | 'warn' | 'error') : 'info';
-      this.log[method]({ ...rest, thread: 'sockets' }, typeof msg === 'string' ? msg : '');
-    } catch {
-      this.log.info({ thread: 'sockets' }, line.trim());
-    }
   }
 }

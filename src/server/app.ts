@@ -2,7 +2,7 @@ import { promisify } from 'node:util';
 import { gzip } from 'node:zlib';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
-import type { ExpositionRegistries } from '../metrics/registries.js';
+import type { Exposition } from '../metrics/exposition.js';
 import type { SnapshotReader } from '../snapshot/snapshot.js';
 import type { BuildInfo } from '../version.js';
 import { renderLandingPage } from './landingPage.js';
@@ -11,7 +11,7 @@ import { acceptsGzip, wantsOpenMetrics } from './negotiate.js';
 const gzipAsync = promisify(gzip);
 
 export interface AppDeps {
-  registries: ExpositionRegistries;
+  exposition: Exposition;
   snapshots: SnapshotReader;
   telemetryPath: string;
   build: BuildInfo;
@@ -31,10 +31,8 @@ export function buildApp(deps: AppDeps): FastifyInstance {
   });
 
   app.get(deps.telemetryPath, async (request, reply) => {
-    const openMetrics = wantsOpenMetrics(request.headers.accept);
-    const registry = openMetrics ? deps.registries.openMetrics : deps.registries.prometheus;
-    const body = await registry.metrics();
-    reply.header('content-type', registry.contentType).header('vary', 'accept, accept-encoding');
+    const { contentType, body } = await deps.exposition.render(wantsOpenMetrics(request.headers.accept) ? 'openmetrics' : 'prometheus');
+    reply.header('content-type', contentType).header('vary', 'accept, accept-encoding');
     if (acceptsGzip(request.headers['accept-encoding'])) {
       reply.header('content-encoding', 'gzip');
       return reply.send(await gzipAsync(body));

@@ -1,4 +1,4 @@
-import type { Logger } from 'pino';
+import type { Log } from '../model/log.js';
 import type { CollectContext } from '../collectors/collector.js';
 import { COLLECTOR_NAMES, type CollectedData, type CollectorName, type CollectorSet } from '../collectors/index.js';
 import { deepFreeze, type CollectorStatus, type Snapshot, type SnapshotReader } from './snapshot.js';
@@ -20,7 +20,7 @@ export class SnapshotPoller implements SnapshotReader {
     private readonly collectors: CollectorSet,
     private readonly ctx: CollectContext,
     private readonly intervalMs: number,
-    private readonly log: Logger = ctx.log,
+    private readonly log: Log = ctx.log,
   ) {}
 
   latest(): Snapshot | undefined {

@@ -1,5 +1,5 @@
 import { access, readlink } from 'node:fs/promises';
-import type { Logger } from 'pino';
+import type { Log } from '../model/log.js';
 import type { SourceChoice } from '../config.js';
 import type { SocketSources } from '../collectors/socketsCollector.js';
 import { openSockDiag } from './netlink/libcNetlink.js';
@@ -22,7 +22,7 @@ import { SysteminformationSocketSource } from './systeminformationSource.js';
 export async function selectSocketSources(
   choice: SourceChoice,
   procfs: string,
-  log: Logger,
+  log: Log,
   platform: NodeJS.Platform = process.platform,
 ): Promise<SocketSources> {
   const ownNetns = await showsOwnNetns(procfs);

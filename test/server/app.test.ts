@@ -1,7 +1,7 @@
 import { gunzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { metricCatalog } from '../../src/metrics/catalog.js';
-import { buildRegistries } from '../../src/metrics/registries.js';
+import { buildExposition } from '../../src/metrics/exposition.js';
 import { buildApp } from '../../src/server/app.js';
 import { acceptsGzip, wantsOpenMetrics } from '../../src/server/negotiate.js';
 import type { Snapshot, SnapshotReader } from '../../src/snapshot/snapshot.js';
@@ -11,8 +11,8 @@ import { samplesOf } from '../helpers/exposition.js';
 import { fixture } from '../helpers/paths.js';
 
 function appFor(snapshots: SnapshotReader, now?: () => number) {
-  const registries = buildRegistries(metricCatalog(BUILD_INFO), snapshots, { processMetrics: true, ...(now ? { now } : {}) });
-  return buildApp({ registries, snapshots, telemetryPath: '/metrics', build: BUILD_INFO, logger: silentLogger });
+  const exposition = buildExposition(metricCatalog(BUILD_INFO), snapshots, { processMetrics: true, ...(now ? { now } : {}) });
+  return buildApp({ exposition, snapshots, telemetryPath: '/metrics', build: BUILD_INFO, logger: silentLogger });
 }
 
 describe('HTTP app', async () => {
@@ -34,6 +34,8 @@ describe('HTTP app', async () => {
     expect(res.headers['content-type']).toBe('application/openmetrics-text; version=1.0.0; charset=utf-8');
     expect(res.body).toMatch(/# TYPE tcpstate_tcp_active_opens counter\ntcpstate_tcp_active_opens_total \d+/);
     expect(res.body.endsWith('# EOF\n')).toBe(true);
+    expect(res.body.match(/^# EOF$/gm)).toHaveLength(1);
+    expect(res.body).toMatch(/^process_cpu_user_seconds_total \d/m);
     // The classic format must be unaffected by OpenMetrics having been rendered.
     const again = await app.inject({ url: '/metrics' });
     expect(again.body).toContain('# TYPE tcpstate_tcp_active_opens_total counter');

@@ -3,7 +3,7 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 
 import { describe, expect, it } from 'vitest';
 import { metricCatalog } from '../../src/metrics/catalog.js';
-import { buildRegistries } from '../../src/metrics/registries.js';
+import { buildExposition } from '../../src/metrics/exposition.js';
 import { buildApp } from '../../src/server/app.js';
 import { BUILD_INFO } from '../../src/version.js';
 import { fixturePoller, silentLogger } from '../helpers/collect.js';
@@ -17,8 +17,8 @@ import { haveTool } from '../helpers/tools.js';
 describe('golden /metrics from the fixture tree', async () => {
   const poller = fixturePoller(fixture('proc'), { maxServerPorts: 50, topClientPorts: 20, pinnedPorts: [9100] });
   await poller.collectOnce();
-  const registries = buildRegistries(metricCatalog(BUILD_INFO), poller, { processMetrics: false });
-  const app = buildApp({ registries, snapshots: poller, telemetryPath: '/metrics', build: BUILD_INFO, logger: silentLogger });
+  const exposition = buildExposition(metricCatalog(BUILD_INFO), poller, { processMetrics: false });
+  const app = buildApp({ exposition, snapshots: poller, telemetryPath: '/metrics', build: BUILD_INFO, logger: silentLogger });
   const res = await app.inject({ method: 'GET', url: '/metrics' });
   const body = normalizeExposition(res.body);
 

@@ -2,9 +2,10 @@ import { collectDefaultMetrics, Registry, type Metric, type OpenMetricsContentTy
 import type { Snapshot, SnapshotReader } from '../snapshot/snapshot.js';
 import type { MetricFamily, Sample } from './metricFamily.js';
 
-export interface ExpositionRegistries {
-  prometheus: Registry;
-  openMetrics: Registry<OpenMetricsContentType>;
+export type ExpositionFormat = 'prometheus' | 'openmetrics';
+
+export interface Exposition {
+  render(format: ExpositionFormat): Promise<{ contentType: string; body: string }>;
 }
 
 type AnyRegistry = Registry | Registry<OpenMetricsContentType>;
@@ -15,25 +16,55 @@ export interface RegistryOptions {
   now?: () => number;
 }
 
+interface FormatRegistries {
+  /** Families that change only with the snapshot: rendered once per snapshot. */
+  snapshot: AnyRegistry;
+  /** Families that change at every scrape (snapshot age, process metrics). */
+  live: AnyRegistry;
+}
+
 /**
- * Private registries, one per exposition format: prom-client rewrites a counter's name when it
- * renders OpenMetrics, so the two formats cannot share metric objects.
+ * The /metrics body, from private prom-client registries. Each format has its own metric
+ * objects, because prom-client rewrites a counter's name when it renders OpenMetrics. The
+ * snapshot-derived part (all but a handful of series) is serialized once per snapshot and
+ * format, so concurrent scrapers cost a string concatenation each, not a re-render.
  */
-export function buildRegistries(
-  families: readonly MetricFamily[],
-  snapshots: SnapshotReader,
-  opts: RegistryOptions,
-): ExpositionRegistries {
+export function buildExposition(families: readonly MetricFamily[], snapshots: SnapshotReader, opts: RegistryOptions): Exposition {
   const now = opts.now ?? Date.now;
   const samples = families.map((f) => memoizedSamples(f, snapshots, now));
-  const make = <R extends AnyRegistry>(registry: R): R => {
-    families.forEach((family, i) => registry.registerMetric(new SnapshotMetric(family, samples[i]!) as unknown as Metric));
-    if (opts.processMetrics) addProcessMetrics(registry);
-    return registry;
+  const make = (contentType: 'prometheus' | 'openmetrics'): FormatRegistries => {
+    const registries = { snapshot: newRegistry(contentType), live: newRegistry(contentType) };
+    families.forEach((family, i) => {
+      const target = family.perScrape ? registries.live : registries.snapshot;
+      target.registerMetric(new SnapshotMetric(family, samples[i]!) as unknown as Metric);
+    });
+    if (opts.processMetrics) addProcessMetrics(registries.live);
+    return registries;
   };
-  const openMetrics = new Registry<OpenMetricsContentType>();
-  openMetrics.setContentType(Registry.OPENMETRICS_CONTENT_TYPE);
-  return { prometheus: make(new Registry()), openMetrics: make(openMetrics) };
+  const byFormat: Record<ExpositionFormat, FormatRegistries> = { prometheus: make('prometheus'), openmetrics: make('openmetrics') };
+  const cache: Record<ExpositionFormat, { for: Snapshot | undefined | null; text: string }> = {
+    prometheus: { for: null, text: '' },
+    openmetrics: { for: null, text: '' },
+  };
+  return {
+    async render(format) {
+      const { snapshot, live } = byFormat[format];
+      const s = snapshots.latest();
+      if (cache[format].for !== s) cache[format] = { for: s, text: await snapshot.metrics() };
+      const liveText = await live.metrics();
+      const cached = cache[format].text;
+      // Both formats end every family with a newline; OpenMetrics ends the whole body with one "# EOF".
+      const body = format === 'openmetrics' ? cached.replace(/# EOF\n$/, '') + liveText : `${cached}\n${liveText}`;
+      return { contentType: snapshot.contentType, body };
+    },
+  };
+}
+
+function newRegistry(format: ExpositionFormat): AnyRegistry {
+  if (format === 'prometheus') return new Registry();
+  const r = new Registry<OpenMetricsContentType>();
+  r.setContentType(Registry.OPENMETRICS_CONTENT_TYPE);
+  return r;
 }
 
 /** Samples of the latest snapshot, computed once per snapshot (every scrape for perScrape families). */

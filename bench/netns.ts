@@ -1,0 +1,79 @@
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { createInterface } from 'node:readline';
+
+/**
+ * A network namespace of the benchmark's own: its sockets and sysctls are private, so a
+ * million-socket table can be built without touching the host, and everything is removed after.
+ */
+export class BenchNetns {
+  readonly name = `tcpstate-bench-${process.pid}`;
+  private readonly children: ChildProcess[] = [];
+
+  constructor(sysctls: Readonly<Record<string, string>>) {
+    must('ip', ['netns', 'add', this.name]);
+    must('ip', ['-n', this.name, 'link', 'set', 'lo', 'up']);
+    for (const [key, value] of Object.entries(sysctls)) must('ip', ['netns', 'exec', this.name, 'sysctl', '-q', '-w', `${key}=${value}`]);
+  }
+
+  /** Runs a command inside the namespace to completion; wall time in ms. */
+  run(command: string, args: readonly string[]): { stdout: string; ms: number } {
+    const t0 = performance.now();
+    const r = spawnSync('ip', ['netns', 'exec', this.name, command, ...args], { encoding: 'utf8', maxBuffer: 1 << 30 });
+    const ms = performance.now() - t0;
+    if (r.status !== 0) throw new Error(`${command} ${args.join(' ')} failed (${r.status}): ${r.stderr}`);
+    return { stdout: r.stdout, ms };
+  }
+
+  /** Starts a long-running command in the namespace (`ip netns exec` execs it: the pid is the command's). */
+  start(command: string, args: readonly string[]): ChildProcess {
+    const child = spawn('ip', ['netns', 'exec', this.name, command, ...args], { stdio: ['pipe', 'pipe', 'pipe'] });
+    this.children.push(child);
+    return child;
+  }
+
+  /** Starts a command and resolves with its first stdout line that matches. */
+  async startUntil(command: string, args: readonly string[], ready: RegExp, stream: 'stdout' | 'stderr' = 'stdout'): Promise<{ child: ChildProcess; line: string }> {
+    const child = this.start(command, args);
+    const rl = createInterface({ input: child[stream]! });
+    let errors = '';
+    child.stderr!.on('data', (d: Buffer) => {
+      errors = (errors + d.toString()).slice(-2000);
+    });
+    const line = await new Promise<string>((resolve, reject) => {
+      rl.on('line', (l) => {
+        if (ready.test(l)) resolve(l);
+      });
+      child.once('exit', (code) => reject(new Error(`${command} exited with ${code} before it was ready: ${errors}`)));
+    });
+    return { child, line };
+  }
+
+  /** Kills everything running in the namespace, then deletes it. */
+  destroy(): void {
+    for (const c of this.children) c.kill('SIGKILL');
+    const pids = spawnSync('ip', ['netns', 'pids', this.name], { encoding: 'utf8' }).stdout.split('\n').filter(Boolean);
+    for (const pid of pids) {
+      try {
+        process.kill(Number(pid), 'SIGKILL');
+      } catch {
+        // gone already
+      }
+    }
+    spawnSync('ip', ['netns', 'del', this.name]);
+  }
+}
+
+function must(command: string, args: readonly string[]): void {
+  const r = spawnSync(command, args, { encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(`${command} ${args.join(' ')} failed: ${r.stderr}`);
+}
+
+/**
+ * Memory of a process in MB: peak resident set (VmHWM) and its current private part (RssAnon),
+ * which leaves out file-backed pages such as the Node.js binary (~47 MB, shared by every Node process).
+ */
+export function processMemory(pid: number): { peakMb: number; privateMb: number } {
+  const status = spawnSync('cat', [`/proc/${pid}/status`], { encoding: 'utf8' }).stdout;
+  const kb = (field: string): number => Number(new RegExp(`${field}:\\s+(\\d+) kB`).exec(status)?.[1] ?? NaN) / 1024;
+  return { peakMb: kb('VmHWM'), privateMb: kb('RssAnon') };
+}

@@ -1,0 +1,190 @@
+/**
+ * npm run bench:scale -- [sizes…]   (root: it creates a network namespace)
+ * Builds a socket population of each size inside a namespace of its own and measures, in the
+ * same run and on the same population: our collection cycle (warm median, cold, CPU, peak RSS),
+ * `cat /proc/net/tcp{,6}`, `ss -tan`, node_exporter with only the tcpstat collector (scrape wall
+ * and peak RSS), systeminformation (up to BENCH_SI_MAX sockets), the real exporter process
+ * (its own cycle time and peak RSS), and /metrics latency under concurrent scrapers while it
+ * collects. Prints each as a ratio to our cycle. Everything it creates is removed at the end.
+ */
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { BenchNetns, processMemory } from './netns.js';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const CLI = join(here, '..', 'src', 'cli.js');
+const ROUNDS = Number(process.env['BENCH_ROUNDS'] ?? 5);
+const SI_MAX = Number(process.env['BENCH_SI_MAX'] ?? 100_000);
+const NODE_EXPORTER = process.env['BENCH_NODE_EXPORTER'] ?? 'prometheus-node-exporter';
+/** Two descriptors per held connection, under the 20,000-file limit per process. */
+const PAIRS_PER_HOLDER = 9_400;
+const TIME_WAIT_SHARE = 0.02;
+const HALF_CLOSED_SHARE = 0.02;
+
+const median = (xs: readonly number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+
+interface Cycle {
+  sockets: number;
+  wallMs: number;
+  cpuMs: number;
+  coldMs: number;
+  peakRssMb: number;
+}
+
+interface HolderSpec {
+  pairs: number;
+  timeWait: number;
+  halfClosed: number;
+  listeners: number;
+  host: string;
+}
+
+/** Splits a target socket count over holder processes: ESTABLISHED pairs, CLOSE_WAIT/FIN_WAIT2 pairs, TIME_WAIT. */
+function plan(size: number): HolderSpec[] {
+  const timeWait = Math.round(size * TIME_WAIT_SHARE);
+  const halfClosedPairs = Math.round((size * HALF_CLOSED_SHARE) / 2);
+  const pairs = Math.max(0, Math.round((size - timeWait) / 2) - halfClosedPairs);
+  const holders = Math.max(1, Math.ceil((pairs + halfClosedPairs) / PAIRS_PER_HOLDER));
+  return Array.from({ length: holders }, (_, i) => ({
+    pairs: Math.floor(pairs / holders) + (i < pairs % holders ? 1 : 0),
+    halfClosed: Math.floor(halfClosedPairs / holders) + (i < halfClosedPairs % holders ? 1 : 0),
+    timeWait: Math.floor(timeWait / holders) + (i < timeWait % holders ? 1 : 0),
+    listeners: 4,
+    // One in five holders uses IPv6; the others spread over loopback addresses (each its own port space).
+    host: i % 5 === 4 ? '::1' : `127.0.${Math.floor(i / 200)}.${(i % 200) + 1}`,
+  }));
+}
+
+function cycle(ns: BenchNetns, mode: string): Cycle {
+  const runs = Array.from({ length: ROUNDS }, () => JSON.parse(ns.run(process.execPath, [join(here, 'collectOnce.js'), mode, '/proc']).stdout) as Cycle);
+  return {
+    sockets: median(runs.map((r) => r.sockets)),
+    wallMs: median(runs.map((r) => r.wallMs)),
+    cpuMs: median(runs.map((r) => r.cpuMs)),
+    coldMs: median(runs.map((r) => r.coldMs)),
+    peakRssMb: median(runs.map((r) => r.peakRssMb)),
+  };
+}
+
+function commandMs(ns: BenchNetns, command: string): number {
+  return median(Array.from({ length: ROUNDS }, () => ns.run('sh', ['-c', command]).ms));
+}
+
+function scrapeMs(ns: BenchNetns, url: string, rounds: number): number[] {
+  return (JSON.parse(ns.run(process.execPath, [join(here, 'scrape.js'), 'times', url, String(rounds)]).stdout) as { ms: number[] }).ms;
+}
+
+async function nodeExporter(ns: BenchNetns): Promise<{ scrapeMs: number; peakRssMb: number; privateMb: number }> {
+  const { child } = await ns.startUntil(
+    NODE_EXPORTER,
+    ['--collector.disable-defaults', '--collector.tcpstat', '--web.listen-address=127.255.255.1:19100'],
+    /Listening on|TLS is disabled/,
+    'stderr',
+  );
+  try {
+    const ms = scrapeMs(ns, 'http://127.255.255.1:19100/metrics', ROUNDS + 1).slice(1);
+    const mem = processMemory(child.pid!);
+    return { scrapeMs: median(ms), peakRssMb: mem.peakMb, privateMb: mem.privateMb };
+  } finally {
+    child.kill('SIGKILL');
+  }
+}
+
+interface ExporterRun {
+  cycleMs: number;
+  cpuPerCycleMs: number;
+  peakRssMb: number;
+  privateMb: number;
+  latency: { p50: number; p99: number; max: number; requests: number; non2xx: number };
+}
+
+function sample(text: string, name: string): number {
+  const m = new RegExp(`^${name.replace(/[{}"]/g, (c) => `\\${c}`)} (\\S+)$`, 'm').exec(text);
+  return m ? Number(m[1]) : NaN;
+}
+
+/** The real exporter in the namespace: cycles as it reports them, peak RSS, /metrics latency while collecting. */
+async function exporterProcess(ns: BenchNetns, intervalMs: number): Promise<ExporterRun> {
+  // Started as the package's bin starts it (see the shebang of src/cli.ts).
+  const { child } = await ns.startUntil(process.execPath, ['--max-semi-space-size=1', CLI, '--web.listen-address=127.255.255.1:19816', `--collector.interval=${intervalMs}ms`, '--log.format=json'], /first collection done/, 'stderr');
+  try {
+    const url = 'http://127.255.255.1:19816/metrics';
+    const read = (): string => ns.run('sh', ['-c', `exec ${process.execPath} -e 'fetch(process.argv[1]).then(r=>r.text()).then(t=>process.stdout.write(t))' ${url}`]).stdout;
+    const cycles: number[] = [];
+    let seen = '';
+    let cpu0 = NaN;
+    let firstSeq = '';
+    while (cycles.length < ROUNDS) {
+      const text = read();
+      const ts = String(sample(text, 'tcpstate_snapshot_timestamp_seconds'));
+      if (ts !== seen) {
+        seen = ts;
+        if (firstSeq === '') {
+          firstSeq = ts;
+          cpu0 = sample(text, 'process_cpu_seconds_total');
+        } else {
+          cycles.push(sample(text, 'tcpstate_collector_duration_seconds{collector="sockets"}') * 1000);
+        }
+      }
+      await new Promise((r) => setTimeout(r, Math.min(200, intervalMs / 4)));
+    }
+    const cpu = (sample(read(), 'process_cpu_seconds_total') - cpu0) * 1000;
+    const load = JSON.parse(ns.run(process.execPath, [join(here, 'scrape.js'), 'load', url, '10', '10']).stdout) as ExporterRun['latency'];
+    const mem = processMemory(child.pid!);
+    return { cycleMs: median(cycles), cpuPerCycleMs: cpu / cycles.length, peakRssMb: mem.peakMb, privateMb: mem.privateMb, latency: load };
+  } finally {
+    child.kill('SIGTERM');
+  }
+}
+
+async function measure(size: number): Promise<string[]> {
+  const ns = new BenchNetns({
+    'net.ipv4.ip_local_port_range': '1024 65535',
+    'net.ipv4.tcp_max_tw_buckets': '4000000',
+    'net.core.somaxconn': '65535',
+    'net.ipv4.tcp_max_syn_backlog': '65535',
+  });
+  try {
+    const holders = plan(size);
+    const t0 = performance.now();
+    await Promise.all(holders.map((spec) => ns.startUntil(process.execPath, [join(here, 'holdPopulation.js'), JSON.stringify(spec)], /"ready":true/)));
+    const buildS = (performance.now() - t0) / 1000;
+    const ours = cycle(ns, 'netlink');
+    const viaProcfs = cycle(ns, 'procfs');
+    const cat = commandMs(ns, 'cat /proc/net/tcp /proc/net/tcp6 > /dev/null');
+    const ss = commandMs(ns, 'ss -tan > /dev/null');
+    const ne = await nodeExporter(ns);
+    const si = size <= SI_MAX ? cycle(ns, 'systeminformation') : undefined;
+    const exp = await exporterProcess(ns, Math.max(1000, Math.round(ours.wallMs * 1.5)));
+    const r = (ms: number): string => `${(ms / ours.wallMs).toFixed(2)}x`;
+    console.error(`# ${size}: ${ours.sockets} sockets in ${holders.length} holder processes, built in ${buildS.toFixed(0)} s`);
+    return [
+      `| ${ours.sockets.toLocaleString('en')} | ours: netlink source | ${ours.wallMs.toFixed(0)} ms (cold ${ours.coldMs.toFixed(0)}, cpu ${ours.cpuMs.toFixed(0)}) | 1.00x | ${ours.peakRssMb.toFixed(0)} MB |`,
+      `| | ours: procfs source | ${viaProcfs.wallMs.toFixed(0)} ms | ${r(viaProcfs.wallMs)} | ${viaProcfs.peakRssMb.toFixed(0)} MB |`,
+      `| | cat /proc/net/tcp{,6} | ${cat.toFixed(0)} ms | ${r(cat)} | |`,
+      `| | ss -tan | ${ss.toFixed(0)} ms | ${r(ss)} | |`,
+      `| | node_exporter tcpstat scrape | ${ne.scrapeMs.toFixed(0)} ms | ${r(ne.scrapeMs)} | ${ne.peakRssMb.toFixed(0)} MB (private ${ne.privateMb.toFixed(0)}) |`,
+      si
+        ? `| | systeminformation networkConnections() | ${si.wallMs.toFixed(0)} ms | ${r(si.wallMs)} | ${si.peakRssMb.toFixed(0)} MB |`
+        : `| | systeminformation networkConnections() | not run above ${SI_MAX.toLocaleString('en')} sockets | | |`,
+      `| | **exporter process** (worker thread, as deployed) | cycle ${exp.cycleMs.toFixed(0)} ms, cpu ${exp.cpuPerCycleMs.toFixed(0)} ms/cycle | ${r(exp.cycleMs)} | **${exp.peakRssMb.toFixed(0)} MB** (private ${exp.privateMb.toFixed(0)}) |`,
+      `| | /metrics while collecting, 10 concurrent scrapers for 10 s | p50 ${exp.latency.p50} ms, p99 ${exp.latency.p99} ms, max ${exp.latency.max} ms, ${exp.latency.requests} requests, ${exp.latency.non2xx} non-2xx | | |`,
+    ];
+  } finally {
+    ns.destroy();
+  }
+}
+
+if (process.getuid?.() !== 0) {
+  console.error('bench:scale needs root to create a network namespace');
+  process.exit(2);
+}
+const sizes = process.argv.slice(2).map(Number).filter((n) => n > 0);
+const rows: string[] = [];
+for (const size of sizes.length ? sizes : [10_000, 100_000, 1_000_000]) rows.push(...(await measure(size)));
+console.log(`Socket populations in a private network namespace; medians of ${ROUNDS} rounds (node ${process.version}).`);
+console.log('Node readers: median warm cycle of a fresh process that collects six times (cold first cycle and CPU in brackets).');
+console.log('Ratios are the reference over our netlink cycle: above 1 means we are faster.\n');
+console.log('| sockets | reader | wall | ratio | peak RSS |');
+console.log('| --- | --- | --- | --- | --- |');
+for (const row of rows) console.log(row);
