@@ -1,7 +1,7 @@
 /**
  * Child process of bench/run.ts: one measured collection, then a JSON line on stdout.
  * Peak RSS is the process's own maxRSS, so every measurement starts from a fresh process.
- *   node dist/bench/collectOnce.js <mode> <procfs>
+ *   node dist/bench/collectOnce.js <mode> <procfs> [warm cycles, default 5]
  * streaming: procfs tables through our parser (synthetic trees); naive: read/split/objects;
  * procfs: the procfs source on a real /proc, with listen backlogs joined from netlink;
  * netlink: the sock_diag source (the exporter's default on Linux);
@@ -55,10 +55,10 @@ async function collect(mode: string, procfs: string, agg: SocketAggregator): Pro
   return tables.reduce((a, t) => a + t.sockets, 0);
 }
 
-const WARM_CYCLES = 5;
 
 async function main(): Promise<void> {
-  const [mode, procfs] = process.argv.slice(2);
+  const [mode, procfs, cycles] = process.argv.slice(2);
+  const WARM_CYCLES = Number(cycles ?? 5);
   if (!procfs || !['streaming', 'naive', 'procfs', 'netlink', 'systeminformation'].includes(mode ?? '')) {
     throw new Error('usage: collectOnce <streaming|naive|procfs|netlink|systeminformation> <procfs>');
   }
@@ -72,7 +72,8 @@ async function main(): Promise<void> {
     const cpu = process.cpuUsage(cpu0);
     runs.push({ wallMs: performance.now() - t0, cpuMs: (cpu.user + cpu.system) / 1000, sockets });
   }
-  const warm = runs.slice(1).sort((a, b) => a.wallMs - b.wallMs)[Math.floor(WARM_CYCLES / 2)]!;
+  // With no warm cycle asked for, the one (cold) run stands for both.
+  const warm = WARM_CYCLES > 0 ? runs.slice(1).sort((a, b) => a.wallMs - b.wallMs)[Math.floor(WARM_CYCLES / 2)]! : runs[0]!;
   process.stdout.write(
     `${JSON.stringify({ sockets: warm.sockets, wallMs: warm.wallMs, cpuMs: warm.cpuMs, coldMs: runs[0]!.wallMs, peakRssMb: process.resourceUsage().maxRSS / 1024 })}\n`,
   );

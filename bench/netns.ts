@@ -1,27 +1,39 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { createInterface } from 'node:readline';
 
+/** Whether this process may create network namespaces (root with iproute2). */
+export function canCreateNetns(): boolean {
+  if (process.platform !== 'linux' || process.getuid?.() !== 0) return false;
+  return spawnSync('ip', ['netns', 'list']).status === 0;
+}
+
 /**
- * A network namespace of the benchmark's own: its sockets and sysctls are private, so a
+ * A network namespace of our own (benchmark or test): its sockets and sysctls are private, so a
  * million-socket table can be built without touching the host, and everything is removed after.
  */
-export class BenchNetns {
-  readonly name = `tcpstate-bench-${process.pid}`;
+export class Netns {
+  readonly name: string;
   private readonly children: ChildProcess[] = [];
 
-  constructor(sysctls: Readonly<Record<string, string>>) {
+  constructor(prefix: string, sysctls: Readonly<Record<string, string>> = {}) {
+    this.name = `${prefix}-${process.pid}-${Math.floor(Math.random() * 1e6)}`;
     must('ip', ['netns', 'add', this.name]);
     must('ip', ['-n', this.name, 'link', 'set', 'lo', 'up']);
     for (const [key, value] of Object.entries(sysctls)) must('ip', ['netns', 'exec', this.name, 'sysctl', '-q', '-w', `${key}=${value}`]);
   }
 
-  /** Runs a command inside the namespace to completion; wall time in ms. */
-  run(command: string, args: readonly string[]): { stdout: string; ms: number } {
+  /** Runs a command inside the namespace to completion. */
+  exec(command: string, args: readonly string[]): { stdout: string; stderr: string; status: number | null; ms: number } {
     const t0 = performance.now();
     const r = spawnSync('ip', ['netns', 'exec', this.name, command, ...args], { encoding: 'utf8', maxBuffer: 1 << 30 });
-    const ms = performance.now() - t0;
+    return { stdout: r.stdout, stderr: r.stderr, status: r.status, ms: performance.now() - t0 };
+  }
+
+  /** As exec, but a failure throws; wall time in ms. */
+  run(command: string, args: readonly string[]): { stdout: string; ms: number } {
+    const r = this.exec(command, args);
     if (r.status !== 0) throw new Error(`${command} ${args.join(' ')} failed (${r.status}): ${r.stderr}`);
-    return { stdout: r.stdout, ms };
+    return { stdout: r.stdout, ms: r.ms };
   }
 
   /** Starts a long-running command in the namespace (`ip netns exec` execs it: the pid is the command's). */

@@ -19,9 +19,18 @@ export interface RegistryOptions {
 interface FormatRegistries {
   /** Families that change only with the snapshot: rendered once per snapshot. */
   snapshot: AnyRegistry;
-  /** Families that change at every scrape (snapshot age, process metrics). */
+  /** prom-client's process and runtime metrics: rendered at most once per PROCESS_METRICS_TTL_MS. */
+  process: AnyRegistry;
+  /** Families that change at every scrape (snapshot age). */
   live: AnyRegistry;
 }
+
+/**
+ * prom-client reads /proc/self/fd, /proc/self/status and V8's heap statistics for every render
+ * (0.7 ms, 70 times the rest of a scrape). Scrapes are seconds apart; under a burst of concurrent
+ * scrapers, one render per second serves them all.
+ */
+const PROCESS_METRICS_TTL_MS = 1000;
 
 /**
  * The /metrics body, from private prom-client registries. Each format has its own metric
@@ -33,31 +42,40 @@ export function buildExposition(families: readonly MetricFamily[], snapshots: Sn
   const now = opts.now ?? Date.now;
   const samples = families.map((f) => memoizedSamples(f, snapshots, now));
   const make = (contentType: 'prometheus' | 'openmetrics'): FormatRegistries => {
-    const registries = { snapshot: newRegistry(contentType), live: newRegistry(contentType) };
+    const registries = { snapshot: newRegistry(contentType), process: newRegistry(contentType), live: newRegistry(contentType) };
     families.forEach((family, i) => {
       const target = family.perScrape ? registries.live : registries.snapshot;
       target.registerMetric(new SnapshotMetric(family, samples[i]!) as unknown as Metric);
     });
-    if (opts.processMetrics) addProcessMetrics(registries.live);
+    if (opts.processMetrics) addProcessMetrics(registries.process);
     return registries;
   };
   const byFormat: Record<ExpositionFormat, FormatRegistries> = { prometheus: make('prometheus'), openmetrics: make('openmetrics') };
-  const cache: Record<ExpositionFormat, { for: Snapshot | undefined | null; text: string }> = {
-    prometheus: { for: null, text: '' },
-    openmetrics: { for: null, text: '' },
-  };
+  const snapshotText = { prometheus: { for: null as Snapshot | undefined | null, text: '' }, openmetrics: { for: null as Snapshot | undefined | null, text: '' } };
+  const processText = { prometheus: { at: -Infinity, text: '' }, openmetrics: { at: -Infinity, text: '' } };
   return {
     async render(format) {
-      const { snapshot, live } = byFormat[format];
+      const { snapshot, process, live } = byFormat[format];
       const s = snapshots.latest();
-      if (cache[format].for !== s) cache[format] = { for: s, text: await snapshot.metrics() };
-      const liveText = await live.metrics();
-      const cached = cache[format].text;
-      // Both formats end every family with a newline; OpenMetrics ends the whole body with one "# EOF".
-      const body = format === 'openmetrics' ? cached.replace(/# EOF\n$/, '') + liveText : `${cached}\n${liveText}`;
-      return { contentType: snapshot.contentType, body };
+      if (snapshotText[format].for !== s) snapshotText[format] = { for: s, text: await snapshot.metrics() };
+      const t = now();
+      if (t - processText[format].at >= PROCESS_METRICS_TTL_MS || t < processText[format].at) processText[format] = { at: t, text: await process.metrics() };
+      const parts = [snapshotText[format].text, processText[format].text, await live.metrics()];
+      return { contentType: snapshot.contentType, body: joinExpositions(format, parts) };
     },
   };
+}
+
+/**
+ * Concatenates registry outputs. Classic text: families separated by a blank line, as prom-client
+ * joins them. OpenMetrics: each output ends with "# EOF", which only the whole body may carry.
+ */
+function joinExpositions(format: ExpositionFormat, parts: readonly string[]): string {
+  // An empty registry renders as a bare newline; OpenMetrics allows no blank lines at all.
+  if (format === 'openmetrics') {
+    return `${parts.map((p) => p.replace(/# EOF\n$/, '')).filter((p) => p.trim() !== '').join('')}# EOF\n`;
+  }
+  return parts.filter((p) => p.trim() !== '').join('\n');
 }
 
 function newRegistry(format: ExpositionFormat): AnyRegistry {

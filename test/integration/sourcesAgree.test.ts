@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TCP_STATES } from '../../src/model/tcpState.js';
-import { canCreateNetns, TestNetns } from '../helpers/netns.js';
+import { canCreateNetns, Netns } from '../../bench/netns.js';
 import { CLI, REPO_ROOT } from '../helpers/paths.js';
 
 const HOLD = join(REPO_ROOT, 'dist', 'bench', 'holdPopulation.js');
@@ -15,7 +15,7 @@ interface SnapshotJson {
  * own nothing else opens or closes sockets, so two walks of the same population are comparable.
  */
 describe.runIf(canCreateNetns())('netlink and procfs sources on the same real sockets', () => {
-  let ns: TestNetns;
+  let ns: Netns;
   const snapshot = (source: string): SnapshotJson => {
     const r = ns.exec(process.execPath, [CLI, 'snapshot', '--format=json', `--collector.source=${source}`, '--collector.ports.top-client=50']);
     if (r.status !== 0) throw new Error(`snapshot --collector.source=${source} failed: ${r.stderr}`);
@@ -23,9 +23,9 @@ describe.runIf(canCreateNetns())('netlink and procfs sources on the same real so
   };
 
   beforeAll(async () => {
-    ns = new TestNetns();
-    await ns.spawnUntilLine(process.execPath, [HOLD, JSON.stringify({ pairs: 300, timeWait: 150, halfClosed: 40, listeners: 6, host: '127.0.0.1' })]);
-    await ns.spawnUntilLine(process.execPath, [HOLD, JSON.stringify({ pairs: 120, timeWait: 30, halfClosed: 10, listeners: 2, host: '::1' })]);
+    ns = new Netns('tcpstate-test');
+    await ns.startUntil(process.execPath, [HOLD, JSON.stringify({ pairs: 300, timeWait: 150, halfClosed: 40, listeners: 6, host: '127.0.0.1' })], /"ready":true/);
+    await ns.startUntil(process.execPath, [HOLD, JSON.stringify({ pairs: 120, timeWait: 30, halfClosed: 10, listeners: 2, host: '::1' })], /"ready":true/);
   }, 60_000);
 
   afterAll(() => ns?.destroy());

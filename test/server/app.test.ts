@@ -67,6 +67,43 @@ describe('HTTP app', async () => {
   });
 });
 
+describe('OpenMetrics body', () => {
+  it('has no blank line and one # EOF, with or without process metrics', async () => {
+    const poller = fixturePoller(fixture('proc'));
+    await poller.collectOnce();
+    for (const processMetrics of [false, true]) {
+      const exposition = buildExposition(metricCatalog(BUILD_INFO), poller, { processMetrics });
+      const app = buildApp({ exposition, snapshots: poller, telemetryPath: '/metrics', build: BUILD_INFO, logger: silentLogger });
+      const res = await app.inject({ url: '/metrics', headers: { accept: 'application/openmetrics-text; version=1.0.0' } });
+      expect(res.body.split('\n').slice(0, -1)).not.toContain('');
+      expect(res.body.match(/^# EOF$/gm)).toHaveLength(1);
+    }
+  });
+});
+
+describe('process metrics', () => {
+  it('are rendered at most once a second, while snapshot age stays exact per scrape', async () => {
+    let now = 5_000_000;
+    const s: Snapshot = { sequence: 1, takenAtMs: now, durationSeconds: 0, data: {}, status: {} };
+    const app = appFor({ latest: () => s }, () => now);
+    const cpu = async (): Promise<[number | undefined, number | undefined]> => {
+      const m = samplesOf((await app.inject({ url: '/metrics' })).body);
+      return [m.get('process_cpu_user_seconds_total'), m.get('tcpstate_snapshot_age_seconds')];
+    };
+    const [cpu1, age1] = await cpu();
+    let spin = 0;
+    for (let i = 0; i < 2e7; i++) spin += i; // burn CPU so a fresh render would differ
+    now += 500;
+    const [cpu2, age2] = await cpu();
+    now += 600;
+    const [cpu3] = await cpu();
+    expect(spin).toBeGreaterThan(0);
+    expect(cpu2).toBe(cpu1);
+    expect(cpu3).toBeGreaterThan(cpu1!);
+    expect([age1, age2]).toEqual([0, 0.5]);
+  });
+});
+
 describe('before the first collection', () => {
   const empty: SnapshotReader = { latest: () => undefined };
   const app = appFor(empty);
