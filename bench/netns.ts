@@ -23,10 +23,11 @@ export class Netns {
   }
 
   /** Runs a command inside the namespace to completion. */
-  exec(command: string, args: readonly string[]): { stdout: string; stderr: string; status: number | null; ms: number } {
+  exec(command: string, args: readonly string[], timeoutMs?: number): { stdout: string; stderr: string; status: number | null; ms: number; timedOut: boolean } {
     const t0 = performance.now();
-    const r = spawnSync('ip', ['netns', 'exec', this.name, command, ...args], { encoding: 'utf8', maxBuffer: 1 << 30 });
-    return { stdout: r.stdout, stderr: r.stderr, status: r.status, ms: performance.now() - t0 };
+    const r = spawnSync('ip', ['netns', 'exec', this.name, command, ...args], { encoding: 'utf8', maxBuffer: 1 << 30, ...(timeoutMs ? { timeout: timeoutMs, killSignal: 'SIGKILL' as const } : {}) });
+    // A timed-out command's own children (e.g. a netstat it started) are killed with the namespace.
+    return { stdout: r.stdout, stderr: r.stderr, status: r.status, ms: performance.now() - t0, timedOut: r.error !== undefined && /ETIMEDOUT/.test(String(r.error)) };
   }
 
   /** As exec, but a failure throws; wall time in ms. */

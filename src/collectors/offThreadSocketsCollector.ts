@@ -29,6 +29,7 @@ export class OffThreadSocketsCollector implements Collector<SocketsResult> {
     private readonly config: SocketsWorkerConfig,
     private readonly log: Log,
     private readonly workerUrl: URL = DEFAULT_WORKER,
+    private readonly resourceLimits: { maxYoungGenerationSizeMb?: number } = { maxYoungGenerationSizeMb: 2 },
   ) {}
 
   /** Starts the worker and resolves with the sources it selected. */
@@ -36,7 +37,7 @@ export class OffThreadSocketsCollector implements Collector<SocketsResult> {
     if (this.ready) return this.ready;
     // A small young generation: the walk allocates nothing per socket, and every MB of
     // new space is resident memory on every node the exporter runs on.
-    const worker = new Worker(this.workerUrl, { workerData: this.config, resourceLimits: { maxYoungGenerationSizeMb: 2 } });
+    const worker = new Worker(this.workerUrl, { workerData: this.config, resourceLimits: this.resourceLimits });
     this.worker = worker;
     this.ready = new Promise((resolve, reject) => {
       worker.on('message', (m: WorkerMessage) => {
