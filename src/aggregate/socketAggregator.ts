@@ -17,8 +17,10 @@ const KA_NOT_ARMED = 1;
 const KA_UNKNOWN = 2;
 
 /**
- * Folds sockets into fixed-size per-port arrays as they stream past: memory is the same
- * (~7 MB of typed arrays) for ten sockets or ten million, and the arrays are reused across cycles.
+ * Folds sockets into fixed-size per-port arrays as they stream past: memory is the same for ten
+ * sockets or ten million, and the arrays are reused across cycles. The arrays span every port
+ * (~7 MB) but only the ports in use are ever written, and only those are cleared between cycles,
+ * so only their pages become resident: on a host with a few hundred ports, a few hundred KB.
  *
  * Role assignment: a socket whose local port has a listener is a server socket, counted under
  * that port; any other socket is a client socket, counted under its remote port. Both the
@@ -43,23 +45,32 @@ export class SocketAggregator implements SocketSink {
   private readonly keepalive = new Float64Array(3);
   private readonly rxBytes = new Float64Array(STATE_COUNT);
   private readonly txBytes = new Float64Array(STATE_COUNT);
+  /** Ports written this cycle, per role, so reset() and summarize() touch nothing else. */
+  private readonly serverPortsUsed = new PortList();
+  private readonly clientPortsUsed = new PortList();
 
   constructor(private readonly limits: PortLimits) {}
 
   reset(): void {
     this.family.ipv4.fill(0);
     this.family.ipv6.fill(0);
-    this.listening.fill(0);
-    this.serverStates.fill(0);
-    this.serverTotal.fill(0);
-    this.clientStates.fill(0);
-    this.clientTotal.fill(0);
-    this.listeners.fill(0);
-    this.acceptQueue.fill(0);
-    this.backlog.fill(0);
-    this.maxFill.fill(0);
-    this.backlogUnknown.fill(0);
-    this.keepaliveByPort.fill(0);
+    for (const p of this.serverPortsUsed.ports()) {
+      this.serverStates.fill(0, p * STATE_COUNT, (p + 1) * STATE_COUNT);
+      this.keepaliveByPort.fill(0, p * 3, p * 3 + 3);
+      this.serverTotal[p] = 0;
+      this.listening[p] = 0;
+      this.listeners[p] = 0;
+      this.acceptQueue[p] = 0;
+      this.backlog[p] = 0;
+      this.maxFill[p] = 0;
+      this.backlogUnknown[p] = 0;
+    }
+    for (const p of this.clientPortsUsed.ports()) {
+      this.clientStates.fill(0, p * STATE_COUNT, (p + 1) * STATE_COUNT);
+      this.clientTotal[p] = 0;
+    }
+    this.serverPortsUsed.clear();
+    this.clientPortsUsed.clear();
     this.keepalive.fill(0);
     this.rxBytes.fill(0);
     this.txBytes.fill(0);
@@ -80,8 +91,8 @@ export class SocketAggregator implements SocketSink {
         const fill = s.txQueue > 0 ? s.rxQueue / s.txQueue : 0;
         if (fill > this.maxFill[port]!) this.maxFill[port] = fill;
       }
+      if (this.serverTotal[port]!++ === 0) this.serverPortsUsed.add(port);
       this.serverStates[port * STATE_COUNT + state]!++;
-      this.serverTotal[port]!++;
       return;
     }
     this.rxBytes[state]! += s.rxQueue;
@@ -91,8 +102,8 @@ export class SocketAggregator implements SocketSink {
       this.serverStates[s.localPort * STATE_COUNT + state]!++;
       this.serverTotal[s.localPort]!++;
     } else {
+      if (this.clientTotal[s.remotePort]!++ === 0) this.clientPortsUsed.add(s.remotePort);
       this.clientStates[s.remotePort * STATE_COUNT + state]!++;
-      this.clientTotal[s.remotePort]!++;
     }
     if (state === ESTABLISHED) {
       const ka = s.timer === TIMER_KEEPALIVE ? KA_ARMED : s.timer === TIMER_NONE ? KA_NOT_ARMED : KA_UNKNOWN;
@@ -104,8 +115,8 @@ export class SocketAggregator implements SocketSink {
   /** The aggregate of everything added since the last reset, with port caps applied. */
   summarize(): SocketSummary {
     const { maxServerPorts, topClientPorts, pinnedPorts } = this.limits;
-    const server = selectPorts(this.serverTotal, maxServerPorts, pinnedPorts, (p) => this.listening[p] === 1);
-    const client = selectPorts(this.clientTotal, topClientPorts, pinnedPorts, (p) => this.clientTotal[p]! > 0);
+    const server = selectPorts(this.serverTotal, this.serverPortsUsed.ports(), maxServerPorts, pinnedPorts);
+    const client = selectPorts(this.clientTotal, this.clientPortsUsed.ports(), topClientPorts, pinnedPorts);
     return {
       byFamily: { ipv4: Array.from(this.family.ipv4), ipv6: Array.from(this.family.ipv6) },
       serverPorts: this.portStates(this.serverStates, server),
@@ -178,4 +189,22 @@ function statesOf(counts: Uint32Array, port: number): number[] {
 
 function coverage(armed: number, notArmed: number, unknown: number): KeepaliveCoverage {
   return { armed, notArmed, unknown };
+}
+
+/** A set of ports in insertion order, without allocation after construction. */
+class PortList {
+  private readonly list = new Uint16Array(PORTS);
+  private length = 0;
+
+  add(port: number): void {
+    this.list[this.length++] = port;
+  }
+
+  ports(): Uint16Array {
+    return this.list.subarray(0, this.length);
+  }
+
+  clear(): void {
+    this.length = 0;
+  }
 }
