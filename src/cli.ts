@@ -2,7 +2,7 @@
 import type { Logger } from 'pino';
 import { renderSnapshotJson, renderSnapshotTable } from './cli/snapshotReport.js';
 import { buildCollectors } from './collectors/index.js';
-import { OffThreadSocketsCollector } from './collectors/offThreadSocketsCollector.js';
+import { OffThreadSocketsCollector, workerHeapLimits } from './collectors/offThreadSocketsCollector.js';
 import { parseCommandLine, UsageError, USAGE, type ExporterConfig } from './config.js';
 import { metricCatalog } from './metrics/catalog.js';
 import { buildExposition } from './metrics/exposition.js';
@@ -21,11 +21,22 @@ async function buildInThreadPoller(config: ExporterConfig, log: Logger): Promise
 
 /** The server walks socket tables in a worker thread, so scrapes answer during a long walk. */
 async function buildServingPoller(config: ExporterConfig, log: Logger): Promise<{ poller: SnapshotPoller; close: () => Promise<void> }> {
-  const sockets = new OffThreadSocketsCollector({ source: config.source, procfs: config.procfs, limits: config.portLimits, logLevel: config.logLevel }, log);
+  const kernelSource = process.platform === 'linux' && config.source !== 'systeminformation';
+  const sockets = new OffThreadSocketsCollector(
+    { source: config.source, procfs: config.procfs, limits: config.portLimits, logLevel: config.logLevel },
+    log,
+    undefined,
+    workerHeapLimits(kernelSource),
+  );
   if (config.collectors.has('sockets')) {
-    const ready = await sockets.start();
-    if (ready.reportsKernelDetail) log.info({ source: ready.primary, fallback: ready.fallback, procfs: config.procfs }, 'socket source selected');
-    else log.warn({ source: ready.primary }, 'no kernel socket table under --path.procfs: using systeminformation (states and ports only, no queues or timers)');
+    try {
+      const ready = await sockets.start();
+      if (ready.reportsKernelDetail) log.info({ source: ready.primary, fallback: ready.fallback, procfs: config.procfs }, 'socket source selected');
+      else log.warn({ source: ready.primary }, 'no kernel socket table under --path.procfs: using systeminformation (states and ports only, no queues or timers)');
+    } catch (err) {
+      // Serve anyway: the sockets collector reports success=0 and retries its worker every cycle.
+      log.error({ err: err instanceof Error ? err.message : String(err) }, 'socket collection worker failed to start');
+    }
   }
   const collectors = buildCollectors({ enabled: config.collectors, sockets });
   const poller = new SnapshotPoller(collectors, { procfs: config.procfs, log }, config.intervalMs);

@@ -12,6 +12,5 @@ export interface CollectContext {
  */
 export interface Collector<T> {
   readonly name: string;
-  readonly enabledByDefault: boolean;
   collect(ctx: CollectContext): Promise<T>;
 }

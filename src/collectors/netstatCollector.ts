@@ -18,7 +18,6 @@ export const TCPEXT_FIELDS: readonly CounterSpec[] = [
 
 export class NetstatCollector implements Collector<CounterValues> {
   readonly name = 'netstat';
-  readonly enabledByDefault = true;
 
   collect(ctx: CollectContext): Promise<CounterValues> {
     return readSnmpFields(ctx.procfs, 'net/netstat', 'TcpExt', TCPEXT_FIELDS);

@@ -47,7 +47,6 @@ export async function readSnmpFields(
 
 export class SnmpCollector implements Collector<CounterValues> {
   readonly name = 'snmp';
-  readonly enabledByDefault = true;
 
   collect(ctx: CollectContext): Promise<CounterValues> {
     return readSnmpFields(ctx.procfs, 'net/snmp', 'Tcp', TCP_SNMP_FIELDS);

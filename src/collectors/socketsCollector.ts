@@ -22,7 +22,6 @@ export interface SocketSources {
 /** Walks the socket tables once per cycle and aggregates per state, family and port. */
 export class SocketsCollector implements Collector<SocketsResult> {
   readonly name = 'sockets';
-  readonly enabledByDefault = true;
   private readonly aggregator: SocketAggregator;
   private readonly warned = new Set<string>();
   private fallbacks = 0;

@@ -14,7 +14,6 @@ const FALLBACK_PAGE_SIZE = 4096;
 
 export class SockstatCollector implements Collector<SockstatResult> {
   readonly name = 'sockstat';
-  readonly enabledByDefault = true;
   private pageSize: number | undefined;
 
   async collect(ctx: CollectContext): Promise<SockstatResult> {

@@ -34,7 +34,6 @@ export interface SysctlResult {
 
 export class SysctlCollector implements Collector<SysctlResult> {
   readonly name = 'sysctl';
-  readonly enabledByDefault = true;
   private reportedMissing = false;
 
   async collect(ctx: CollectContext): Promise<SysctlResult> {

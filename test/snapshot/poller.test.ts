@@ -11,7 +11,6 @@ function slowCollector(ms: number) {
   let runs = 0;
   const collector: Collector<CounterValues> = {
     name: 'snmp',
-    enabledByDefault: true,
     async collect() {
       running++;
       maxRunning = Math.max(maxRunning, running);
@@ -55,7 +54,6 @@ describe('SnapshotPoller', () => {
     const ok = slowCollector(1);
     const failing: Collector<CounterValues> = {
       name: 'netstat',
-      enabledByDefault: true,
       collect: () => Promise.reject(new Error('EACCES: permission denied, open /proc/net/netstat')),
     };
     const poller = new SnapshotPoller({ snmp: ok.collector, netstat: failing }, { procfs: '/proc', log: silentLogger }, 1000);
