@@ -27,19 +27,27 @@ export class FileTooLargeError extends Error {
   }
 }
 
-/** One bounded read of a small file. ENOENT is rethrown as-is so callers can detect it. */
+/** Chunk size for small files: sysctls are a few bytes, snmp/netstat a few KiB. */
+const SMALL_FILE_CHUNK = 16 * 1024;
+
+/**
+ * One bounded read of a small file, in chunks as large as the file turns out to be (procfs reports
+ * size 0, so it cannot be asked first). ENOENT is rethrown as-is so callers can detect it.
+ */
 export async function readSmallFile(path: string): Promise<string> {
   const handle = await open(path, 'r');
   try {
-    const buf = Buffer.alloc(SMALL_FILE_LIMIT + 1);
+    const chunks: Buffer[] = [];
     let length = 0;
     for (;;) {
-      const { bytesRead } = await handle.read(buf, length, buf.length - length, null);
+      const chunk = Buffer.allocUnsafe(SMALL_FILE_CHUNK);
+      const { bytesRead } = await handle.read(chunk, 0, chunk.length, null);
       if (bytesRead === 0) break;
+      chunks.push(chunk.subarray(0, bytesRead));
       length += bytesRead;
       if (length > SMALL_FILE_LIMIT) throw new FileTooLargeError(path);
     }
-    return buf.toString('latin1', 0, length);
+    return Buffer.concat(chunks, length).toString('latin1');
   } finally {
     await handle.close();
   }
