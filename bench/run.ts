@@ -13,27 +13,16 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { LivePopulation } from './livePopulation.js';
+import { median, medianMeasure, type CycleMeasure } from './measure.js';
 import { writeSyntheticProcfs } from './syntheticProcfs.js';
 
 const ROUNDS = Number(process.env['BENCH_ROUNDS'] ?? 5);
 const here = dirname(fileURLToPath(import.meta.url));
 
-interface Measure {
-  sockets: number;
-  /** Median warm cycle in one process (what a running exporter pays per cycle). */
-  wallMs: number;
-  cpuMs: number;
-  /** The first, cold cycle of a fresh process. */
-  coldMs: number;
-  peakRssMb: number;
-}
-
-const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
-
-function child(mode: string, procfs: string): Measure {
+function child(mode: string, procfs: string): CycleMeasure {
   const r = spawnSync(process.execPath, [join(here, 'collectOnce.js'), mode, procfs], { encoding: 'utf8', maxBuffer: 1 << 20 });
   if (r.status !== 0) throw new Error(`collectOnce ${mode} failed: ${r.stderr}`);
-  return JSON.parse(r.stdout) as Measure;
+  return JSON.parse(r.stdout) as CycleMeasure;
 }
 
 function commandMs(command: string): number {
@@ -45,15 +34,8 @@ function commandMs(command: string): number {
 
 const catMs = (procfs: string): number => commandMs(`cat "${procfs}/net/tcp" "${procfs}/net/tcp6" > /dev/null`);
 
-function medianOf(mode: string, procfs: string): Measure {
-  const runs = Array.from({ length: ROUNDS }, () => child(mode, procfs));
-  return {
-    sockets: runs[0]!.sockets,
-    wallMs: median(runs.map((r) => r.wallMs)),
-    cpuMs: median(runs.map((r) => r.cpuMs)),
-    coldMs: median(runs.map((r) => r.coldMs)),
-    peakRssMb: median(runs.map((r) => r.peakRssMb)),
-  };
+function medianOf(mode: string, procfs: string): CycleMeasure {
+  return medianMeasure(Array.from({ length: ROUNDS }, () => child(mode, procfs)));
 }
 
 async function live(pairs: number, timeWait: number): Promise<void> {

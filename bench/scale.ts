@@ -9,6 +9,7 @@
  */
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { median, medianMeasure, type CycleMeasure } from './measure.js';
 import { Netns, processMemory } from './netns.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -23,16 +24,6 @@ const NODE_EXPORTER = process.env['BENCH_NODE_EXPORTER'] ?? 'prometheus-node-exp
 const PAIRS_PER_HOLDER = 9_400;
 const TIME_WAIT_SHARE = 0.02;
 const HALF_CLOSED_SHARE = 0.02;
-
-const median = (xs: readonly number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
-
-interface Cycle {
-  sockets: number;
-  wallMs: number;
-  cpuMs: number;
-  coldMs: number;
-  peakRssMb: number;
-}
 
 interface HolderSpec {
   pairs: number;
@@ -58,23 +49,16 @@ function plan(size: number): HolderSpec[] {
   }));
 }
 
-function cycle(ns: Netns, mode: string, rounds = ROUNDS, warmCycles = 5): Cycle {
-  const runs = Array.from({ length: rounds }, () => JSON.parse(ns.run(process.execPath, [join(here, 'collectOnce.js'), mode, '/proc', String(warmCycles)]).stdout) as Cycle);
-  return {
-    sockets: median(runs.map((r) => r.sockets)),
-    wallMs: median(runs.map((r) => r.wallMs)),
-    cpuMs: median(runs.map((r) => r.cpuMs)),
-    coldMs: median(runs.map((r) => r.coldMs)),
-    peakRssMb: median(runs.map((r) => r.peakRssMb)),
-  };
+function cycle(ns: Netns, mode: string, rounds = ROUNDS, warmCycles = 5): CycleMeasure {
+  return medianMeasure(Array.from({ length: rounds }, () => JSON.parse(ns.run(process.execPath, [join(here, 'collectOnce.js'), mode, '/proc', String(warmCycles)]).stdout) as CycleMeasure));
 }
 
 /** One cold collection in a fresh process, or undefined when it does not finish in time. */
-function coldOnce(ns: Netns, mode: string, timeoutMs: number): Cycle | undefined {
+function coldOnce(ns: Netns, mode: string, timeoutMs: number): CycleMeasure | undefined {
   const r = ns.exec(process.execPath, [join(here, 'collectOnce.js'), mode, '/proc', '0'], timeoutMs);
   if (r.timedOut) return undefined;
   if (r.status !== 0) throw new Error(`collectOnce ${mode} failed: ${r.stderr}`);
-  return JSON.parse(r.stdout) as Cycle;
+  return JSON.parse(r.stdout) as CycleMeasure;
 }
 
 function commandMs(ns: Netns, command: string): number {

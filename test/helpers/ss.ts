@@ -13,7 +13,6 @@ export interface SsSocket {
   sendQ: number;
   localPort: number;
   peerPort: number;
-  family: 'ipv4' | 'ipv6';
   keepalive: boolean;
 }
 
@@ -35,7 +34,6 @@ export function ssSockets(): SsSocket[] {
         sendQ: Number(sendQ),
         localPort: port(local),
         peerPort: port(peer),
-        family: local.startsWith('[') && !local.startsWith('[::ffff:') ? 'ipv6' : local.includes('[') ? 'ipv6' : 'ipv4',
         keepalive: line.includes('timer:(keepalive'),
       };
     });
