@@ -1,8 +1,11 @@
-#!/usr/bin/env -S node --max-semi-space-size=1
+#!/usr/bin/env -S MALLOC_ARENA_MAX=1 node --max-semi-space-size=1 --optimize-for-size
+// The runtime flags live in this shebang only: `npm start`, the benchmarks and the tests all
+// exec this file. They keep the resident set small (measured at 1M sockets, docs/performance.md):
+// a 1 MB young generation, V8's size-over-speed heuristics, and one malloc arena instead of one
+// per thread (the libuv pool threads that run netlink recv() would otherwise each get one).
 import type { Logger } from 'pino';
 import { renderSnapshotJson, renderSnapshotTable } from './cli/snapshotReport.js';
 import { buildCollectors } from './collectors/index.js';
-import { OffThreadSocketsCollector, workerHeapLimits } from './collectors/offThreadSocketsCollector.js';
 import { parseCommandLine, UsageError, USAGE, type ExporterConfig } from './config.js';
 import { metricCatalog } from './metrics/catalog.js';
 import { buildExposition } from './metrics/exposition.js';
@@ -12,46 +15,24 @@ import { SnapshotPoller } from './snapshot/poller.js';
 import { selectSocketSources } from './sources/selectSocketSource.js';
 import { BUILD_INFO } from './version.js';
 
-/** The one-shot snapshot collects in this thread: there is no server to keep responsive. */
-async function buildInThreadPoller(config: ExporterConfig, log: Logger): Promise<SnapshotPoller> {
+/**
+ * Collection runs on the main thread: the kernel's part of a netlink walk runs on libuv pool
+ * threads (see sources/netlink/dump.ts) and parsing yields after every datagram, so scrapes keep
+ * answering during a million-socket walk without a second V8 isolate (docs/design.md).
+ */
+async function buildPoller(config: ExporterConfig, log: Logger): Promise<SnapshotPoller> {
   const sources = await selectSocketSources(config.source, config.procfs, log);
+  if (config.collectors.has('sockets')) {
+    if (sources.primary.reportsKernelDetail) log.info({ source: sources.primary.name, fallback: sources.fallback?.name, procfs: config.procfs }, 'socket source selected');
+    else log.warn({ source: sources.primary.name }, 'no kernel socket table under --path.procfs: using systeminformation (states and ports only, no queues or timers)');
+  }
   const collectors = buildCollectors({ enabled: config.collectors, sockets: { sources, portLimits: config.portLimits } });
   return new SnapshotPoller(collectors, { procfs: config.procfs, log }, config.intervalMs);
 }
 
-/** The server walks socket tables in a worker thread, so scrapes answer during a long walk. */
-async function buildServingPoller(config: ExporterConfig, log: Logger): Promise<{ poller: SnapshotPoller; close: () => Promise<void> }> {
-  const kernelSource = process.platform === 'linux' && config.source !== 'systeminformation';
-  const sockets = new OffThreadSocketsCollector(
-    { source: config.source, procfs: config.procfs, limits: config.portLimits, logLevel: config.logLevel },
-    log,
-    undefined,
-    workerHeapLimits(kernelSource),
-  );
-  if (config.collectors.has('sockets')) {
-    try {
-      const ready = await sockets.start();
-      if (ready.reportsKernelDetail) log.info({ source: ready.primary, fallback: ready.fallback, procfs: config.procfs }, 'socket source selected');
-      else log.warn({ source: ready.primary }, 'no kernel socket table under --path.procfs: using systeminformation (states and ports only, no queues or timers)');
-    } catch (err) {
-      // Serve anyway: the sockets collector reports success=0 and retries its worker every cycle.
-      log.error({ err: err instanceof Error ? err.message : String(err) }, 'socket collection worker failed to start');
-    }
-  }
-  const collectors = buildCollectors({ enabled: config.collectors, sockets });
-  const poller = new SnapshotPoller(collectors, { procfs: config.procfs, log }, config.intervalMs);
-  return {
-    poller,
-    close: async () => {
-      await poller.stop();
-      await sockets.close();
-    },
-  };
-}
-
 async function snapshotCommand(config: ExporterConfig): Promise<number> {
   const log = createLogger(config.logLevel === 'info' ? 'warn' : config.logLevel, config.logFormat);
-  const poller = await buildInThreadPoller(config, log);
+  const poller = await buildPoller(config, log);
   const snapshot = await poller.collectOnce();
   process.stdout.write(config.snapshotFormat === 'json' ? renderSnapshotJson(snapshot) : renderSnapshotTable(snapshot));
   return Object.values(snapshot.status).every((s) => s.success) ? 0 : 1;
@@ -59,9 +40,9 @@ async function snapshotCommand(config: ExporterConfig): Promise<number> {
 
 async function serveCommand(config: ExporterConfig): Promise<void> {
   const log = createLogger(config.logLevel, config.logFormat);
-  const { poller, close } = await buildServingPoller(config, log);
+  const poller = await buildPoller(config, log);
   const exposition = buildExposition(metricCatalog(BUILD_INFO), poller, { processMetrics: true });
-  const app = buildApp({ exposition, snapshots: poller, telemetryPath: config.telemetryPath, build: BUILD_INFO, logger: log, onClose: close });
+  const app = buildApp({ exposition, snapshots: poller, telemetryPath: config.telemetryPath, build: BUILD_INFO, logger: log, onClose: () => poller.stop() });
 
   const { host, port } = config.listenAddress;
   let url: string;

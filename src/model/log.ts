@@ -1,6 +1,6 @@
 /**
- * The logging surface collectors and sources use. A pino Logger satisfies it; the collection
- * worker implements it by posting records to the main thread, so the worker does not load pino.
+ * The logging surface collectors and sources use: a pino Logger satisfies it, and tests pass a
+ * recording one, so nothing below the server depends on pino.
  */
 export interface Log {
   debug(obj: object, msg: string): void;

@@ -68,6 +68,23 @@ export function parseInetDiagBatch(buf: Buffer, length: number, onMessage: (buf:
   return { kind: 'more' };
 }
 
+/**
+ * Whether the messages in buf[0, length) end the dump (NLMSG_DONE, NLMSG_ERROR, or a malformed
+ * header, which parseInetDiagBatch then reports). Walks headers only. A function of its own, not
+ * parseInetDiagBatch with a no-op callback: a second callback there makes its call site
+ * polymorphic and V8 stops inlining the real one (measured: +40 % CPU per cycle at 1M sockets).
+ */
+export function batchEndsDump(buf: Buffer, length: number): boolean {
+  let off = 0;
+  while (off + NLMSG_HDRLEN <= length) {
+    const len = buf.readUInt32LE(off);
+    const type = buf.readUInt16LE(off + 4);
+    if (len < NLMSG_HDRLEN || off + len > length || type === NLMSG_DONE || type === NLMSG_ERROR) return true;
+    off += (len + 3) & ~3;
+  }
+  return false;
+}
+
 /** Field offsets inside struct inet_diag_msg. */
 export const DIAG = {
   family: 0,

@@ -10,7 +10,7 @@ import { ProcfsSocketSource } from '../../src/sources/procfsSocketSource.js';
 import type { SocketSource, WalkReport } from '../../src/sources/socketSource.js';
 import { NLMSG_DONE, NLMSG_ERROR } from '../../src/parse/inetDiag.js';
 import { silentLogger } from '../helpers/collect.js';
-import { control, diagMessage } from '../helpers/netlinkMessages.js';
+import { control, diagMessage, scriptedNetlink } from '../helpers/netlinkMessages.js';
 import { fixture } from '../helpers/paths.js';
 
 /** A primary source that adds `partial` sockets and then fails, like a dump cut off by ENOBUFS. */
@@ -50,18 +50,7 @@ describe('SocketsCollector fallback', () => {
 });
 
 describe('NetlinkSocketSource', () => {
-  function scripted(replies: Buffer[]) {
-    return async () => ({
-      send: () => undefined,
-      recv: (buf: Buffer) => {
-        const next = replies.shift();
-        if (!next) throw new Error('netlink recv failed: errno 11');
-        next.copy(buf);
-        return next.length;
-      },
-      close: () => undefined,
-    });
-  }
+  const scripted = (replies: Buffer[]) => scriptedNetlink(replies).open;
 
   it('walks both families and reports each as a table', async () => {
     const source = new NetlinkSocketSource(

@@ -9,9 +9,9 @@ export interface RunningExporter {
   stop: (signal?: NodeJS.Signals) => Promise<number | null>;
 }
 
-/** Starts the built binary on a free loopback port and waits until it is listening. */
+/** Starts the built binary (exec'd as the package's bin, shebang flags and all) on a free loopback port and waits until it is listening. */
 export async function startExporter(args: readonly string[]): Promise<RunningExporter> {
-  const child = spawn(process.execPath, [CLI, '--web.listen-address=127.0.0.1:0', '--log.format=json', ...args], {
+  const child = spawn(CLI, ['--web.listen-address=127.0.0.1:0', '--log.format=json', ...args], {
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let err = '';

@@ -1,4 +1,5 @@
 import { AF_INET, NLMSG_ERROR } from '../../src/parse/inetDiag.js';
+import type { NetlinkSocket } from '../../src/sources/netlink/libcNetlink.js';
 
 export interface DiagFields {
   family: number;
@@ -39,4 +40,46 @@ export function control(type: number, errno = 0): Buffer {
   b.writeUInt16LE(type, 4);
   if (type === NLMSG_ERROR) b.writeInt32LE(-errno, 16);
   return b;
+}
+
+export interface ScriptedNetlink {
+  open: () => Promise<NetlinkSocket>;
+  closed: () => boolean;
+  /** recv() calls made; a call beyond the script fails as a real one times out. */
+  recvCalls: () => number;
+  /** Whether close() ran while a recv() was still in flight (a pool thread could then read a reused fd). */
+  closedDuringRecv: () => boolean;
+}
+
+/** A netlink socket that replays scripted datagrams, one per recv(), each completing on a later event-loop turn as a pool thread's would. */
+export function scriptedNetlink(replies: readonly Buffer[]): ScriptedNetlink {
+  const queue = [...replies];
+  let closed = false;
+  let calls = 0;
+  let inFlight = 0;
+  let closedDuringRecv = false;
+  return {
+    open: async () => ({
+      send: () => undefined,
+      recv: (buf) => {
+        calls++;
+        inFlight++;
+        return new Promise<number>((resolve, reject) =>
+          setImmediate(() => {
+            inFlight--;
+            const next = queue.shift();
+            if (!next) reject(new Error('netlink recv failed: errno 11 (timed out)'));
+            else resolve(next.copy(buf));
+          }),
+        );
+      },
+      close: () => {
+        closed = true;
+        if (inFlight > 0) closedDuringRecv = true;
+      },
+    }),
+    closed: () => closed,
+    recvCalls: () => calls,
+    closedDuringRecv: () => closedDuringRecv,
+  };
 }

@@ -1,32 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { NLMSG_DONE, NLMSG_ERROR } from '../../src/parse/inetDiag.js';
 import { queryListenerBacklogs } from '../../src/sources/netlink/listenerBacklogs.js';
-import type { NetlinkSocket } from '../../src/sources/netlink/libcNetlink.js';
 import { showsOwnNetns } from '../../src/sources/selectSocketSource.js';
 import { ProcfsSocketSource } from '../../src/sources/procfsSocketSource.js';
 import { SocketAggregator } from '../../src/aggregate/socketAggregator.js';
-import { control, diagMessage } from '../helpers/netlinkMessages.js';
+import { control, diagMessage, scriptedNetlink } from '../helpers/netlinkMessages.js';
 import { fixture } from '../helpers/paths.js';
 
-/** A netlink socket that replays scripted datagrams, one per recv(). */
-function scripted(replies: Buffer[]): { open: () => Promise<NetlinkSocket>; closed: () => boolean } {
-  let closed = false;
-  return {
-    open: async () => ({
-      send: () => undefined,
-      recv: (buf) => {
-        const next = replies.shift();
-        if (!next) throw new Error('recv timed out');
-        next.copy(buf);
-        return next.length;
-      },
-      close: () => {
-        closed = true;
-      },
-    }),
-    closed: () => closed,
-  };
-}
+const scripted = scriptedNetlink;
 
 describe('queryListenerBacklogs', () => {
   it('maps every listener inode of both families to its backlog, across datagrams', async () => {
@@ -51,6 +32,7 @@ describe('queryListenerBacklogs', () => {
     const cut = scripted([diagMessage({ inode: 1 })]);
     await expect(queryListenerBacklogs(cut.open)).rejects.toThrow(/timed out/);
     expect(cut.closed()).toBe(true);
+    expect(cut.closedDuringRecv()).toBe(false);
   });
 });
 

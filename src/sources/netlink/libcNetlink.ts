@@ -12,16 +12,21 @@ const SO_RCVTIMEO = 20;
 
 export interface NetlinkSocket {
   send(buf: Buffer): void;
-  /** Bytes received into buf. */
-  recv(buf: Buffer): number;
+  /**
+   * Bytes received into buf. The recv() runs on a libuv thread-pool thread, so the kernel's
+   * part of a dump (walking its hash tables, filling the datagram) never blocks the event loop;
+   * buf must not be touched until the promise settles.
+   */
+  recv(buf: Buffer): Promise<number>;
   close(): void;
 }
 
 type Fn = (...args: unknown[]) => unknown;
+type AsyncFn = Fn & { async: (...args: unknown[]) => void };
 interface Libc {
   socket: Fn;
   send: Fn;
-  recv: Fn;
+  recv: AsyncFn;
   close: Fn;
   setsockopt: Fn;
   errno: () => number;
@@ -35,7 +40,7 @@ async function loadLibc(): Promise<Libc> {
   return {
     socket: lib.func('int socket(int, int, int)') as Fn,
     send: lib.func('long send(int, const void *buf, size_t len, int flags)') as Fn,
-    recv: lib.func('long recv(int, void *buf, size_t len, int flags)') as Fn,
+    recv: lib.func('long recv(int, void *buf, size_t len, int flags)') as AsyncFn,
     close: lib.func('int close(int)') as Fn,
     setsockopt: lib.func('int setsockopt(int, int, int, const void *val, uint32_t len)') as Fn,
     errno: () => koffi.errno(),
@@ -66,9 +71,15 @@ export async function openSockDiag(timeoutMs = 2000): Promise<NetlinkSocket> {
       if (Number(c.send(fd, buf, buf.length, 0)) !== buf.length) throw new NetlinkError('send', c.errno());
     },
     recv(buf) {
-      const n = Number(c.recv(fd, buf, buf.length, 0));
-      if (n < 0) throw new NetlinkError('recv', c.errno());
-      return n;
+      return new Promise((resolve, reject) => {
+        // koffi hands the call's errno to this callback (it saves it on the pool thread).
+        c.recv.async(fd, buf, buf.length, 0, (err: unknown, ret: unknown) => {
+          const n = Number(ret);
+          if (err) reject(err instanceof Error ? err : new Error(String(err)));
+          else if (n < 0) reject(new NetlinkError('recv', c.errno()));
+          else resolve(n);
+        });
+      });
     },
     close() {
       c.close(fd);
