@@ -26,7 +26,12 @@ async function buildPoller(config: ExporterConfig, log: Logger): Promise<Snapsho
     if (sources.primary.reportsKernelDetail) log.info({ source: sources.primary.name, fallback: sources.fallback?.name, procfs: config.procfs }, 'socket source selected');
     else log.warn({ source: sources.primary.name }, 'no kernel socket table under --path.procfs: using systeminformation (states and ports only, no queues or timers)');
   }
-  const collectors = buildCollectors({ enabled: config.collectors, sockets: { sources, portLimits: config.portLimits } });
+  const collectors = buildCollectors({
+    enabled: config.collectors,
+    sockets: { sources, portLimits: config.portLimits, ephemeral: config.ephemeral },
+    processes: config.processes,
+    netns: config.netns,
+  });
   return new SnapshotPoller(collectors, { procfs: config.procfs, log }, config.intervalMs);
 }
 
@@ -41,7 +46,7 @@ async function snapshotCommand(config: ExporterConfig): Promise<number> {
 async function serveCommand(config: ExporterConfig): Promise<void> {
   const log = createLogger(config.logLevel, config.logFormat);
   const poller = await buildPoller(config, log);
-  const exposition = buildExposition(metricCatalog(BUILD_INFO), poller, { processMetrics: true });
+  const exposition = buildExposition(metricCatalog(BUILD_INFO, config.collectors), poller, { processMetrics: true });
   const app = buildApp({ exposition, snapshots: poller, telemetryPath: config.telemetryPath, build: BUILD_INFO, logger: log, onClose: () => poller.stop() });
 
   const { host, port } = config.listenAddress;

@@ -1,6 +1,9 @@
 import { parseArgs } from 'node:util';
 import { DEFAULT_PORT_LIMITS, type PortLimits } from './aggregate/socketSummary.js';
-import { COLLECTOR_NAMES, type CollectorName } from './collectors/index.js';
+import { COLLECTOR_NAMES, DEFAULT_OFF_COLLECTORS, type CollectorName } from './collectors/index.js';
+import { DEFAULT_NETNS_OPTIONS, type NetnsOptions } from './collectors/netnsCollector.js';
+import { DEFAULT_PROCESS_OPTIONS, type ProcessOptions } from './collectors/processesCollector.js';
+import { DEFAULT_EPHEMERAL_OPTIONS, type EphemeralOptions } from './collectors/socketsCollector.js';
 import { parseDurationMs } from './config/duration.js';
 import { parseListenAddress, type ListenAddress } from './config/listenAddress.js';
 
@@ -16,6 +19,9 @@ export interface ExporterConfig {
   intervalMs: number;
   source: SourceChoice;
   portLimits: PortLimits;
+  ephemeral: EphemeralOptions;
+  processes: ProcessOptions;
+  netns: NetnsOptions;
   collectors: ReadonlySet<CollectorName>;
   logLevel: LogLevel;
   logFormat: LogFormat;
@@ -61,6 +67,14 @@ const OPTIONS = {
   'collector.ports.max-server': { type: 'string', default: String(DEFAULT_PORT_LIMITS.maxServerPorts) },
   'collector.ports.top-client': { type: 'string', default: String(DEFAULT_PORT_LIMITS.topClientPorts) },
   'collector.ports.pin': { type: 'string', multiple: true, default: [] as string[] },
+  'collector.ephemeral.top-destinations': { type: 'string', default: String(DEFAULT_EPHEMERAL_OPTIONS.topDestinations) },
+  'collector.ephemeral.remote-address': { type: 'boolean' },
+  'no-collector.ephemeral.remote-address': { type: 'boolean' },
+  'collector.processes.interval': { type: 'string', default: `${DEFAULT_PROCESS_OPTIONS.intervalMs / 1000}s` },
+  'collector.processes.top': { type: 'string', default: String(DEFAULT_PROCESS_OPTIONS.top) },
+  'collector.processes.pid': { type: 'boolean' },
+  'collector.netns.max': { type: 'string', default: String(DEFAULT_NETNS_OPTIONS.max) },
+  'collector.netns.ports': { type: 'boolean' },
   'log.level': { type: 'string', default: DEFAULTS.logLevel },
   'log.format': { type: 'string', default: DEFAULTS.logFormat },
   format: { type: 'string', default: 'table' },
@@ -115,7 +129,14 @@ export function parseCommandLine(argv: readonly string[]): ParsedCommandLine {
     const on = flags[`collector.${name}`] === true;
     const off = flags[`no-collector.${name}`] === true;
     if (on && off) throw new UsageError(`--collector.${name} and --no-collector.${name} both given`);
-    if (!off) collectors.add(name);
+    if (on || (!off && !DEFAULT_OFF_COLLECTORS.has(name))) collectors.add(name);
+  }
+  if (flags['collector.ephemeral.remote-address'] === true && flags['no-collector.ephemeral.remote-address'] === true) {
+    throw new UsageError('--collector.ephemeral.remote-address and --no-collector.ephemeral.remote-address both given');
+  }
+  const processesIntervalMs = parseDurationMs(values['collector.processes.interval']);
+  if (processesIntervalMs === null || processesIntervalMs < MIN_INTERVAL_MS) {
+    throw new UsageError(`--collector.processes.interval: "${values['collector.processes.interval']}" is not a duration of at least 100ms (e.g. 1m)`);
   }
 
   return {
@@ -130,6 +151,20 @@ export function parseCommandLine(argv: readonly string[]): ParsedCommandLine {
         maxServerPorts: intInRange('collector.ports.max-server', values['collector.ports.max-server'], 0, 10000),
         topClientPorts: intInRange('collector.ports.top-client', values['collector.ports.top-client'], 0, 10000),
         pinnedPorts: [...new Set(pinnedPorts)],
+      },
+      ephemeral: {
+        topDestinations: intInRange('collector.ephemeral.top-destinations', values['collector.ephemeral.top-destinations'], 0, 100),
+        remoteAddresses: flags['no-collector.ephemeral.remote-address'] !== true,
+      },
+      processes: {
+        intervalMs: processesIntervalMs,
+        top: intInRange('collector.processes.top', values['collector.processes.top'], 1, 100),
+        pids: values['collector.processes.pid'] === true,
+      },
+      netns: {
+        ...DEFAULT_NETNS_OPTIONS,
+        max: intInRange('collector.netns.max', values['collector.netns.max'], 1, 10000),
+        ports: values['collector.netns.ports'] === true,
       },
       collectors,
       logLevel: oneOf('log.level', values['log.level'], ['debug', 'info', 'warn', 'error']),
@@ -155,8 +190,19 @@ Flags:
   --collector.ports.max-server=N    listening ports reported by number, the rest as port="other" (default ${DEFAULT_PORT_LIMITS.maxServerPorts})
   --collector.ports.top-client=N    remote ports of outgoing connections reported, busiest first (default ${DEFAULT_PORT_LIMITS.topClientPorts})
   --collector.ports.pin=PORT[,..]   ports always reported in both roles (repeatable)
+  --collector.ephemeral.top-destinations=N
+                                    busiest destinations reported with their ephemeral ports in use (default ${DEFAULT_EPHEMERAL_OPTIONS.topDestinations})
+  --no-collector.ephemeral.remote-address
+                                    leave the remote address out of those series (rank and remote port only)
   --collector.<name> / --no-collector.<name>
-                                    enable or disable a collector (all on by default): ${COLLECTOR_NAMES.join(', ')}
+                                    enable or disable a collector: ${COLLECTOR_NAMES.filter((n) => !DEFAULT_OFF_COLLECTORS.has(n)).join(', ')} (on by default),
+                                    ${[...DEFAULT_OFF_COLLECTORS].join(', ')} (off by default: each walks every process)
+  --collector.processes.interval=DURATION
+                                    time between process scans, apart from --collector.interval (default "${DEFAULT_PROCESS_OPTIONS.intervalMs / 1000}s")
+  --collector.processes.top=N       processes reported per state, most sockets first (default ${DEFAULT_PROCESS_OPTIONS.top})
+  --collector.processes.pid         add a pid label (one series per process instead of per process name)
+  --collector.netns.max=N           network namespaces collected, the host's first (default ${DEFAULT_NETNS_OPTIONS.max})
+  --collector.netns.ports           per-namespace port series too (${DEFAULT_NETNS_OPTIONS.serverPorts} server and ${DEFAULT_NETNS_OPTIONS.clientPorts} client ports each), not only state totals
   --log.level=LEVEL                 debug, info, warn, error (default "${DEFAULTS.logLevel}")
   --log.format=FORMAT               logfmt or json (default "${DEFAULTS.logFormat}")
   --format=FORMAT                   snapshot output: table or json (default "table")

@@ -1,9 +1,11 @@
 import type { PortLimits } from '../aggregate/socketSummary.js';
 import type { Collector } from './collector.js';
+import { DEFAULT_NETNS_OPTIONS, NetnsCollector, type NetnsOptions, type NetnsResult } from './netnsCollector.js';
 import { NetstatCollector } from './netstatCollector.js';
+import { DEFAULT_PROCESS_OPTIONS, ProcessesCollector, type ProcessOptions, type ProcessesResult } from './processesCollector.js';
 import { SnmpCollector, type CounterValues } from './snmpCollector.js';
 import { SockstatCollector, type SockstatResult } from './sockstatCollector.js';
-import { SocketsCollector, type SocketSources, type SocketsResult } from './socketsCollector.js';
+import { DEFAULT_EPHEMERAL_OPTIONS, SocketsCollector, type EphemeralOptions, type SocketSources, type SocketsResult } from './socketsCollector.js';
 import { SysctlCollector, type SysctlResult } from './sysctlCollector.js';
 
 /** What each collector contributes to a snapshot. The keys are the collector names. */
@@ -13,28 +15,39 @@ export interface CollectedData {
   snmp: CounterValues;
   netstat: CounterValues;
   sockstat: SockstatResult;
+  processes: ProcessesResult;
+  netns: NetnsResult;
 }
 
 export type CollectorName = keyof CollectedData;
 
 /** The explicit list of collectors, in the order they are documented and reported. */
-export const COLLECTOR_NAMES: readonly CollectorName[] = ['sockets', 'sysctl', 'snmp', 'netstat', 'sockstat'];
+export const COLLECTOR_NAMES: readonly CollectorName[] = ['sockets', 'sysctl', 'snmp', 'netstat', 'sockstat', 'processes', 'netns'];
+
+/** Opt-in: each walks every process on the host (see docs/metrics.md for their cost). */
+export const DEFAULT_OFF_COLLECTORS: ReadonlySet<CollectorName> = new Set(['processes', 'netns']);
 
 export type CollectorSet = { [K in CollectorName]?: Collector<CollectedData[K]> };
 
 export interface CollectorOptions {
   enabled: ReadonlySet<CollectorName>;
-  /** The sockets collector is either built here from its sources, or given (run off-thread). */
-  sockets: { sources: SocketSources; portLimits: PortLimits } | Collector<SocketsResult>;
+  /** The socket-table sources (shared by the sockets, processes and netns collectors) and the sockets collector's caps. */
+  sockets: { sources: SocketSources; portLimits: PortLimits; ephemeral?: EphemeralOptions };
+  processes?: ProcessOptions;
+  netns?: NetnsOptions;
 }
 
 export function buildCollectors(opts: CollectorOptions): CollectorSet {
+  const { sources, portLimits, ephemeral = DEFAULT_EPHEMERAL_OPTIONS } = opts.sockets;
+  const sockets = opts.enabled.has('sockets') ? new SocketsCollector(sources, portLimits, ephemeral) : undefined;
   const all: { [K in CollectorName]: () => Collector<CollectedData[K]> } = {
-    sockets: () => ('sources' in opts.sockets ? new SocketsCollector(opts.sockets.sources, opts.sockets.portLimits) : opts.sockets),
+    sockets: () => sockets!,
     sysctl: () => new SysctlCollector(),
     snmp: () => new SnmpCollector(),
     netstat: () => new NetstatCollector(),
     sockstat: () => new SockstatCollector(),
+    processes: () => new ProcessesCollector(sources, opts.processes ?? DEFAULT_PROCESS_OPTIONS),
+    netns: () => new NetnsCollector(opts.netns ?? DEFAULT_NETNS_OPTIONS, { summary: () => sockets?.current(), sources }),
   };
   const set: CollectorSet = {};
   for (const name of COLLECTOR_NAMES) {
@@ -50,4 +63,6 @@ export const COLLECTOR_DESCRIPTIONS: Readonly<Record<CollectorName, string>> = {
   snmp: 'TCP counters of /proc/net/snmp (opens, resets, segments, retransmissions)',
   netstat: 'TcpExt counters of /proc/net/netstat (listen overflows, aborts, TIME_WAIT overflow, syncookies)',
   sockstat: 'Kernel socket accounting of /proc/net/sockstat{,6} (in use, orphans, TIME_WAIT, memory)',
+  processes: 'Top processes holding sockets in each state (CLOSE_WAIT owners first), from /proc/<pid>/fd; own interval',
+  netns: 'Sockets per network namespace, labelled with the pod UID and container ID from the cgroup path',
 };

@@ -1,5 +1,8 @@
+import { EphemeralPortTracker, type EphemeralPortUsage, type PortRange } from '../aggregate/ephemeralPorts.js';
 import { SocketAggregator } from '../aggregate/socketAggregator.js';
 import type { PortLimits, SocketSummary } from '../aggregate/socketSummary.js';
+import type { SocketRecord, SocketSink } from '../model/socketRecord.js';
+import { readPortRange } from '../sources/portRange.js';
 import type { BacklogSource, SocketSource, SocketSourceName, TableReport, WalkReport } from '../sources/socketSource.js';
 import type { CollectContext, Collector } from './collector.js';
 
@@ -7,6 +10,8 @@ export interface SocketsResult {
   /** The source that produced this cycle's data (the fallback's name when it was used). */
   source: SocketSourceName;
   summary: SocketSummary;
+  /** Null when the ephemeral port range cannot be read (then the reason is logged once). */
+  ephemeral: EphemeralPortUsage | null;
   tables: readonly TableReport[];
   backlogSource: BacklogSource;
   /** Cycles, since start, in which the primary source failed and the fallback was used. */
@@ -19,37 +24,73 @@ export interface SocketSources {
   fallback?: SocketSource;
 }
 
-/** Walks the socket tables once per cycle and aggregates per state, family and port. */
+export interface EphemeralOptions {
+  /** Destinations reported by name, busiest first (0: only the unlabelled totals). */
+  topDestinations: number;
+  /** Whether those carry the remote address (off: rank and remote port only). */
+  remoteAddresses: boolean;
+}
+
+export const DEFAULT_EPHEMERAL_OPTIONS: EphemeralOptions = { topDestinations: 5, remoteAddresses: true };
+
+/**
+ * Walks the socket tables once per cycle and aggregates per state, family and port, and the
+ * ephemeral ports held per destination, in the same pass.
+ */
 export class SocketsCollector implements Collector<SocketsResult> {
   readonly name = 'sockets';
   private readonly aggregator: SocketAggregator;
+  private readonly ephemeral: EphemeralPortTracker;
+  private readonly sink: SocketSink;
   private readonly warned = new Set<string>();
   private fallbacks = 0;
+  private latest: Promise<SocketsResult> | undefined;
 
   constructor(
     private readonly sources: SocketSources,
     limits: PortLimits,
+    private readonly ephemeralOptions: EphemeralOptions = DEFAULT_EPHEMERAL_OPTIONS,
   ) {
-    this.aggregator = new SocketAggregator(limits);
+    const aggregator = new SocketAggregator(limits);
+    const ephemeral = new EphemeralPortTracker(ephemeralOptions.topDestinations);
+    this.aggregator = aggregator;
+    this.ephemeral = ephemeral;
+    this.sink = {
+      add(s: Readonly<SocketRecord>): void {
+        aggregator.add(s);
+        ephemeral.add(s);
+      },
+    };
   }
 
-  async collect(ctx: CollectContext): Promise<SocketsResult> {
+  collect(ctx: CollectContext): Promise<SocketsResult> {
+    this.latest = this.run(ctx);
+    return this.latest;
+  }
+
+  /** The collection in flight (or the last one): the netns collector reads this namespace's result from it. */
+  current(): Promise<SocketsResult> | undefined {
+    return this.latest;
+  }
+
+  private async run(ctx: CollectContext): Promise<SocketsResult> {
     const { primary, fallback } = this.sources;
+    const range = await this.portRange(ctx);
     let used = primary;
     let report: WalkReport;
-    this.aggregator.reset();
+    this.reset(range);
     try {
-      report = await primary.walk(this.aggregator);
+      report = await primary.walk(this.sink);
     } catch (err) {
       if (!fallback) throw err;
       // The failed walk may have added part of the table: start the cycle over.
-      this.aggregator.reset();
+      this.reset(range);
       this.fallbacks++;
       this.once(`fallback:${errorText(err)}`, () =>
         ctx.log.warn({ source: primary.name, fallback: fallback.name, err: errorText(err) }, 'socket source failed; this cycle uses the fallback'),
       );
       used = fallback;
-      report = await fallback.walk(this.aggregator);
+      report = await fallback.walk(this.sink);
     }
     if (report.backlogSource === 'failed') {
       this.once('backlog', () =>
@@ -60,7 +101,34 @@ export class SocketsCollector implements Collector<SocketsResult> {
       // Once per table: a kernel whose format we misread would otherwise log every cycle.
       if (t.malformed > 0) this.once(`malformed:${t.table}`, () => ctx.log.warn({ table: t.table, malformed: t.malformed, first: t.firstError }, 'skipped malformed socket lines'));
     }
-    return { source: used.name, summary: this.aggregator.summarize(), tables: report.tables, backlogSource: report.backlogSource, fallbacks: this.fallbacks };
+    return {
+      source: used.name,
+      summary: this.aggregator.summarize(),
+      ephemeral: this.ephemeralUsage(),
+      tables: report.tables,
+      backlogSource: report.backlogSource,
+      fallbacks: this.fallbacks,
+    };
+  }
+
+  private reset(range: PortRange | null): void {
+    this.aggregator.reset();
+    this.ephemeral.reset(range);
+  }
+
+  private async portRange(ctx: CollectContext): Promise<PortRange | null> {
+    try {
+      return await readPortRange(ctx.procfs);
+    } catch (err) {
+      this.once('port-range', () => ctx.log.warn({ err: errorText(err) }, 'cannot read the ephemeral port range; the tcpstate_ephemeral_port_* metrics will be absent'));
+      return null;
+    }
+  }
+
+  private ephemeralUsage(): EphemeralPortUsage | null {
+    const usage = this.ephemeral.summarize();
+    if (usage === null || this.ephemeralOptions.remoteAddresses) return usage;
+    return { ...usage, top: usage.top.map((d) => ({ ...d, remoteAddress: '' })) };
   }
 
   private once(key: string, fn: () => void): void {

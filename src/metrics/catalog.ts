@@ -1,6 +1,10 @@
+import type { CollectorName } from '../collectors/index.js';
 import type { BuildInfo } from '../version.js';
+import { EPHEMERAL_METRICS } from './ephemeralMetrics.js';
 import { EXPORTER_METRICS } from './exporterMetrics.js';
 import { KERNEL_METRICS } from './kernelMetrics.js';
+import { NETNS_METRICS } from './netnsMetrics.js';
+import { PROCESS_SOCKET_METRICS } from './processSocketMetrics.js';
 import { PREFIX, type MetricFamily } from './metricFamily.js';
 import { SOCKET_METRICS } from './socketMetrics.js';
 
@@ -15,7 +19,12 @@ function buildInfoFamily(build: BuildInfo): MetricFamily {
   };
 }
 
-/** Every metric family the exporter serves, apart from prom-client's process_* and nodejs_*. */
-export function metricCatalog(build: BuildInfo): readonly MetricFamily[] {
-  return [...SOCKET_METRICS, ...KERNEL_METRICS, ...EXPORTER_METRICS, buildInfoFamily(build)];
+/**
+ * Every metric family the exporter serves, apart from prom-client's process_* and nodejs_*; with
+ * `enabled`, only the families of those collectors (and the exporter's own), so an opt-in
+ * collector that is off adds nothing to a scrape.
+ */
+export function metricCatalog(build: BuildInfo, enabled?: ReadonlySet<CollectorName>): readonly MetricFamily[] {
+  const all = [...SOCKET_METRICS, ...EPHEMERAL_METRICS, ...KERNEL_METRICS, ...PROCESS_SOCKET_METRICS, ...NETNS_METRICS, ...EXPORTER_METRICS, buildInfoFamily(build)];
+  return enabled ? all.filter((f) => f.collector === 'exporter' || enabled.has(f.collector)) : all;
 }

@@ -37,3 +37,23 @@ export function fromData<K extends keyof Snapshot['data']>(
     return data === undefined || snapshot === undefined ? [] : fn(data as NonNullable<Snapshot['data'][K]>, snapshot);
   };
 }
+
+/** A gauge with no labels whose one value is read from a collector's data (absent when `value` gives undefined). */
+export function scalarGauge<K extends keyof Snapshot['data']>(
+  collector: K,
+  name: string,
+  help: string,
+  value: (data: NonNullable<Snapshot['data'][K]>) => number | undefined,
+): MetricFamily {
+  return {
+    name: `${PREFIX}${name}`,
+    help,
+    type: 'gauge',
+    labelNames: [],
+    collector,
+    samples: fromData(collector, (d) => {
+      const v = value(d);
+      return v === undefined ? [] : [{ labels: {}, value: v }];
+    }),
+  };
+}

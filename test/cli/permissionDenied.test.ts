@@ -4,17 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { CLI, fixture } from '../helpers/paths.js';
+import { AS_NOBODY, canDropPrivileges } from '../helpers/privileges.js';
 
-const AS_NOBODY = ['--reuid=nobody', '--regid=nogroup', '--clear-groups'];
-
-/**
- * Root reads any file; a real EACCES needs the exporter to run as another user, and that user
- * must be able to run our build (a checkout under a private home directory is not readable).
- */
-const canDropPrivileges =
-  process.platform === 'linux' &&
-  process.getuid?.() === 0 &&
-  spawnSync('setpriv', [...AS_NOBODY, process.execPath, CLI, '--version']).status === 0;
 if (!canDropPrivileges) console.warn('permission-denied test not exercised: needs root, setpriv, and a checkout the nobody user can read');
 
 describe.runIf(canDropPrivileges)('a procfs file the exporter may not read', () => {

@@ -1,5 +1,5 @@
 /** Metrics whose values change from run to run: their values are replaced by 0 in golden files. */
-const VOLATILE = /^(tcpstate_collector_duration_seconds|tcpstate_collection_duration_seconds|tcpstate_snapshot_timestamp_seconds|tcpstate_snapshot_age_seconds|tcpstate_build_info)\b/;
+const VOLATILE = /^(tcpstate_collector_duration_seconds|tcpstate_collection_duration_seconds|tcpstate_snapshot_timestamp_seconds|tcpstate_snapshot_age_seconds|tcpstate_process_scan_duration_seconds|tcpstate_process_scan_timestamp_seconds|tcpstate_build_info)\b/;
 
 /**
  * Makes an exposition comparable across runs: drops prom-client's process_* and nodejs_* families

@@ -6,12 +6,12 @@ import { buildApp } from '../../src/server/app.js';
 import { acceptsGzip, wantsOpenMetrics } from '../../src/server/negotiate.js';
 import type { Snapshot, SnapshotReader } from '../../src/snapshot/snapshot.js';
 import { BUILD_INFO } from '../../src/version.js';
-import { fixturePoller, silentLogger } from '../helpers/collect.js';
+import { fixturePoller, silentLogger, DEFAULT_COLLECTORS } from '../helpers/collect.js';
 import { samplesOf } from '../helpers/exposition.js';
 import { fixture } from '../helpers/paths.js';
 
 function appFor(snapshots: SnapshotReader, now?: () => number) {
-  const exposition = buildExposition(metricCatalog(BUILD_INFO), snapshots, { processMetrics: true, ...(now ? { now } : {}) });
+  const exposition = buildExposition(metricCatalog(BUILD_INFO, DEFAULT_COLLECTORS), snapshots, { processMetrics: true, ...(now ? { now } : {}) });
   return buildApp({ exposition, snapshots, telemetryPath: '/metrics', build: BUILD_INFO, logger: silentLogger });
 }
 
@@ -72,7 +72,7 @@ describe('OpenMetrics body', () => {
     const poller = fixturePoller(fixture('proc'));
     await poller.collectOnce();
     for (const processMetrics of [false, true]) {
-      const exposition = buildExposition(metricCatalog(BUILD_INFO), poller, { processMetrics });
+      const exposition = buildExposition(metricCatalog(BUILD_INFO, DEFAULT_COLLECTORS), poller, { processMetrics });
       const app = buildApp({ exposition, snapshots: poller, telemetryPath: '/metrics', build: BUILD_INFO, logger: silentLogger });
       const res = await app.inject({ url: '/metrics', headers: { accept: 'application/openmetrics-text; version=1.0.0' } });
       expect(res.body.split('\n').slice(0, -1)).not.toContain('');

@@ -38,7 +38,7 @@ describe('queryListenerBacklogs', () => {
 
 describe('ProcfsSocketSource with a backlog query', () => {
   it('joins backlogs by inode and leaves unknown listeners unknown, port by port', async () => {
-    // test/fixtures/proc: listeners on 22 (inode 10000), 8080 (10001 and 10002), and 9090 in tcp6 (10000).
+    // test/fixtures/proc: listeners on 22 (inode 10000), 8080 (10001 and 10002), and 9090 in tcp6 (10100).
     const source = new ProcfsSocketSource(fixture('proc'), async () => new Map([[10001, 100], [10002, 50]]));
     const agg = new SocketAggregator({ maxServerPorts: 10, topClientPorts: 10, pinnedPorts: [] });
     const report = await source.walk(agg);

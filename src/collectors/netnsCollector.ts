@@ -1,0 +1,147 @@
+import { recapPorts } from '../aggregate/recapPorts.js';
+import { SocketAggregator } from '../aggregate/socketAggregator.js';
+import type { PortStates, SocketSummary } from '../aggregate/socketSummary.js';
+import { STATE_COUNT, type StateCounts } from '../model/tcpState.js';
+import { parseCgroupIdentity } from '../parse/cgroup.js';
+import { discoverNetworkNamespaces, type NetworkNamespace } from '../sources/netnsDiscovery.js';
+import { procPath, readSmallFile } from '../sources/procfsFiles.js';
+import { ProcfsSocketSource } from '../sources/procfsSocketSource.js';
+import { showsOwnNetns } from '../sources/selectSocketSource.js';
+import { readlinkSync } from 'node:fs';
+import type { CollectContext, Collector } from './collector.js';
+import type { SocketSources, SocketsResult } from './socketsCollector.js';
+
+export interface NetnsOptions {
+  /** Namespaces collected per cycle, the host's first; the rest are counted as skipped. */
+  max: number;
+  /** Per-namespace port series as well as state totals. */
+  ports: boolean;
+  serverPorts: number;
+  clientPorts: number;
+}
+
+export const DEFAULT_NETNS_OPTIONS: NetnsOptions = { max: 100, ports: false, serverPorts: 10, clientPorts: 5 };
+
+export interface NamespaceSockets {
+  /** "host", or the namespace's inode number. */
+  netns: string;
+  /** Kubernetes pod UID from the cgroup path of the namespace's first process; empty if none. */
+  podUid: string;
+  containerId: string;
+  states: StateCounts;
+  /** Present with --collector.netns.ports. */
+  serverPorts?: readonly PortStates[];
+  clientPorts?: readonly PortStates[];
+}
+
+export interface NetnsResult {
+  namespaces: readonly NamespaceSockets[];
+  found: number;
+  skipped: number;
+  /** Namespaces whose socket tables could not be read (their process exited mid-cycle, or permission). */
+  failed: number;
+  /** Processes whose namespace could not be read. */
+  unreadableProcesses: number;
+}
+
+/** The sockets collector's result for the cycle in flight, so the namespace this process is in is not walked twice. */
+export type OwnNamespaceSummary = () => Promise<SocketsResult> | undefined;
+
+/**
+ * Per network namespace (opt-in, for the node-wide DaemonSet with the host's /proc): finds the
+ * distinct namespaces of all processes and aggregates each one's sockets, labelled with the pod
+ * and container its first process belongs to. The exporter's own namespace comes from the
+ * sockets collector's walk of the same cycle; every other one is read from
+ * /proc/<pid>/net/tcp{,6} of a process inside it (the kernel shows each process its own
+ * namespace's table there), through the same parser and aggregator, one namespace at a time.
+ */
+export class NetnsCollector implements Collector<NetnsResult> {
+  readonly name = 'netns';
+  private readonly aggregator: SocketAggregator;
+  private warnedUnreadable = false;
+
+  constructor(
+    private readonly options: NetnsOptions,
+    private readonly own: { summary: OwnNamespaceSummary; sources: SocketSources },
+  ) {
+    this.aggregator = new SocketAggregator({ maxServerPorts: options.serverPorts, topClientPorts: options.clientPorts, pinnedPorts: [] });
+  }
+
+  async collect(ctx: CollectContext): Promise<NetnsResult> {
+    const found = discoverNetworkNamespaces(ctx.procfs);
+    if (found.unreadable > 0 && !this.warnedUnreadable) {
+      this.warnedUnreadable = true;
+      ctx.log.warn({ unreadable: found.unreadable }, 'cannot read the network namespace of some processes (needs CAP_SYS_PTRACE); their namespaces are not collected');
+    }
+    const ownInode = await this.ownInode(ctx.procfs);
+    const chosen = found.namespaces.slice(0, this.options.max);
+    const namespaces: NamespaceSockets[] = [];
+    let failed = 0;
+    for (const ns of chosen) {
+      try {
+        const summary = ns.inode === ownInode ? await this.ownSummary() : await this.walk(ctx.procfs, ns);
+        namespaces.push(await this.describe(ctx.procfs, ns, summary));
+      } catch (err) {
+        failed++;
+        ctx.log.debug({ netns: ns.inode, pid: ns.pid, err: err instanceof Error ? err.message : String(err) }, 'network namespace not collected this cycle');
+      }
+    }
+    return { namespaces, found: found.namespaces.length, skipped: found.namespaces.length - chosen.length, failed, unreadableProcesses: found.unreadable };
+  }
+
+  private async ownInode(procfs: string): Promise<number | undefined> {
+    if (!(await showsOwnNetns(procfs))) return undefined;
+    const m = /^net:\[(\d+)\]$/.exec(readlinkSync('/proc/self/ns/net'));
+    return m ? Number(m[1]) : undefined;
+  }
+
+  private async ownSummary(): Promise<SocketSummary> {
+    const inFlight = this.own.summary();
+    if (inFlight) {
+      const r = await inFlight.catch(() => undefined);
+      if (r) return r.summary;
+    }
+    // The sockets collector is off or failed this cycle: walk the namespace here.
+    return this.walkWith(async (sink) => {
+      try {
+        await this.own.sources.primary.walk(sink);
+      } catch (err) {
+        if (!this.own.sources.fallback) throw err;
+        this.aggregator.reset();
+        await this.own.sources.fallback.walk(sink);
+      }
+    });
+  }
+
+  private walk(procfs: string, ns: NetworkNamespace): Promise<SocketSummary> {
+    const source = new ProcfsSocketSource(procPath(procfs, String(ns.pid)));
+    return this.walkWith(async (sink) => {
+      await source.walk(sink);
+    });
+  }
+
+  private async walkWith(walk: (sink: SocketAggregator) => Promise<void>): Promise<SocketSummary> {
+    this.aggregator.reset();
+    await walk(this.aggregator);
+    return this.aggregator.summarize();
+  }
+
+  private async describe(procfs: string, ns: NetworkNamespace, summary: SocketSummary): Promise<NamespaceSockets> {
+    const states = new Array<number>(STATE_COUNT).fill(0);
+    for (let i = 0; i < STATE_COUNT; i++) states[i] = summary.byFamily.ipv4[i]! + summary.byFamily.ipv6[i]!;
+    let identity = { podUid: null as string | null, containerId: null as string | null };
+    if (!ns.host) {
+      try {
+        identity = parseCgroupIdentity(await readSmallFile(procPath(procfs, `${ns.pid}/cgroup`)));
+      } catch {
+        // The process exited: the namespace is reported without pod identity this cycle.
+      }
+    }
+    const out: NamespaceSockets = { netns: ns.host ? 'host' : String(ns.inode), podUid: identity.podUid ?? '', containerId: identity.containerId ?? '', states };
+    if (this.options.ports) {
+      out.serverPorts = recapPorts(summary.serverPorts, this.options.serverPorts);
+      out.clientPorts = recapPorts(summary.clientPorts, this.options.clientPorts);
+    }
+    return out;
+  }
+}

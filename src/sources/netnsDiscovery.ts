@@ -1,0 +1,54 @@
+import { readdirSync, readlinkSync } from 'node:fs';
+import { procPath } from './procfsFiles.js';
+
+export interface NetworkNamespace {
+  /** Inode of the namespace (the number in "net:[4026531840]"): its identity on this host. */
+  inode: number;
+  /** The lowest pid inside it: for a pod, normally its sandbox ("pause") process. */
+  pid: number;
+  /** The namespace of init (pid 1 of --path.procfs), or of the lowest pid whose namespace is readable. */
+  host: boolean;
+}
+
+export interface NamespaceDiscovery {
+  namespaces: NetworkNamespace[];
+  /** Processes whose ns/net link could not be read (another user's, without CAP_SYS_PTRACE). */
+  unreadable: number;
+}
+
+const NET_LINK = /^net:\[(\d+)\]$/;
+
+/**
+ * The distinct network namespaces of the processes under --path.procfs: host first, then by
+ * inode. A namespace no process is in (one kept only by a bind mount, such as `ip netns add`
+ * before anything runs in it) is not found; every pod has its sandbox process.
+ */
+export function discoverNetworkNamespaces(procfs: string): NamespaceDiscovery {
+  const pids = readdirSync(procfs)
+    .filter((d) => /^\d+$/.test(d))
+    .map(Number)
+    .sort((a, b) => a - b);
+  const byInode = new Map<number, number>();
+  let hostInode: number | undefined;
+  let unreadable = 0;
+  for (const pid of pids) {
+    let link: string;
+    try {
+      link = readlinkSync(procPath(procfs, `${pid}/ns/net`));
+    } catch (err) {
+      const code = (err as { code?: string }).code;
+      if (code === 'EACCES' || code === 'EPERM') unreadable++;
+      continue; // ENOENT: exited, or a kernel thread
+    }
+    const m = NET_LINK.exec(link);
+    if (!m) continue;
+    const inode = Number(m[1]);
+    // Normally pid 1. Where init's link is unreadable (a sandbox whose init is not dumpable), the
+    // lowest readable pid: the oldest process, which the host's own services are.
+    hostInode ??= inode;
+    if (!byInode.has(inode)) byInode.set(inode, pid);
+  }
+  const namespaces = [...byInode].map(([inode, pid]) => ({ inode, pid, host: inode === hostInode }));
+  namespaces.sort((a, b) => Number(b.host) - Number(a.host) || a.inode - b.inode);
+  return { namespaces, unreadable };
+}

@@ -1,0 +1,102 @@
+import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
+import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
+import { STATE_COUNT } from '../model/tcpState.js';
+import type { InodeStates } from '../aggregate/inodeStates.js';
+import { procPath } from './procfsFiles.js';
+
+/** Sockets held by a group of processes (one name, or one process with --collector.processes.pid), per state. */
+export interface ProcessGroupSockets {
+  /** /proc/<pid>/comm: the kernel's 15-character process name. */
+  name: string;
+  /** The pid when grouping by pid, else empty. */
+  pid: string;
+  states: Uint32Array;
+}
+
+export interface ProcessScan {
+  groups: ProcessGroupSockets[];
+  /** Processes whose descriptor table was read. */
+  scanned: number;
+  /** Processes whose descriptor table could not be read (EACCES/EPERM: another user's, and no CAP_SYS_PTRACE). */
+  unreadable: number;
+  firstUnreadableError: string | undefined;
+  /** Per socket of the walk, 1 once some process was found holding it. */
+  attributed: Uint8Array;
+}
+
+/** readlink() calls between event-loop turns: a few milliseconds each. */
+const LINKS_PER_TURN = 2000;
+const SOCKET_LINK = 'socket:[';
+
+/**
+ * Finds the owners of the walked sockets: every /proc/<pid>/fd/<n> linking to "socket:[<inode>]"
+ * names a process holding that socket. Processes are grouped first (by name, or by pid), and a
+ * socket counts once per group even when several of its processes hold it (inherited across
+ * fork(), as by a pre-forking server's workers). One readdir per process and one readlink per
+ * descriptor, synchronously, yielding to the event loop every few thousand links.
+ */
+export async function scanProcessSockets(procfs: string, sockets: InodeStates, byPid: boolean): Promise<ProcessScan> {
+  const attributed = new Uint8Array(sockets.size);
+  /** Per socket, the last group that counted it. */
+  const countedBy = new Uint32Array(sockets.size);
+  const groups = new Map<string, { pids: string[]; name: string; pid: string }>();
+  for (const pid of readdirSync(procfs).filter((d) => /^\d+$/.test(d))) {
+    const name = readName(procfs, pid);
+    const key = byPid ? pid : name;
+    let g = groups.get(key);
+    if (!g) groups.set(key, (g = { pids: [], name, pid: byPid ? pid : '' }));
+    g.pids.push(pid);
+  }
+  const out: ProcessGroupSockets[] = [];
+  let scanned = 0;
+  let unreadable = 0;
+  let firstUnreadableError: string | undefined;
+  let links = 0;
+  let generation = 0;
+  for (const g of groups.values()) {
+    generation++;
+    let states: Uint32Array | undefined;
+    for (const pid of g.pids) {
+      const fdDir = procPath(procfs, `${pid}/fd`);
+      let fds: string[];
+      try {
+        fds = readdirSync(fdDir);
+      } catch (err) {
+        const code = (err as { code?: string }).code;
+        if (code === 'EACCES' || code === 'EPERM') {
+          unreadable++;
+          firstUnreadableError ??= `${fdDir}: ${code}`;
+        }
+        continue; // ENOENT: the process exited during the scan
+      }
+      scanned++;
+      for (const fd of fds) {
+        if (++links % LINKS_PER_TURN === 0) await yieldToEventLoop();
+        let target: string;
+        try {
+          target = readlinkSync(`${fdDir}/${fd}`);
+        } catch {
+          continue; // closed since the readdir, or the process is gone
+        }
+        if (!target.startsWith(SOCKET_LINK)) continue;
+        const index = sockets.indexOf(Number(target.slice(SOCKET_LINK.length, -1)));
+        if (index < 0) continue; // a UDP, UNIX or other-namespace socket
+        attributed[index] = 1;
+        if (countedBy[index] === generation) continue;
+        countedBy[index] = generation;
+        states ??= new Uint32Array(STATE_COUNT);
+        states[sockets.stateAt(index)]!++;
+      }
+    }
+    if (states) out.push({ name: g.name, pid: g.pid, states });
+  }
+  return { groups: out, scanned, unreadable, firstUnreadableError, attributed };
+}
+
+function readName(procfs: string, pid: string): string {
+  try {
+    return readFileSync(procPath(procfs, `${pid}/comm`), 'utf8').trim();
+  } catch {
+    return '';
+  }
+}
