@@ -5,12 +5,20 @@
  * streaming: procfs tables through our parser (synthetic trees); naive: read/split/objects;
  * procfs: the procfs source on a real /proc, with listen backlogs joined from netlink;
  * netlink: the sock_diag source (the exporter's default on Linux);
- * systeminformation: networkConnections(), what a Node user reaches for first.
+ * systeminformation: networkConnections(), what a Node user reaches for first;
+ * processes: a --collector.processes scan (socket walk over netlink, then every /proc/<pid>/fd);
+ * netns: a --collector.netns cycle over every network namespace (the own one walked over netlink).
+ * streaming, procfs and netlink run the sockets collector as the exporter does (aggregation and
+ * ephemeral-port tracking in one pass).
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { SocketAggregator } from '../src/aggregate/socketAggregator.js';
 import { DEFAULT_PORT_LIMITS } from '../src/aggregate/socketSummary.js';
+import type { Collector } from '../src/collectors/collector.js';
+import { DEFAULT_NETNS_OPTIONS, NetnsCollector } from '../src/collectors/netnsCollector.js';
+import { DEFAULT_PROCESS_OPTIONS, ProcessesCollector } from '../src/collectors/processesCollector.js';
+import { SocketsCollector, type SocketSources } from '../src/collectors/socketsCollector.js';
+import type { Log } from '../src/model/log.js';
 import { queryListenerBacklogs } from '../src/sources/netlink/listenerBacklogs.js';
 import { NetlinkSocketSource } from '../src/sources/netlinkSocketSource.js';
 import { ProcfsSocketSource } from '../src/sources/procfsSocketSource.js';
@@ -40,35 +48,48 @@ function naiveCollect(procfs: string): number {
   return sockets.length;
 }
 
-/** One collection the way the given mode does it; returns the sockets seen. */
-async function collect(mode: string, procfs: string, agg: SocketAggregator): Promise<number> {
-  if (mode === 'naive') return naiveCollect(procfs);
+const quiet: Log = { debug: () => undefined, info: () => undefined, warn: () => undefined, error: () => undefined };
+
+/** The collector a mode measures, built once so warm cycles reuse its buffers as the exporter does. */
+function collectorFor(mode: string, procfs: string): () => Promise<number> {
+  if (mode === 'naive') return async () => naiveCollect(procfs);
   const source: SocketSource =
     mode === 'systeminformation'
       ? new SysteminformationSocketSource()
-      : mode === 'netlink'
-        ? new NetlinkSocketSource()
-        : new ProcfsSocketSource(procfs, mode === 'procfs' ? () => queryListenerBacklogs() : undefined);
-  agg.reset();
-  const { tables } = await source.walk(agg);
-  agg.summarize();
-  return tables.reduce((a, t) => a + t.sockets, 0);
+      : mode === 'streaming'
+        ? new ProcfsSocketSource(procfs)
+        : mode === 'procfs'
+          ? new ProcfsSocketSource(procfs, () => queryListenerBacklogs())
+          : new NetlinkSocketSource();
+  const sources: SocketSources = { primary: source };
+  const ctx = { procfs, log: quiet };
+  if (mode === 'processes') {
+    const c = new ProcessesCollector(sources, { ...DEFAULT_PROCESS_OPTIONS, intervalMs: 0 });
+    return async () => {
+      const r = await c.collect(ctx);
+      return r.top.reduce((a, t) => a + t.sockets, 0) + r.unattributed.reduce((a, b) => a + b, 0);
+    };
+  }
+  if (mode === 'netns') {
+    const c = new NetnsCollector({ ...DEFAULT_NETNS_OPTIONS, max: 100_000 }, { summary: () => undefined, sources });
+    return async () => (await c.collect(ctx)).namespaces.reduce((a, n) => a + n.states.reduce((x, y) => x + y, 0), 0);
+  }
+  const c: Collector<{ tables: ReadonlyArray<{ sockets: number }> }> = new SocketsCollector(sources, DEFAULT_PORT_LIMITS);
+  return async () => (await c.collect(ctx)).tables.reduce((a, t) => a + t.sockets, 0);
 }
-
 
 async function main(): Promise<void> {
   const [mode, procfs, cycles] = process.argv.slice(2);
   const WARM_CYCLES = Number(cycles ?? 5);
-  if (!procfs || !['streaming', 'naive', 'procfs', 'netlink', 'systeminformation'].includes(mode ?? '')) {
-    throw new Error('usage: collectOnce <streaming|naive|procfs|netlink|systeminformation> <procfs>');
-  }
-  const agg = new SocketAggregator(DEFAULT_PORT_LIMITS);
+  const modes = ['streaming', 'naive', 'procfs', 'netlink', 'systeminformation', 'processes', 'netns'];
+  if (!procfs || !modes.includes(mode ?? '')) throw new Error(`usage: collectOnce <${modes.join('|')}> <procfs>`);
+  const collect = collectorFor(mode!, procfs);
   // A daemon pays the first (cold, unoptimized) cycle once; every later cycle is warm.
   const runs: Array<{ wallMs: number; cpuMs: number; sockets: number }> = [];
   for (let i = 0; i <= WARM_CYCLES; i++) {
     const cpu0 = process.cpuUsage();
     const t0 = performance.now();
-    const sockets = await collect(mode!, procfs, agg);
+    const sockets = await collect();
     const cpu = process.cpuUsage(cpu0);
     runs.push({ wallMs: performance.now() - t0, cpuMs: (cpu.user + cpu.system) / 1000, sockets });
   }

@@ -5,7 +5,7 @@
  * `cat /proc/net/tcp{,6}`, `ss -tan`, node_exporter with only the tcpstat collector (scrape wall
  * and peak RSS), systeminformation (up to BENCH_SI_MAX sockets), the real exporter process
  * (its own cycle time and peak RSS), and /metrics latency under concurrent scrapers while it
- * collects. Prints each as a ratio to our cycle. Everything it creates is removed at the end.
+ * collects, and the opt-in process scan against `ss -tanp`. Prints each as a ratio to our cycle. Everything it creates is removed at the end.
  */
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -124,6 +124,8 @@ async function measure(size: number): Promise<string[]> {
     const viaProcfs = cycle(ns, 'procfs');
     const cat = commandMs(ns, 'cat /proc/net/tcp /proc/net/tcp6 > /dev/null');
     const ss = commandMs(ns, 'ss -tan > /dev/null');
+    const scan = cycle(ns, 'processes', Math.min(ROUNDS, 3), 2);
+    const ssp = commandMs(ns, 'ss -tanp > /dev/null');
     const ne = await nodeExporter(ns);
     const si = size <= SI_MAX ? cycle(ns, 'systeminformation') : coldOnce(ns, 'systeminformation', SI_TIMEOUT_MS);
     const exp = await exporterProcess(ns, Math.max(1000, Math.round(ours.wallMs * 1.5)));
@@ -134,6 +136,8 @@ async function measure(size: number): Promise<string[]> {
       `| | ours: procfs source | ${viaProcfs.wallMs.toFixed(0)} ms | ${r(viaProcfs.wallMs)} | ${viaProcfs.peakRssMb.toFixed(0)} MB |`,
       `| | cat /proc/net/tcp{,6} | ${cat.toFixed(0)} ms | ${r(cat)} | |`,
       `| | ss -tan | ${ss.toFixed(0)} ms | ${r(ss)} | |`,
+      `| | ours: process scan (--collector.processes: netlink walk + every /proc/<pid>/fd) | ${scan.wallMs.toFixed(0)} ms (cold ${scan.coldMs.toFixed(0)}, cpu ${scan.cpuMs.toFixed(0)}) | ${r(scan.wallMs)} | ${scan.peakRssMb.toFixed(0)} MB |`,
+      `| | ss -tanp (owners too: the same /proc/<pid>/fd scan) | ${ssp.toFixed(0)} ms | ${r(ssp)} | |`,
       `| | node_exporter tcpstat scrape | ${ne.scrapeMs.toFixed(0)} ms | ${r(ne.scrapeMs)} | ${ne.peakRssMb.toFixed(0)} MB (private ${ne.privateMb.toFixed(0)}) |`,
       si
         ? `| | systeminformation networkConnections()${size > SI_MAX ? ' (one cold call)' : ''} | ${si.wallMs.toFixed(0)} ms | ${r(si.wallMs)} | ${si.peakRssMb.toFixed(0)} MB |`

@@ -5,6 +5,8 @@ import { STATE_COUNT, type StateCounts } from '../model/tcpState.js';
 import { parseCgroupIdentity } from '../parse/cgroup.js';
 import { discoverNetworkNamespaces, type NetworkNamespace } from '../sources/netnsDiscovery.js';
 import { procPath, readSmallFile } from '../sources/procfsFiles.js';
+import { NetlinkError, openSockDiagIn } from '../sources/netlink/libcNetlink.js';
+import { NetlinkSocketSource } from '../sources/netlinkSocketSource.js';
 import { ProcfsSocketSource } from '../sources/procfsSocketSource.js';
 import { showsOwnNetns } from '../sources/selectSocketSource.js';
 import { readlinkSync } from 'node:fs';
@@ -18,6 +20,16 @@ export interface NetnsOptions {
   ports: boolean;
   serverPorts: number;
   clientPorts: number;
+}
+
+const EPERM = 1;
+/** setns() on a file that is not a network namespace. */
+const EINVAL = 22;
+
+function isUnopenableNamespace(err: unknown): boolean {
+  if (err instanceof NetlinkError) return err.call === 'setns' && err.errno === EINVAL;
+  const code = (err as { code?: string }).code;
+  return code === 'ENOENT' || code === 'EACCES' || code === 'EPERM';
 }
 
 export const DEFAULT_NETNS_OPTIONS: NetnsOptions = { max: 100, ports: false, serverPorts: 10, clientPorts: 5 };
@@ -53,12 +65,15 @@ export type OwnNamespaceSummary = () => Promise<SocketsResult> | undefined;
  * and container its first process belongs to. The exporter's own namespace comes from the
  * sockets collector's walk of the same cycle; every other one is read from
  * /proc/<pid>/net/tcp{,6} of a process inside it (the kernel shows each process its own
- * namespace's table there), through the same parser and aggregator, one namespace at a time.
+ * namespace's table there) or, with CAP_SYS_ADMIN, over netlink from inside it; through the same
+ * aggregator, one namespace at a time.
  */
 export class NetnsCollector implements Collector<NetnsResult> {
   readonly name = 'netns';
   private readonly aggregator: SocketAggregator;
   private warnedUnreadable = false;
+  /** Cleared for good the first time setns() is refused: every namespace is then read from procfs. */
+  private netlinkAllowed = true;
 
   constructor(
     private readonly options: NetnsOptions,
@@ -79,7 +94,7 @@ export class NetnsCollector implements Collector<NetnsResult> {
     let failed = 0;
     for (const ns of chosen) {
       try {
-        const summary = ns.inode === ownInode ? await this.ownSummary() : await this.walk(ctx.procfs, ns);
+        const summary = ns.inode === ownInode ? await this.ownSummary() : await this.walk(ctx, ns);
         namespaces.push(await this.describe(ctx.procfs, ns, summary));
       } catch (err) {
         failed++;
@@ -113,8 +128,32 @@ export class NetnsCollector implements Collector<NetnsResult> {
     });
   }
 
-  private walk(procfs: string, ns: NetworkNamespace): Promise<SocketSummary> {
-    const source = new ProcfsSocketSource(procPath(procfs, String(ns.pid)));
+  /**
+   * A foreign namespace over netlink, through a socket opened inside it (one dump per family,
+   * as for our own; needs CAP_SYS_ADMIN), else from /proc/<pid>/net/tcp{,6}, which shows each
+   * process its own namespace's table. Each walk costs about a pass over the kernel's connection
+   * hash, which all namespaces share, so even an empty namespace costs a few milliseconds.
+   */
+  private async walk(ctx: CollectContext, ns: NetworkNamespace): Promise<SocketSummary> {
+    if (this.netlinkAllowed) {
+      const nsPath = procPath(ctx.procfs, `${ns.pid}/ns/net`);
+      try {
+        const source = new NetlinkSocketSource(() => openSockDiagIn(nsPath));
+        return await this.walkWith(async (sink) => {
+          await source.walk(sink);
+        });
+      } catch (err) {
+        if (err instanceof NetlinkError && err.call === 'setns' && err.errno === EPERM) {
+          this.netlinkAllowed = false;
+          ctx.log.warn({ err: err.message }, 'cannot enter other network namespaces (needs CAP_SYS_ADMIN); reading their /proc/<pid>/net/tcp{,6} instead');
+        } else if (!isUnopenableNamespace(err)) {
+          throw err;
+        }
+        // Otherwise this namespace file cannot be entered (its process exited, or a fixture
+        // tree's link is only text): try its procfs tables.
+      }
+    }
+    const source = new ProcfsSocketSource(procPath(ctx.procfs, String(ns.pid)));
     return this.walkWith(async (sink) => {
       await source.walk(sink);
     });
