@@ -35,6 +35,14 @@ export const EXPORTER_METRICS: readonly MetricFamily[] = [
     samples: (s) => (s ? [{ labels: {}, value: s.durationSeconds }] : []),
   },
   {
+    name: `${PREFIX}collection_interval_seconds`,
+    help: 'The configured time between collections (--collector.interval), for staleness alerts on tcpstate_snapshot_age_seconds.',
+    type: 'gauge',
+    labelNames: [],
+    collector: 'exporter',
+    samples: (s) => (s ? [{ labels: {}, value: s.intervalSeconds }] : []),
+  },
+  {
     name: `${PREFIX}snapshot_timestamp_seconds`,
     help: 'When the served snapshot was taken, in seconds since the epoch.',
     type: 'gauge',

@@ -72,6 +72,7 @@ export class SnapshotPoller implements SnapshotReader {
       sequence: ++this.sequence,
       takenAtMs,
       durationSeconds: (performance.now() - t0) / 1000,
+      intervalSeconds: this.intervalMs / 1000,
       data,
       status,
     };

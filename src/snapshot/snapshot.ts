@@ -17,6 +17,8 @@ export interface Snapshot {
   /** When the cycle started, in ms since the epoch. */
   readonly takenAtMs: number;
   readonly durationSeconds: number;
+  /** --collector.interval: a snapshot much older than this means collection is stuck. */
+  readonly intervalSeconds: number;
   /** Only collectors that succeeded have an entry: a failed collector's old values are not kept. */
   readonly data: Readonly<Partial<CollectedData>>;
   readonly status: Readonly<Partial<Record<CollectorName, CollectorStatus>>>;

@@ -1,5 +1,8 @@
 import { DEFAULT_PORT_LIMITS, worstCasePortSeries } from '../aggregate/socketSummary.js';
-import { COLLECTOR_DESCRIPTIONS, COLLECTOR_NAMES } from '../collectors/index.js';
+import { COLLECTOR_DESCRIPTIONS, COLLECTOR_NAMES, DEFAULT_OFF_COLLECTORS } from '../collectors/index.js';
+import { DEFAULT_NETNS_OPTIONS } from '../collectors/netnsCollector.js';
+import { DEFAULT_PROCESS_OPTIONS } from '../collectors/processesCollector.js';
+import { DEFAULT_EPHEMERAL_OPTIONS } from '../collectors/socketsCollector.js';
 import { metricCatalog } from '../metrics/catalog.js';
 import { TCP_STATES } from '../model/tcpState.js';
 import { BUILD_INFO } from '../version.js';
@@ -24,13 +27,15 @@ export function renderMetricsDoc(): string {
     '',
     `Worst case with the defaults (${DEFAULT_PORT_LIMITS.maxServerPorts} server ports, ${DEFAULT_PORT_LIMITS.topClientPorts} client ports, nothing pinned): (${DEFAULT_PORT_LIMITS.maxServerPorts} + 1) × 11 + (${DEFAULT_PORT_LIMITS.topClientPorts} + 1) × 11 = **${worstCasePortSeries(DEFAULT_PORT_LIMITS)} series** for \`tcpstate_port_sockets\`, plus at most (${DEFAULT_PORT_LIMITS.maxServerPorts} + 1) × 4 listen-queue series (length, backlog, fill ratio, listeners) and (${DEFAULT_PORT_LIMITS.maxServerPorts} + 1) × 3 per-port keepalive series. In general, for S server ports, C client ports and P pinned ports: (S + P + 1) × 11 + (C + P + 1) × 11 port series, (S + P + 1) × 4 listen-queue series and (S + P + 1) × 3 keepalive series, whatever the number of sockets or ports in use.`,
     '',
+    `The opt-in families are bounded the same way: \`tcpstate_ephemeral_port_destination_ports\` has \`--collector.ephemeral.top-destinations\` series (default ${DEFAULT_EPHEMERAL_OPTIONS.topDestinations}); \`tcpstate_process_sockets\` at most \`--collector.processes.top\` × 11 (default ${DEFAULT_PROCESS_OPTIONS.top * 11}: the top processes of each state, with or without the pid label); \`tcpstate_netns_sockets\` \`--collector.netns.max\` × 11 (default ${DEFAULT_NETNS_OPTIONS.max * 11}), and with \`--collector.netns.ports\` \`tcpstate_netns_port_sockets\` adds up to max × (${DEFAULT_NETNS_OPTIONS.serverPorts} + 1 + ${DEFAULT_NETNS_OPTIONS.clientPorts} + 1) × 11 (default ${DEFAULT_NETNS_OPTIONS.max * (DEFAULT_NETNS_OPTIONS.serverPorts + DEFAULT_NETNS_OPTIONS.clientPorts + 2) * 11}; lower \`--collector.netns.max\` on dense nodes).`,
+    '',
     '## Collectors',
     '',
     '| collector | what it reads |',
     '| --- | --- |',
     ...COLLECTOR_NAMES.map((n) => `| \`${n}\` | ${COLLECTOR_DESCRIPTIONS[n]} |`),
     '',
-    'Each can be turned off with `--no-collector.<name>`.',
+    `${COLLECTOR_NAMES.filter((n) => !DEFAULT_OFF_COLLECTORS.has(n)).map((n) => `\`${n}\``).join(', ')} are on by default and can be turned off with \`--no-collector.<name>\`; ${[...DEFAULT_OFF_COLLECTORS].map((n) => `\`${n}\``).join(' and ')} walk every process of the host and are turned on with \`--collector.<name>\` (privileges and cost: [attribution.md](attribution.md)).`,
     '',
   ];
   for (const group of [...COLLECTOR_NAMES, 'exporter'] as const) {
