@@ -30,8 +30,11 @@ describe.runIf(process.platform === 'linux' && haveTool('prometheus'))('dashboar
     const port = await net.listen('127.0.0.1', { allowHalfOpen: true });
     for (let i = 0; i < 3; i++) await net.halfClose(await net.connect('127.0.0.1', port)); // CLOSE_WAIT + FIN_WAIT2
     for (let i = 0; i < 2; i++) await net.connect('127.0.0.1', port); // ESTABLISHED
+    // 1 MiB the server side never reads: bytes wait in its receive queue and the sender's send queue.
+    (await net.connect('127.0.0.1', port)).write(Buffer.alloc(1 << 20));
     await net.activeClose(await net.connect('127.0.0.1', await net.listen('127.0.0.1'))); // TIME_WAIT
-    exporter = await startExporter(['--collector.interval=500ms', `--collector.ports.pin=${port}`]);
+    // The opt-in collectors too, so their panels have data (as root they see every process).
+    exporter = await startExporter(['--collector.interval=500ms', `--collector.ports.pin=${port}`, '--collector.processes', '--collector.processes.interval=1s', '--collector.netns', '--collector.netns.ports']);
     prometheus = await startPrometheus(new URL(exporter.url).host, `rule_files:\n${RULE_FILES.map((f) => `  - ${f}\n`).join('')}`);
     // Recording rules have run and rates have two samples.
     await eventually(async () => ((await prometheus.query('instance:tcpstate_tcp_retransmit:ratio_rate5m')).length > 0 ? true : undefined), 45_000, 'recording rules evaluated');
@@ -55,9 +58,10 @@ describe.runIf(process.platform === 'linux' && haveTool('prometheus'))('dashboar
     await expect(prometheus.query(expr)).resolves.toBeInstanceOf(Array);
   });
 
-  it.each(dashboardTargets(dashboard).map((t) => [t.panel, t.expr] as const))('panel "%s" returns data: %s', async (_panel, expr) => {
-    const result = await prometheus.query(asQuery(expr));
-    expect(result.length).toBeGreaterThan(0);
+  const panels = [...new Set(dashboardTargets(dashboard).map((t) => t.panel))];
+  it.each(panels.map((p) => [p] as const))('panel "%s": every query evaluates and the panel has data', async (panel) => {
+    const results = await Promise.all(dashboardTargets(dashboard).filter((t) => t.panel === panel).map((t) => prometheus.query(asQuery(t.expr))));
+    expect(results.some((r) => r.length > 0)).toBe(true);
   });
 
   it('shows the states this test holds', async () => {

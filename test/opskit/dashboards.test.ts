@@ -1,6 +1,10 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { ALERTS } from '../../opskit/alerts.js';
+import { RECORDING_RULES } from '../../opskit/recording.js';
+import { metricCatalog } from '../../src/metrics/catalog.js';
+import { BUILD_INFO } from '../../src/version.js';
 import { REPO_ROOT } from '../helpers/paths.js';
 import { dashboardTargets, type DashboardFile } from '../helpers/dashboards.js';
 
@@ -29,7 +33,7 @@ describe('deploy/grafana/tcpstate-overview.json', () => {
   });
 
   it.each(dashboardTargets(d).map((t) => [`${t.panel}: ${t.expr}`, t.expr] as const))('%s selects with $job and $instance and rates over $__rate_interval', (_n, expr) => {
-    const selectors = [...expr.matchAll(/([a-zA-Z_:][a-zA-Z0-9_:]*)\{([^}]*)\}/g)];
+    const selectors = [...expr.matchAll(/([a-zA-Z_:][a-zA-Z0-9_:]*)?\{([^}]*)\}/g)];
     expect(selectors.length).toBeGreaterThan(0);
     for (const [, , matchers] of selectors) {
       expect(matchers).toContain('job=~"$job"');
@@ -38,6 +42,15 @@ describe('deploy/grafana/tcpstate-overview.json', () => {
     // No metric named without a selector (every tcpstate_ name is followed by "{").
     expect(expr).not.toMatch(/(?:^|[^a-zA-Z0-9_:{"])(?:[a-z_]+:)?tcpstate_[a-z0-9_:]+(?![a-z0-9_:{])/);
     for (const [, range] of expr.matchAll(/\b(?:rate|irate|increase)\([^[]*\[([^\]]+)\]/g)) expect(range).toBe('$__rate_interval');
+  });
+
+  it('with the rules, covers every metric family the exporter serves', () => {
+    const exprs = [...dashboardTargets(d).map((t) => t.expr), ...ALERTS.map((a) => a.expr), ...RECORDING_RULES.map((r) => r.expr)];
+    const nameRegexes = exprs.flatMap((e) => [...e.matchAll(/__name__=~"([^"]+)"/g)].map((m) => new RegExp(`^(?:${m[1]})$`)));
+    const uncovered = metricCatalog(BUILD_INFO)
+      .map((f) => f.name)
+      .filter((name) => !exprs.some((e) => new RegExp(`\\b${name}\\b`).test(e)) && !nameRegexes.some((re) => re.test(name)));
+    expect(uncovered).toEqual([]);
   });
 
   it('covers every kind of data the kit promises', () => {
