@@ -2,6 +2,7 @@
 export interface DashboardFile {
   uid: string;
   title: string;
+  editable: boolean;
   templating: { list: Array<{ name: string; type: string; query: unknown; multi?: boolean; includeAll?: boolean; allValue?: string; datasource?: { uid: string } }> };
   panels: Array<{
     type: string;

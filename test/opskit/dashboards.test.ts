@@ -14,9 +14,10 @@ const panels = d.panels.filter((p) => p.type !== 'row');
 
 /** The conventions Grafana's dashboard linter enforces, checked here on the committed JSON. */
 describe('deploy/grafana/tcpstate-overview.json', () => {
-  it('has a uid and a title', () => {
+  it('has a uid and a title, and is not editable (it is provisioned from opskit/)', () => {
     expect(d.uid).toMatch(/^[a-z0-9-]{1,40}$/);
     expect(d.title).not.toBe('');
+    expect(d.editable).toBe(false);
   });
 
   it('has a datasource variable, multi-select job and instance variables with ".+" for All, and a port variable', () => {
