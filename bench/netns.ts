@@ -22,12 +22,17 @@ export class Netns {
     for (const [key, value] of Object.entries(sysctls)) must('ip', ['netns', 'exec', this.name, 'sysctl', '-q', '-w', `${key}=${value}`]);
   }
 
-  /** Runs a command inside the namespace to completion. */
+  /**
+   * Runs a command inside the namespace to completion. With a timeout, coreutils' timeout runs it
+   * in a process group of its own and kills the whole group: a reference that forks (ss,
+   * systeminformation's netstat) must not go on eating a CPU while the next measurement runs.
+   */
   exec(command: string, args: readonly string[], timeoutMs?: number): { stdout: string; stderr: string; status: number | null; ms: number; timedOut: boolean } {
     const t0 = performance.now();
-    const r = spawnSync('ip', ['netns', 'exec', this.name, command, ...args], { encoding: 'utf8', maxBuffer: 1 << 30, ...(timeoutMs ? { timeout: timeoutMs, killSignal: 'SIGKILL' as const } : {}) });
-    // A timed-out command's own children (e.g. a netstat it started) are killed with the namespace.
-    return { stdout: r.stdout, stderr: r.stderr, status: r.status, ms: performance.now() - t0, timedOut: r.error !== undefined && /ETIMEDOUT/.test(String(r.error)) };
+    const timed = timeoutMs ? ['timeout', '-s', 'KILL', `${Math.ceil(timeoutMs / 1000)}s`] : [];
+    const r = spawnSync('ip', ['netns', 'exec', this.name, ...timed, command, ...args], { encoding: 'utf8', maxBuffer: 1 << 30 });
+    // timeout exits 124, or 137 (128 + SIGKILL) when it had to kill.
+    return { stdout: r.stdout, stderr: r.stderr, status: r.status, ms: performance.now() - t0, timedOut: timeoutMs !== undefined && (r.status === 124 || r.status === 137) };
   }
 
   /** As exec, but a failure throws; wall time in ms. */

@@ -3,9 +3,13 @@
  * prints {"ms":[…]}; with "load", runs autocannon against it and prints its latency percentiles.
  *   node dist/bench/scrape.js times <url> <rounds>
  *   node dist/bench/scrape.js load <url> <connections> <seconds>
+ *   node dist/bench/scrape.js body <url>   (prints the body)
+ *   node dist/bench/scrape.js slow <url> <clients> <seconds>   (slow clients: each sends a request
+ *     one byte a second; prints how many the server cut off, and after how long)
  *   node dist/bench/scrape.js cycles <url> <n>   (our exporter: the sockets collector's duration
  *     over n fresh snapshots, and the exporter's CPU per cycle, polled from this one process)
  */
+import { connect } from 'node:net';
 import autocannon from 'autocannon';
 
 const [mode, url, a, b] = process.argv.slice(2);
@@ -33,6 +37,32 @@ if (mode === 'cycles') {
   await new Promise((r) => setTimeout(r, 1100)); // process metrics are rendered at most once a second
   const cpuMs = (sample(await read(), 'process_cpu_seconds_total') - cpu0) * 1000;
   process.stdout.write(`${JSON.stringify({ cycles, cpuPerCycleMs: cpuMs / cycles.length })}\n`);
+} else if (mode === 'body') {
+  process.stdout.write(await (await fetch(url)).text());
+} else if (mode === 'slow') {
+  const { hostname, port } = new URL(url);
+  const request = `GET ${new URL(url).pathname} HTTP/1.1\r\nHost: ${hostname}\r\nX-Slow: ${'x'.repeat(4000)}\r\n\r\n`;
+  const cutAfter: number[] = [];
+  const deadline = Date.now() + Number(b ?? 60) * 1000;
+  await Promise.all(
+    Array.from({ length: Number(a ?? 20) }, async () => {
+      const t0 = Date.now();
+      const sock = connect({ host: hostname, port: Number(port) });
+      sock.on('error', () => undefined);
+      let closed = false;
+      sock.once('close', () => {
+        closed = true;
+      });
+      for (let i = 0; i < request.length && !closed && Date.now() < deadline; i++) {
+        sock.write(request[i]!);
+        await new Promise((r) => setTimeout(r, 1000));
+      }
+      if (closed) cutAfter.push((Date.now() - t0) / 1000);
+      sock.destroy();
+    }),
+  );
+  cutAfter.sort((x, y) => x - y);
+  process.stdout.write(`${JSON.stringify({ clients: Number(a ?? 20), cutOffByServer: cutAfter.length, medianSecondsBeforeCut: cutAfter[Math.floor(cutAfter.length / 2)] ?? null })}\n`);
 } else if (mode === 'times') {
   const ms: number[] = [];
   for (let i = 0; i < Number(a ?? 5); i++) {

@@ -8,6 +8,8 @@ need=()
 { command -v promtool && command -v prometheus; } >/dev/null || need+=(prometheus)  # promtool + a real server
 command -v ss >/dev/null || need+=(iproute2)                                          # the reference for socket states
 command -v python3 >/dev/null || need+=(python3)                                      # a listener that never accepts
+command -v openssl >/dev/null || need+=(openssl)                                      # certificates for the TLS tests
+command -v setpriv >/dev/null || need+=(util-linux)                                   # running the exporter unprivileged
 if [ ${#need[@]} -gt 0 ]; then
   sudo=""
   [ "$(id -u)" -eq 0 ] || sudo="sudo"

@@ -11,6 +11,7 @@ import { metricCatalog } from './metrics/catalog.js';
 import { buildExposition } from './metrics/exposition.js';
 import { buildApp } from './server/app.js';
 import { createLogger } from './server/logger.js';
+import { WebSecurity } from './server/webSecurity.js';
 import { SnapshotPoller } from './snapshot/poller.js';
 import { selectSocketSources } from './sources/selectSocketSource.js';
 import { BUILD_INFO } from './version.js';
@@ -45,9 +46,30 @@ async function snapshotCommand(config: ExporterConfig): Promise<number> {
 
 async function serveCommand(config: ExporterConfig): Promise<void> {
   const log = createLogger(config.logLevel, config.logFormat);
+  let security: WebSecurity | undefined;
+  if (config.webConfigFile !== undefined) {
+    try {
+      security = await WebSecurity.load(config.webConfigFile);
+    } catch (err) {
+      // A bad file at start is a clear error, never a server without the protection asked for.
+      process.stderr.write(`tcpstate-exporter: error: --web.config.file: ${err instanceof Error ? err.message : String(err)}\n`);
+      process.exitCode = 2;
+      return;
+    }
+  }
   const poller = await buildPoller(config, log);
   const exposition = buildExposition(metricCatalog(BUILD_INFO, config.collectors), poller, { processMetrics: true });
-  const app = buildApp({ exposition, snapshots: poller, telemetryPath: config.telemetryPath, build: BUILD_INFO, logger: log, onClose: () => poller.stop() });
+  const app = buildApp({
+    exposition,
+    snapshots: poller,
+    telemetryPath: config.telemetryPath,
+    build: BUILD_INFO,
+    logger: log,
+    onClose: () => poller.stop(),
+    ...(security ? { security } : {}),
+    maxRequests: config.maxRequests,
+  });
+  security?.watch(app, log);
 
   const { host, port } = config.listenAddress;
   let url: string;

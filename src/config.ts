@@ -15,6 +15,10 @@ export type Command = 'serve' | 'snapshot' | 'help' | 'version';
 export interface ExporterConfig {
   listenAddress: ListenAddress;
   telemetryPath: string;
+  /** --web.config.file: TLS, basic auth and headers (exporter-toolkit format); undefined: none. */
+  webConfigFile: string | undefined;
+  /** Requests served at once; 0: no limit. */
+  maxRequests: number;
   procfs: string;
   intervalMs: number;
   source: SourceChoice;
@@ -61,6 +65,8 @@ const collectorFlags = Object.fromEntries(
 const OPTIONS = {
   'web.listen-address': { type: 'string', default: DEFAULTS.listenAddress },
   'web.telemetry-path': { type: 'string', default: DEFAULTS.telemetryPath },
+  'web.config.file': { type: 'string' },
+  'web.max-requests': { type: 'string', default: '40' },
   'path.procfs': { type: 'string', default: DEFAULTS.procfs },
   'collector.interval': { type: 'string', default: DEFAULTS.interval },
   'collector.source': { type: 'string', default: DEFAULTS.source },
@@ -144,6 +150,8 @@ export function parseCommandLine(argv: readonly string[]): ParsedCommandLine {
     config: {
       listenAddress,
       telemetryPath,
+      webConfigFile: values['web.config.file'] === '' ? undefined : values['web.config.file'],
+      maxRequests: intInRange('web.max-requests', values['web.max-requests'], 0, 100_000),
       procfs: values['path.procfs'],
       intervalMs,
       source: oneOf('collector.source', values['collector.source'], ['auto', 'netlink', 'procfs', 'systeminformation']),
@@ -183,6 +191,9 @@ Commands:
 Flags:
   --web.listen-address=HOST:PORT    address to serve on (default "${DEFAULTS.listenAddress}", all interfaces)
   --web.telemetry-path=PATH         path of the metrics endpoint (default "${DEFAULTS.telemetryPath}")
+  --web.config.file=FILE            TLS, basic auth and response headers, in the Prometheus exporter-toolkit
+                                    format (re-read when it changes; docs/security.md)
+  --web.max-requests=N              requests served at once, more get 503 (default 40; 0: no limit)
   --path.procfs=DIR                 procfs mount point (default "${DEFAULTS.procfs}")
   --collector.interval=DURATION     time between collections, e.g. 15s, 1m (default "${DEFAULTS.interval}")
   --collector.source=SOURCE         socket table source: auto, netlink, procfs, systeminformation (default "auto":

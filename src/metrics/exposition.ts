@@ -1,12 +1,45 @@
+import { gzipSync } from 'node:zlib';
 import { collectDefaultMetrics, Registry, type Metric, type OpenMetricsContentType } from 'prom-client';
 import type { Snapshot, SnapshotReader } from '../snapshot/snapshot.js';
 import type { MetricFamily, Sample } from './metricFamily.js';
 
 export type ExpositionFormat = 'prometheus' | 'openmetrics';
 
-export interface Exposition {
-  render(format: ExpositionFormat): Promise<{ contentType: string; body: string }>;
+/**
+ * A /metrics body as the parts it is made of, each an encoded Buffer: the snapshot part (all but
+ * a handful of series) is encoded once per snapshot, the process metrics at most once a second,
+ * and only the snapshot age per scrape. A server writes the parts one after another; with
+ * `gzip`, each part is a gzip member of its own (RFC 1952 allows a body of several members,
+ * which Prometheus, curl and browsers decode as one), so compression too happens once per
+ * snapshot instead of once per scrape.
+ */
+export interface Rendered {
+  contentType: string;
+  parts: readonly Buffer[];
 }
+
+export interface Exposition {
+  render(format: ExpositionFormat, gzip?: boolean): Promise<Rendered>;
+}
+
+/** The body as one string (tests, tools). */
+export function renderedText(r: Rendered): string {
+  return Buffer.concat(r.parts).toString('utf8');
+}
+
+/** An encoded part and, made on first use, its gzip member. */
+class Part {
+  private gz: Buffer | undefined;
+  constructor(readonly plain: Buffer) {}
+  get(gzip: boolean): Buffer {
+    if (!gzip) return this.plain;
+    this.gz ??= gzipSync(this.plain);
+    return this.gz;
+  }
+}
+
+const EMPTY = new Part(Buffer.alloc(0));
+const OPENMETRICS_EOF = new Part(Buffer.from('# EOF\n'));
 
 type AnyRegistry = Registry | Registry<OpenMetricsContentType>;
 
@@ -51,31 +84,32 @@ export function buildExposition(families: readonly MetricFamily[], snapshots: Sn
     return registries;
   };
   const byFormat: Record<ExpositionFormat, FormatRegistries> = { prometheus: make('prometheus'), openmetrics: make('openmetrics') };
-  const snapshotText = { prometheus: { for: null as Snapshot | undefined | null, text: '' }, openmetrics: { for: null as Snapshot | undefined | null, text: '' } };
-  const processText = { prometheus: { at: -Infinity, text: '' }, openmetrics: { at: -Infinity, text: '' } };
+  const snapshotPart = { prometheus: { for: null as Snapshot | undefined | null, part: EMPTY }, openmetrics: { for: null as Snapshot | undefined | null, part: EMPTY } };
+  const processPart = { prometheus: { at: -Infinity, part: EMPTY }, openmetrics: { at: -Infinity, part: EMPTY } };
   return {
-    async render(format) {
+    async render(format, gzip = false) {
       const { snapshot, process, live } = byFormat[format];
       const s = snapshots.latest();
-      if (snapshotText[format].for !== s) snapshotText[format] = { for: s, text: await snapshot.metrics() };
+      if (snapshotPart[format].for !== s) snapshotPart[format] = { for: s, part: encodePart(format, await snapshot.metrics()) };
       const t = now();
-      if (t - processText[format].at >= PROCESS_METRICS_TTL_MS || t < processText[format].at) processText[format] = { at: t, text: await process.metrics() };
-      const parts = [snapshotText[format].text, processText[format].text, await live.metrics()];
-      return { contentType: snapshot.contentType, body: joinExpositions(format, parts) };
+      if (t - processPart[format].at >= PROCESS_METRICS_TTL_MS || t < processPart[format].at) processPart[format] = { at: t, part: encodePart(format, await process.metrics()) };
+      const parts = [snapshotPart[format].part, processPart[format].part, encodePart(format, await live.metrics())];
+      if (format === 'openmetrics') parts.push(OPENMETRICS_EOF);
+      return { contentType: snapshot.contentType, parts: parts.filter((p) => p.plain.length > 0).map((p) => p.get(gzip)) };
     },
   };
 }
 
 /**
- * Concatenates registry outputs. Classic text: families separated by a blank line, as prom-client
- * joins them. OpenMetrics: each output ends with "# EOF", which only the whole body may carry.
+ * One registry's output as a part of the whole body. Classic text: a part ends with a blank line,
+ * which separates families as prom-client does within one registry. OpenMetrics: "# EOF" is
+ * removed, to be written once after the last part, and no blank line is allowed. An empty
+ * registry (a bare newline) is an empty part.
  */
-function joinExpositions(format: ExpositionFormat, parts: readonly string[]): string {
-  // An empty registry renders as a bare newline; OpenMetrics allows no blank lines at all.
-  if (format === 'openmetrics') {
-    return `${parts.map((p) => p.replace(/# EOF\n$/, '')).filter((p) => p.trim() !== '').join('')}# EOF\n`;
-  }
-  return parts.filter((p) => p.trim() !== '').join('\n');
+function encodePart(format: ExpositionFormat, text: string): Part {
+  const body = format === 'openmetrics' ? text.replace(/# EOF\n$/, '') : text;
+  if (body.trim() === '') return EMPTY;
+  return new Part(Buffer.from(format === 'openmetrics' ? body : `${body}\n`));
 }
 
 function newRegistry(format: ExpositionFormat): AnyRegistry {

@@ -88,6 +88,13 @@ export class ProcNetTcpParser {
   private appendCarry(chunk: Buffer, from: number, to: number): void {
     const n = to - from;
     if (this.carryOverflow || this.carryLength + n > MAX_LINE) {
+      // Keep the line's first MAX_LINE bytes, so the error sample does not depend on where
+      // the chunks happened to split the line (found by fuzzing).
+      if (!this.carryOverflow) {
+        const room = MAX_LINE - this.carryLength;
+        chunk.copy(this.carry, this.carryLength, from, from + room);
+        this.carryLength += room;
+      }
       this.carryOverflow = true;
       return;
     }

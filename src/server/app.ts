@@ -1,14 +1,13 @@
-import { promisify } from 'node:util';
-import { gzip } from 'node:zlib';
+import { Readable } from 'node:stream';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import type { Exposition } from '../metrics/exposition.js';
 import type { SnapshotReader } from '../snapshot/snapshot.js';
 import type { BuildInfo } from '../version.js';
 import { renderLandingPage } from './landingPage.js';
+import type { WebSecurity } from './webSecurity.js';
 import { acceptsGzip, wantsOpenMetrics } from './negotiate.js';
 
-const gzipAsync = promisify(gzip);
 
 export interface AppDeps {
   exposition: Exposition;
@@ -18,26 +17,41 @@ export interface AppDeps {
   logger: Logger;
   /** Called from Fastify's onClose hook, e.g. to stop the poller. */
   onClose?: () => Promise<void>;
+  /** --web.config.file: TLS, basic auth, headers. */
+  security?: WebSecurity;
+  /** --web.max-requests: requests served at once; more get 503 at once. 0: no limit. */
+  maxRequests?: number;
 }
+
+/** Seconds a client has to send a whole request; a slow or stalled client is cut off after it. */
+const REQUEST_TIMEOUT_MS = 30_000;
+/** An idle keep-alive connection is closed after this. */
+const KEEP_ALIVE_TIMEOUT_MS = 65_000;
 
 /** Builds the HTTP app without listening: tests drive it with inject(), cli.ts listens. */
 export function buildApp(deps: AppDeps): FastifyInstance {
+  const https = deps.security?.https;
   const app = Fastify({
     loggerInstance: deps.logger as FastifyBaseLogger,
     // A scrape every few seconds would drown everything else at info level.
     logController: new LogController({ disableRequestLogging: true }),
     return503OnClosing: true,
-    requestTimeout: 30_000,
-  });
+    requestTimeout: REQUEST_TIMEOUT_MS,
+    keepAliveTimeout: KEEP_ALIVE_TIMEOUT_MS,
+    // Nothing the exporter serves takes a body.
+    bodyLimit: 1024,
+    ...(https ? { https } : {}),
+  }) as unknown as FastifyInstance;
+  if (deps.maxRequests) limitConcurrency(app, deps.maxRequests);
+  deps.security?.install(app);
 
   app.get(deps.telemetryPath, async (request, reply) => {
-    const { contentType, body } = await deps.exposition.render(wantsOpenMetrics(request.headers.accept) ? 'openmetrics' : 'prometheus');
+    const gzip = acceptsGzip(request.headers['accept-encoding']);
+    const { contentType, parts } = await deps.exposition.render(wantsOpenMetrics(request.headers.accept) ? 'openmetrics' : 'prometheus', gzip);
     reply.header('content-type', contentType).header('vary', 'accept, accept-encoding');
-    if (acceptsGzip(request.headers['accept-encoding'])) {
-      reply.header('content-encoding', 'gzip');
-      return reply.send(await gzipAsync(body));
-    }
-    return reply.send(body);
+    if (gzip) reply.header('content-encoding', 'gzip');
+    // The cached parts are written as they are: no per-scrape copy or compression of the body.
+    return reply.send(parts.length === 1 ? parts[0] : Readable.from(parts, { objectMode: false }));
   });
 
   app.get('/healthz', async (_request, reply) => reply.type('text/plain').send('ok\n'));
@@ -54,9 +68,31 @@ export function buildApp(deps: AppDeps): FastifyInstance {
     reply.type('text/html; charset=utf-8').send(renderLandingPage(deps.build, deps.telemetryPath, deps.snapshots.latest())),
   );
 
+  app.setNotFoundHandler(async (_request, reply) => reply.code(404).type('text/plain').send('not found\n'));
+
   if (deps.onClose) {
     const onClose = deps.onClose;
     app.addHook('onClose', async () => onClose());
   }
   return app;
+}
+
+/**
+ * At most `max` requests in flight; the next gets 503 at once instead of queueing behind slow
+ * ones (like --web.max-requests of Prometheus). Counted from arrival to the response or abort.
+ */
+function limitConcurrency(app: FastifyInstance, max: number): void {
+  let inFlight = 0;
+  const counted = new WeakSet<object>();
+  const release = async (request: { raw: object }): Promise<void> => {
+    if (counted.delete(request.raw)) inFlight--;
+  };
+  app.addHook('onRequest', async (request, reply) => {
+    if (inFlight >= max) return reply.code(503).header('retry-after', '1').type('text/plain').send('too many concurrent requests\n');
+    inFlight++;
+    counted.add(request.raw);
+    return undefined;
+  });
+  app.addHook('onResponse', release);
+  app.addHook('onRequestAbort', release);
 }

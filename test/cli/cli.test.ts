@@ -73,7 +73,7 @@ describe('snapshot command', () => {
 
 describe('the real binary on the fixture tree', () => {
   it('serves the golden /metrics, passes process metrics, and exits 0 on SIGTERM', async () => {
-    const exporter = await startExporter([`--path.procfs=${fixture('proc')}`, '--collector.ports.pin=9100', '--collector.interval=1s']);
+    const exporter = await startExporter([`--path.procfs=${fixture('proc')}`, '--collector.ports.pin=9100', '--collector.interval=1m']); // the golden's interval: fixturePoller collects every 60 s
     try {
       await eventually(async () => ((await fetch(`${exporter.url}/readyz`)).ok ? true : undefined), 10_000, 'readiness');
       const body = await (await fetch(`${exporter.url}/metrics`)).text();

@@ -22,7 +22,7 @@ export async function startExporter(args: readonly string[]): Promise<RunningExp
   const url = await new Promise<string>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`exporter did not start:\n${err}`)), 15_000);
     const check = (): void => {
-      const m = /"url":"(http:\/\/[^"]+)"/.exec(err);
+      const m = /"url":"(https?:\/\/[^"]+)"/.exec(err);
       if (m) {
         clearTimeout(timer);
         child.stderr!.off('data', check);

@@ -157,3 +157,38 @@ describe('content negotiation', () => {
     expect(acceptsGzip(undefined)).toBe(false);
   });
 });
+
+describe('--web.max-requests', () => {
+  it('answers 503 at once beyond the limit, and serves again when a request finishes', async () => {
+    let release: () => void = () => undefined;
+    const gate = new Promise<void>((r) => (release = r));
+    let renders = 0;
+    const slow = {
+      render: async () => {
+        if (renders++ === 0) await gate; // the first scrape hangs until released
+        return { contentType: 'text/plain; version=0.0.4; charset=utf-8', parts: [Buffer.from('x 1\n')] };
+      },
+    };
+    const app = buildApp({ exposition: slow, snapshots: { latest: () => undefined }, telemetryPath: '/metrics', build: BUILD_INFO, logger: silentLogger, maxRequests: 1 });
+    const first = app.inject({ url: '/metrics' });
+    await new Promise((r) => setTimeout(r, 20));
+    const second = await app.inject({ url: '/metrics' });
+    expect(second.statusCode).toBe(503);
+    expect(second.headers['retry-after']).toBe('1');
+    release();
+    expect((await first).statusCode).toBe(200);
+    expect((await app.inject({ url: '/metrics' })).statusCode).toBe(200);
+  });
+});
+
+describe('routes', () => {
+  it('serve nothing but metrics, health and the landing page', async () => {
+    const app = appFor({ latest: () => undefined });
+    for (const url of ['/debug/pprof', '/metrics/../etc/passwd', '/admin', '/.env']) {
+      const res = await app.inject({ url });
+      expect(res.statusCode, url).toBe(404);
+      expect(res.body).toBe('not found\n');
+    }
+    expect((await app.inject({ method: 'POST', url: '/metrics', payload: 'x'.repeat(4096) })).statusCode).toBe(404);
+  });
+});
