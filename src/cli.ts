@@ -11,7 +11,7 @@ import { metricCatalog } from './metrics/catalog.js';
 import { buildExposition } from './metrics/exposition.js';
 import { buildApp } from './server/app.js';
 import { createLogger } from './server/logger.js';
-import { WebSecurity } from './server/webSecurity.js';
+import type { WebSecurity } from './server/webSecurity.js';
 import { SnapshotPoller } from './snapshot/poller.js';
 import { selectSocketSources } from './sources/selectSocketSource.js';
 import { BUILD_INFO } from './version.js';
@@ -49,7 +49,9 @@ async function serveCommand(config: ExporterConfig): Promise<void> {
   let security: WebSecurity | undefined;
   if (config.webConfigFile !== undefined) {
     try {
-      security = await WebSecurity.load(config.webConfigFile);
+      // Loaded only when asked for: YAML and bcrypt cost every other exporter ~3 MB for nothing.
+      const { WebSecurity: Security } = await import('./server/webSecurity.js');
+      security = await Security.load(config.webConfigFile);
     } catch (err) {
       // A bad file at start is a clear error, never a server without the protection asked for.
       process.stderr.write(`tcpstate-exporter: error: --web.config.file: ${err instanceof Error ? err.message : String(err)}\n`);

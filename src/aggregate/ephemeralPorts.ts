@@ -38,6 +38,8 @@ export interface EphemeralPortUsage {
 }
 
 const PORTS = 65536;
+/** Destinations counted exactly per cycle; beyond, heavy hitters are kept (see the class). */
+export const TRACKED_DESTINATIONS = 8192;
 /** Words per key: four of address, one of port | family << 16. */
 const KEY_WORDS = 5;
 
@@ -46,8 +48,8 @@ const KEY_WORDS = 5;
  * hold, streaming and in fixed memory. Each destination needs a distinct local port per
  * connection (the 4-tuple must be unique), so the busiest destination runs out of ports first.
  *
- * Destinations live in a fixed open-addressing table of `capacity` keys (typed arrays, ~1 MB at
- * the default 16,384). On a host with more distinct destinations than that, the table keeps the
+ * Destinations live in a fixed open-addressing table of `capacity` keys (typed arrays, ~0.4 MB at
+ * the default 8,192; a second one is allocated only if the table ever fills). On a host with more distinct destinations than that, the table keeps the
  * heavy hitters by the Misra-Gries rule: a new destination that finds the table full lowers
  * every count by one and drops those at zero. Any destination holding more than
  * N / (capacity + 1) of the N client sockets is then kept, and every count is short by at most
@@ -58,8 +60,9 @@ export class EphemeralPortTracker implements SocketSink {
   private readonly slots: number;
   private keys: Uint32Array;
   private counts: Uint32Array;
-  private spareKeys: Uint32Array;
-  private spareCounts: Uint32Array;
+  /** The table a Misra-Gries round rehashes into; allocated on the first round only. */
+  private spareKeys: Uint32Array | undefined;
+  private spareCounts: Uint32Array | undefined;
   private used = 0;
   private decrements = 0;
   private readonly inUse = new Uint8Array(PORTS);
@@ -69,15 +72,13 @@ export class EphemeralPortTracker implements SocketSink {
 
   constructor(
     private readonly topK: number,
-    private readonly capacity = 16_384,
+    private readonly capacity = TRACKED_DESTINATIONS,
   ) {
     let slots = 1;
     while (slots < capacity * 2) slots <<= 1;
     this.slots = slots;
     this.keys = new Uint32Array(slots * KEY_WORDS);
     this.counts = new Uint32Array(slots);
-    this.spareKeys = new Uint32Array(slots * KEY_WORDS);
-    this.spareCounts = new Uint32Array(slots);
   }
 
   /** Starts a cycle; a null range (sysctl unreadable) makes the cycle's usage null. */
@@ -170,7 +171,9 @@ export class EphemeralPortTracker implements SocketSink {
   /** One Misra-Gries round: every count minus one, rehashed into the spare table without the zeros. */
   private decrementAll(): void {
     this.decrements++;
-    const { keys, counts, spareKeys, spareCounts } = this;
+    const { keys, counts } = this;
+    const spareKeys = (this.spareKeys ??= new Uint32Array(this.slots * KEY_WORDS));
+    const spareCounts = (this.spareCounts ??= new Uint32Array(this.slots));
     spareCounts.fill(0);
     let used = 0;
     for (let slot = 0; slot < this.slots; slot++) {

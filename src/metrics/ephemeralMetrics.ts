@@ -42,7 +42,7 @@ export const EPHEMERAL_METRICS: readonly MetricFamily[] = [
   scalarGauge(
     'sockets',
     'ephemeral_port_count_error',
-    'How many ports any per-destination count may be short by; 0 (exact) unless the host has more distinct destinations than the tracking table holds (16,384).',
+    'How many ports any per-destination count may be short by; 0 (exact) unless the host has more distinct destinations than the tracking table holds (8,192).',
     (d) => d.ephemeral?.countError,
   ),
 ];

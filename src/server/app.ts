@@ -1,4 +1,3 @@
-import { Readable } from 'node:stream';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import type { Exposition } from '../metrics/exposition.js';
@@ -50,8 +49,8 @@ export function buildApp(deps: AppDeps): FastifyInstance {
     const { contentType, parts } = await deps.exposition.render(wantsOpenMetrics(request.headers.accept) ? 'openmetrics' : 'prometheus', gzip);
     reply.header('content-type', contentType).header('vary', 'accept, accept-encoding');
     if (gzip) reply.header('content-encoding', 'gzip');
-    // The cached parts are written as they are: no per-scrape copy or compression of the body.
-    return reply.send(parts.length === 1 ? parts[0] : Readable.from(parts, { objectMode: false }));
+    // The snapshot part is rendered, and compressed, once per snapshot; see Rendered.
+    return reply.send(parts.length === 1 ? parts[0] : Buffer.concat(parts as Buffer[]));
   });
 
   app.get('/healthz', async (_request, reply) => reply.type('text/plain').send('ok\n'));
