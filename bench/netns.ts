@@ -31,8 +31,9 @@ export class Netns {
     const t0 = performance.now();
     const timed = timeoutMs ? ['timeout', '-s', 'KILL', `${Math.ceil(timeoutMs / 1000)}s`] : [];
     const r = spawnSync('ip', ['netns', 'exec', this.name, ...timed, command, ...args], { encoding: 'utf8', maxBuffer: 1 << 30 });
-    // timeout exits 124, or 137 (128 + SIGKILL) when it had to kill.
-    return { stdout: r.stdout, stderr: r.stderr, status: r.status, ms: performance.now() - t0, timedOut: timeoutMs !== undefined && (r.status === 124 || r.status === 137) };
+    // timeout exits 124 (or 137), or, killing its whole group, is itself killed by SIGKILL.
+    const timedOut = timeoutMs !== undefined && (r.status === 124 || r.status === 137 || r.signal === 'SIGKILL');
+    return { stdout: r.stdout, stderr: r.stderr, status: r.status, ms: performance.now() - t0, timedOut };
   }
 
   /** As exec, but a failure throws; wall time in ms. */

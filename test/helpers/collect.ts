@@ -50,3 +50,16 @@ function pollerFor(
 export function collectFixture(procfs: string, limits?: PortLimits): Promise<Snapshot> {
   return fixturePoller(procfs, limits).collectOnce();
 }
+
+/** A pino logger (debug and up) that keeps every record, for tests that check what was logged. */
+export function recordingLog(): { logger: Logger; records: Array<{ level: string; msg: string; obj: Record<string, unknown> }> } {
+  const records: Array<{ level: string; msg: string; obj: Record<string, unknown> }> = [];
+  const names: Record<number, string> = { 20: 'debug', 30: 'info', 40: 'warn', 50: 'error' };
+  const logger = pino({ level: 'debug' }, {
+    write(line: string) {
+      const { level, msg, ...obj } = JSON.parse(line) as { level: number; msg: string } & Record<string, unknown>;
+      records.push({ level: names[level] ?? String(level), msg, obj });
+    },
+  });
+  return { logger, records };
+}

@@ -141,3 +141,40 @@ describe('a bad --web.config.file at start', () => {
     expect(r.stderr).toMatch(/--web\.config\.file: \/nonexistent\/web\.yml: ENOENT/);
   });
 });
+
+describe.runIf(haveTool('openssl'))('the other client_auth_type values', () => {
+  let tls: TlsFiles;
+  const started: RunningExporter[] = [];
+  beforeAll(() => {
+    tls = makeTlsFiles();
+  });
+  afterAll(async () => {
+    for (const e of started) await e.stop();
+    rmSync(tls.dir, { recursive: true, force: true });
+  });
+  const start = async (type: string, ca: boolean): Promise<string> => {
+    const file = join(tls.dir, `${type}.yml`);
+    writeFileSync(file, `tls_server_config:\n  cert_file: server.crt\n  key_file: server.key\n  client_auth_type: ${type}\n${ca ? '  client_ca_file: ca.crt\n' : ''}`);
+    const e = await startExporter([`--web.config.file=${file}`]);
+    started.push(e);
+    return `${e.url}/healthz`;
+  };
+
+  it('VerifyClientCertIfGiven: no certificate is fine, a trusted one is fine, an untrusted one is refused', async () => {
+    const url = await start('VerifyClientCertIfGiven', true);
+    expect((await get(url, { ca: tls.ca })).status).toBe(200);
+    expect((await get(url, { ca: tls.ca, cert: tls.clientCert, key: tls.clientKey })).status).toBe(200);
+    expect((await get(url, { ca: tls.ca, cert: tls.strangerCert, key: tls.strangerKey })).status).toBe(403);
+  }, 20_000);
+
+  it('RequireAnyClientCert: any certificate, verified or not, but one is needed', async () => {
+    const url = await start('RequireAnyClientCert', false);
+    expect((await get(url, { ca: tls.ca })).status).toBe(403);
+    expect((await get(url, { ca: tls.ca, cert: tls.strangerCert, key: tls.strangerKey })).status).toBe(200);
+  }, 20_000);
+
+  it('RequestClientCert: asks, requires nothing', async () => {
+    const url = await start('RequestClientCert', false);
+    expect((await get(url, { ca: tls.ca })).status).toBe(200);
+  }, 20_000);
+});
