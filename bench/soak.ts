@@ -35,10 +35,22 @@ try {
   const load = ns.start(process.execPath, [join(here, 'scrape.js'), 'load', url, '10', String(SECONDS)]);
   let loadOut = '';
   load.stdout!.on('data', (d: Buffer) => (loadOut += d.toString()));
+  load.stderr!.resume(); // autocannon's progress output: drained, or the full pipe stops it
+  const loadDone = new Promise((r) => load.once('exit', r));
   const slow = ns.start(process.execPath, [join(here, 'scrape.js'), 'slow', url, '20', String(SECONDS)]);
   let slowOut = '';
   slow.stdout!.on('data', (d: Buffer) => (slowOut += d.toString()));
-  const first = Number(/tcpstate_snapshot_timestamp_seconds (\S+)/.exec(ns.run(process.execPath, [join(here, 'scrape.js'), 'body', url]).stdout)?.[1]);
+  slow.stderr!.resume();
+  const slowDone = new Promise((r) => slow.once('exit', r));
+  // Asynchronously: a synchronous child would stop this process from draining the exporter's log pipe.
+  const body = async (): Promise<string> => {
+    const c = ns.start(process.execPath, [join(here, 'scrape.js'), 'body', url]);
+    let out = '';
+    c.stdout!.on('data', (d: Buffer) => (out += d.toString()));
+    await new Promise((r) => c.once('exit', r));
+    return out;
+  };
+  const first = Number(/^tcpstate_snapshot_timestamp_seconds (\S+)$/m.exec(await body())?.[1]);
   const rows: string[] = [];
   const t0 = Date.now();
   for (let t = 0; t <= SECONDS; t += SAMPLE_S) {
@@ -46,12 +58,12 @@ try {
     rows.push(`| ${t} | ${m.rss.toFixed(1)} | ${m.anon.toFixed(1)} | ${m.hwm.toFixed(1)} |`);
     if (t + SAMPLE_S <= SECONDS) await new Promise((r) => setTimeout(r, t0 + (t + SAMPLE_S) * 1000 - Date.now()));
   }
-  await new Promise((r) => load.once('exit', r));
-  await new Promise((r) => slow.once('exit', r));
-  const body = ns.run(process.execPath, [join(here, 'scrape.js'), 'body', url]).stdout;
-  const last = Number(/tcpstate_snapshot_timestamp_seconds (\S+)/.exec(body)?.[1]);
-  const cycleMs = Number(/tcpstate_collection_duration_seconds (\S+)/.exec(body)?.[1]) * 1000;
-  const sockets = [...body.matchAll(/^tcpstate_sockets\{[^}]*\} (\d+)/gm)].reduce((a, m) => a + Number(m[1]), 0);
+  await loadDone;
+  await slowDone;
+  const finalBody = await body();
+  const last = Number(/^tcpstate_snapshot_timestamp_seconds (\S+)$/m.exec(finalBody)?.[1]);
+  const cycleMs = Number(/^tcpstate_collection_duration_seconds (\S+)$/m.exec(finalBody)?.[1]) * 1000;
+  const sockets = [...finalBody.matchAll(/^tcpstate_sockets\{[^}]*\} (\d+)/gm)].reduce((a, m) => a + Number(m[1]), 0);
   const latency = JSON.parse(loadOut) as { p50: number; p99: number; max: number; requests: number; non2xx: number };
   console.log(`Soak: ${SECONDS} s, collection every 100 ms (~${Math.round((last - first) * 10)} cycles of ~${cycleMs.toFixed(0)} ms, ${sockets} sockets at the end, 500 replaced per second), node ${process.version}.`);
   console.log(`/metrics under 10 back-to-back scrapers throughout: p50 ${latency.p50} ms, p99 ${latency.p99} ms, max ${latency.max} ms, ${latency.requests} requests, ${latency.non2xx} non-2xx; slow clients: ${slowOut.trim()}.\n`);
