@@ -52,7 +52,7 @@ const RESERVED_HEADERS = new Set(['authorization', 'content-type', 'content-enco
 export function parseWebConfig(text: string, file: string): WebConfig {
   let doc: unknown;
   try {
-    doc = parse(text) ?? {};
+    doc = (parse(text, { logLevel: 'error' }) as unknown) ?? {};
   } catch (err) {
     throw new WebConfigError(`${file}: not YAML: ${err instanceof Error ? err.message.split('\n')[0] : String(err)}`);
   }
