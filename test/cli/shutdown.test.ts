@@ -15,11 +15,12 @@ interface Outcome {
 }
 
 /** One GET on a connection of its own; resolves however it ends. */
-function scrape(url: string, agent: Agent): Promise<Outcome> {
+function scrape(url: string, agent: Agent, onStart: () => void = () => undefined): Promise<Outcome> {
   return new Promise((resolve) => {
     let started = false;
     const req = request(`${url}/metrics`, { agent }, (res) => {
       started = true;
+      onStart();
       let body = '';
       res.on('data', (d: Buffer) => (body += d.toString()));
       res.on('end', () => resolve({ started, status: res.statusCode!, body }));
@@ -61,8 +62,16 @@ describe('graceful shutdown', () => {
     const exporter = await startExporter(['--collector.interval=200ms']);
     const agent = new Agent({ keepAlive: false, maxSockets: 64 });
     await scrape(exporter.url, agent);
-    const inFlight = Array.from({ length: 60 }, () => scrape(exporter.url, agent));
-    await new Promise((r) => setTimeout(r, 5));
+    // Signal while scrapes are being answered: once the first few responses have begun.
+    let begun = 0;
+    let fewBegun: () => void = () => undefined;
+    const signal = new Promise<void>((r) => (fewBegun = r));
+    const inFlight = Array.from({ length: 60 }, () =>
+      scrape(exporter.url, agent, () => {
+        if (++begun === 3) fewBegun();
+      }),
+    );
+    await signal;
     const code = await exporter.stop('SIGTERM');
     const outcomes = await Promise.all(inFlight);
     expect(code).toBe(0);
