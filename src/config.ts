@@ -1,8 +1,7 @@
 import { parseArgs } from 'node:util';
 import { DEFAULT_PORT_LIMITS, type PortLimits } from './aggregate/socketSummary.js';
 import { COLLECTOR_NAMES, DEFAULT_OFF_COLLECTORS, type CollectorName } from './collectors/index.js';
-import { DEFAULT_NETNS_OPTIONS, type NetnsOptions } from './collectors/netnsCollector.js';
-import { DEFAULT_PROCESS_OPTIONS, type ProcessOptions } from './collectors/processesCollector.js';
+import { DEFAULT_NETNS_OPTIONS, DEFAULT_PROCESS_OPTIONS, type NetnsOptions, type ProcessOptions } from './collectors/options.js';
 import { DEFAULT_EPHEMERAL_OPTIONS, type EphemeralOptions } from './collectors/socketsCollector.js';
 import { parseDurationMs } from './config/duration.js';
 import { parseListenAddress, type ListenAddress } from './config/listenAddress.js';

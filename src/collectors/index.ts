@@ -1,8 +1,9 @@
 import type { PortLimits } from '../aggregate/socketSummary.js';
 import type { Collector } from './collector.js';
-import { DEFAULT_NETNS_OPTIONS, NetnsCollector, type NetnsOptions, type NetnsResult } from './netnsCollector.js';
+import type { NetnsResult } from './netnsCollector.js';
 import { NetstatCollector } from './netstatCollector.js';
-import { DEFAULT_PROCESS_OPTIONS, ProcessesCollector, type ProcessOptions, type ProcessesResult } from './processesCollector.js';
+import { DEFAULT_NETNS_OPTIONS, DEFAULT_PROCESS_OPTIONS, type NetnsOptions, type ProcessOptions } from './options.js';
+import type { ProcessesResult } from './processesCollector.js';
 import { SnmpCollector, type CounterValues } from './snmpCollector.js';
 import { SockstatCollector, type SockstatResult } from './sockstatCollector.js';
 import { DEFAULT_EPHEMERAL_OPTIONS, SocketsCollector, type EphemeralOptions, type SocketSources, type SocketsResult } from './socketsCollector.js';
@@ -46,14 +47,27 @@ export function buildCollectors(opts: CollectorOptions): CollectorSet {
     snmp: () => new SnmpCollector(),
     netstat: () => new NetstatCollector(),
     sockstat: () => new SockstatCollector(),
-    processes: () => new ProcessesCollector(sources, opts.processes ?? DEFAULT_PROCESS_OPTIONS),
-    netns: () => new NetnsCollector(opts.netns ?? DEFAULT_NETNS_OPTIONS, { summary: () => sockets?.current(), sources }),
+    // The opt-in collectors' modules are loaded on their first collection only.
+    processes: () => lazy('processes', async () => new (await import('./processesCollector.js')).ProcessesCollector(sources, opts.processes ?? DEFAULT_PROCESS_OPTIONS)),
+    netns: () => lazy('netns', async () => new (await import('./netnsCollector.js')).NetnsCollector(opts.netns ?? DEFAULT_NETNS_OPTIONS, { summary: () => sockets?.current(), sources })),
   };
   const set: CollectorSet = {};
   for (const name of COLLECTOR_NAMES) {
     if (opts.enabled.has(name)) (set as Record<string, unknown>)[name] = all[name]();
   }
   return set;
+}
+
+/** A collector whose implementation is imported when it first collects. */
+function lazy<T>(name: string, load: () => Promise<Collector<T>>): Collector<T> {
+  let loaded: Promise<Collector<T>> | undefined;
+  return {
+    name,
+    async collect(ctx) {
+      loaded ??= load();
+      return (await loaded).collect(ctx);
+    },
+  };
 }
 
 /** Descriptions for --help and docs, without building anything. */

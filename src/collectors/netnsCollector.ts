@@ -11,16 +11,9 @@ import { ProcfsSocketSource } from '../sources/procfsSocketSource.js';
 import { showsOwnNetns } from '../sources/selectSocketSource.js';
 import { readlinkSync } from 'node:fs';
 import type { CollectContext, Collector } from './collector.js';
+import type { NetnsOptions } from './options.js';
 import type { SocketSources, SocketsResult } from './socketsCollector.js';
 
-export interface NetnsOptions {
-  /** Namespaces collected per cycle, the host's first; the rest are counted as skipped. */
-  max: number;
-  /** Per-namespace port series as well as state totals. */
-  ports: boolean;
-  serverPorts: number;
-  clientPorts: number;
-}
 
 const EPERM = 1;
 /** setns() on a file that is not a network namespace. */
@@ -32,7 +25,6 @@ function isUnopenableNamespace(err: unknown): boolean {
   return code === 'ENOENT' || code === 'EACCES' || code === 'EPERM';
 }
 
-export const DEFAULT_NETNS_OPTIONS: NetnsOptions = { max: 100, ports: false, serverPorts: 10, clientPorts: 5 };
 
 export interface NamespaceSockets {
   /** "host", or the namespace's inode number. */

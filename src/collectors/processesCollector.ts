@@ -2,18 +2,10 @@ import { InodeStates } from '../aggregate/inodeStates.js';
 import { STATE_COUNT, TCP_STATES, zeroStates, type StateCounts, type TcpStateName } from '../model/tcpState.js';
 import { scanProcessSockets, type ProcessGroupSockets } from '../sources/processFds.js';
 import type { CollectContext, Collector } from './collector.js';
+import { DEFAULT_PROCESS_OPTIONS, type ProcessOptions } from './options.js';
 import type { SocketSources } from './socketsCollector.js';
 
-export interface ProcessOptions {
-  /** Time between scans; cycles in between serve the last scan. */
-  intervalMs: number;
-  /** Processes reported per state. */
-  top: number;
-  /** Label each process by pid as well as name. */
-  pids: boolean;
-}
 
-export const DEFAULT_PROCESS_OPTIONS: ProcessOptions = { intervalMs: 60_000, top: 5, pids: false };
 
 export interface ProcessSockets {
   state: TcpStateName;

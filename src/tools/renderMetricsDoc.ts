@@ -1,7 +1,6 @@
 import { DEFAULT_PORT_LIMITS, worstCasePortSeries } from '../aggregate/socketSummary.js';
 import { COLLECTOR_DESCRIPTIONS, COLLECTOR_NAMES, DEFAULT_OFF_COLLECTORS } from '../collectors/index.js';
-import { DEFAULT_NETNS_OPTIONS } from '../collectors/netnsCollector.js';
-import { DEFAULT_PROCESS_OPTIONS } from '../collectors/processesCollector.js';
+import { DEFAULT_NETNS_OPTIONS, DEFAULT_PROCESS_OPTIONS } from '../collectors/options.js';
 import { DEFAULT_EPHEMERAL_OPTIONS } from '../collectors/socketsCollector.js';
 import { metricCatalog } from '../metrics/catalog.js';
 import { TCP_STATES } from '../model/tcpState.js';

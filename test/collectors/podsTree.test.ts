@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { NetnsCollector, DEFAULT_NETNS_OPTIONS } from '../../src/collectors/netnsCollector.js';
+import { NetnsCollector } from '../../src/collectors/netnsCollector.js';
+import { DEFAULT_NETNS_OPTIONS } from '../../src/collectors/options.js';
 import { ProcessesCollector } from '../../src/collectors/processesCollector.js';
 import { TCP_STATES } from '../../src/model/tcpState.js';
 import { ProcfsSocketSource } from '../../src/sources/procfsSocketSource.js';

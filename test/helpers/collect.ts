@@ -1,8 +1,7 @@
 import { pino, type Logger } from 'pino';
 import { DEFAULT_PORT_LIMITS, type PortLimits } from '../../src/aggregate/socketSummary.js';
 import { buildCollectors, COLLECTOR_NAMES, DEFAULT_OFF_COLLECTORS, type CollectorName, type CollectorOptions } from '../../src/collectors/index.js';
-import { DEFAULT_NETNS_OPTIONS } from '../../src/collectors/netnsCollector.js';
-import { DEFAULT_PROCESS_OPTIONS } from '../../src/collectors/processesCollector.js';
+import { DEFAULT_NETNS_OPTIONS, DEFAULT_PROCESS_OPTIONS } from '../../src/collectors/options.js';
 import { SnapshotPoller } from '../../src/snapshot/poller.js';
 import type { Snapshot } from '../../src/snapshot/snapshot.js';
 import { queryListenerBacklogs } from '../../src/sources/netlink/listenerBacklogs.js';
