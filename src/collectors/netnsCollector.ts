@@ -9,11 +9,11 @@ import { NetlinkError, openSockDiagIn } from '../sources/netlink/libcNetlink.js'
 import { NetlinkSocketSource } from '../sources/netlinkSocketSource.js';
 import { ProcfsSocketSource } from '../sources/procfsSocketSource.js';
 import { showsOwnNetns } from '../sources/selectSocketSource.js';
-import { readlinkSync } from 'node:fs';
+import { readlink } from 'node:fs/promises';
 import type { CollectContext, Collector } from './collector.js';
 import type { NetnsOptions } from './options.js';
-import type { SocketSources, SocketsResult } from './socketsCollector.js';
-
+import { walkWithFallback, type SocketSources, type SocketsResult } from './socketsCollector.js';
+import type { SocketSource } from '../sources/socketSource.js';
 
 const EPERM = 1;
 /** setns() on a file that is not a network namespace. */
@@ -24,7 +24,6 @@ function isUnopenableNamespace(err: unknown): boolean {
   const code = (err as { code?: string }).code;
   return code === 'ENOENT' || code === 'EACCES' || code === 'EPERM';
 }
-
 
 export interface NamespaceSockets {
   /** "host", or the namespace's inode number. */
@@ -66,6 +65,8 @@ export class NetnsCollector implements Collector<NetnsResult> {
   private warnedUnreadable = false;
   /** Cleared for good the first time setns() is refused: every namespace is then read from procfs. */
   private netlinkAllowed = true;
+  /** The inode of this process's own namespace when --path.procfs shows it; neither changes while we run. */
+  private ownInodeOnce: Promise<number | undefined> | undefined;
 
   constructor(
     private readonly options: NetnsOptions,
@@ -80,7 +81,8 @@ export class NetnsCollector implements Collector<NetnsResult> {
       this.warnedUnreadable = true;
       ctx.log.warn({ unreadable: found.unreadable }, 'cannot read the network namespace of some processes (needs CAP_SYS_PTRACE); their namespaces are not collected');
     }
-    const ownInode = await this.ownInode(ctx.procfs);
+    this.ownInodeOnce ??= ownNamespaceInode(ctx.procfs);
+    const ownInode = await this.ownInodeOnce;
     const chosen = found.namespaces.slice(0, this.options.max);
     const namespaces: NamespaceSockets[] = [];
     let failed = 0;
@@ -96,12 +98,6 @@ export class NetnsCollector implements Collector<NetnsResult> {
     return { namespaces, found: found.namespaces.length, skipped: found.namespaces.length - chosen.length, failed, unreadableProcesses: found.unreadable };
   }
 
-  private async ownInode(procfs: string): Promise<number | undefined> {
-    if (!(await showsOwnNetns(procfs))) return undefined;
-    const m = /^net:\[(\d+)\]$/.exec(readlinkSync('/proc/self/ns/net'));
-    return m ? Number(m[1]) : undefined;
-  }
-
   private async ownSummary(): Promise<SocketSummary> {
     const inFlight = this.own.summary();
     if (inFlight) {
@@ -109,15 +105,9 @@ export class NetnsCollector implements Collector<NetnsResult> {
       if (r) return r.summary;
     }
     // The sockets collector is off or failed this cycle: walk the namespace here.
-    return this.walkWith(async (sink) => {
-      try {
-        await this.own.sources.primary.walk(sink);
-      } catch (err) {
-        if (!this.own.sources.fallback) throw err;
-        this.aggregator.reset();
-        await this.own.sources.fallback.walk(sink);
-      }
-    });
+    this.aggregator.reset();
+    await walkWithFallback(this.own.sources, this.aggregator, () => this.aggregator.reset());
+    return this.aggregator.summarize();
   }
 
   /**
@@ -130,10 +120,7 @@ export class NetnsCollector implements Collector<NetnsResult> {
     if (this.netlinkAllowed) {
       const nsPath = procPath(ctx.procfs, `${ns.pid}/ns/net`);
       try {
-        const source = new NetlinkSocketSource(() => openSockDiagIn(nsPath));
-        return await this.walkWith(async (sink) => {
-          await source.walk(sink);
-        });
+        return await this.summarizeWalk(new NetlinkSocketSource(() => openSockDiagIn(nsPath)));
       } catch (err) {
         if (err instanceof NetlinkError && err.call === 'setns' && err.errno === EPERM) {
           this.netlinkAllowed = false;
@@ -145,15 +132,12 @@ export class NetnsCollector implements Collector<NetnsResult> {
         // tree's link is only text): try its procfs tables.
       }
     }
-    const source = new ProcfsSocketSource(procPath(ctx.procfs, String(ns.pid)));
-    return this.walkWith(async (sink) => {
-      await source.walk(sink);
-    });
+    return this.summarizeWalk(new ProcfsSocketSource(procPath(ctx.procfs, String(ns.pid))));
   }
 
-  private async walkWith(walk: (sink: SocketAggregator) => Promise<void>): Promise<SocketSummary> {
+  private async summarizeWalk(source: SocketSource): Promise<SocketSummary> {
     this.aggregator.reset();
-    await walk(this.aggregator);
+    await source.walk(this.aggregator);
     return this.aggregator.summarize();
   }
 
@@ -175,4 +159,11 @@ export class NetnsCollector implements Collector<NetnsResult> {
     }
     return out;
   }
+}
+
+/** The inode of this process's network namespace, if --path.procfs shows that namespace. */
+async function ownNamespaceInode(procfs: string): Promise<number | undefined> {
+  if (!(await showsOwnNetns(procfs))) return undefined;
+  const m = /^net:\[(\d+)\]$/.exec(await readlink('/proc/self/ns/net'));
+  return m ? Number(m[1]) : undefined;
 }

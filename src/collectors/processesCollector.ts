@@ -3,7 +3,7 @@ import { STATE_COUNT, TCP_STATES, zeroStates, type StateCounts, type TcpStateNam
 import { scanProcessSockets, type ProcessGroupSockets } from '../sources/processFds.js';
 import type { CollectContext, Collector } from './collector.js';
 import { DEFAULT_PROCESS_OPTIONS, type ProcessOptions } from './options.js';
-import type { SocketSources } from './socketsCollector.js';
+import { walkWithFallback, type SocketSources } from './socketsCollector.js';
 
 
 
@@ -70,19 +70,15 @@ export class ProcessesCollector implements Collector<ProcessesResult> {
       processesScanned: scan.scanned,
       processesUnreadable: scan.unreadable,
     };
-    this.inodes.reset();
     return this.last;
   }
 
+  /** Resets the inode table at the start of a scan, where it still knows the last scan's size (its shrink rule needs it). */
   private async walkInodes(ctx: CollectContext): Promise<void> {
     this.inodes.reset();
-    try {
-      await this.sources.primary.walk(this.inodes);
-    } catch (err) {
-      if (!this.sources.fallback) throw err;
-      ctx.log.debug({ err: err instanceof Error ? err.message : String(err) }, 'process scan: primary socket source failed, using the fallback');
-      this.inodes.reset();
-      await this.sources.fallback.walk(this.inodes);
+    const { primaryError } = await walkWithFallback(this.sources, this.inodes, () => this.inodes.reset());
+    if (primaryError !== undefined) {
+      ctx.log.debug({ err: primaryError instanceof Error ? primaryError.message : String(primaryError) }, 'process scan: primary socket source failed, using the fallback');
     }
   }
 }

@@ -34,6 +34,25 @@ export interface EphemeralOptions {
 export const DEFAULT_EPHEMERAL_OPTIONS: EphemeralOptions = { topDestinations: 5, remoteAddresses: true };
 
 /**
+ * Walks `sink` through the primary source and, if that fails and there is a fallback, through
+ * the fallback, after `restart()` has undone whatever the failed walk added. The sockets,
+ * processes and netns collectors all read the table this way.
+ */
+export async function walkWithFallback(
+  sources: SocketSources,
+  sink: SocketSink,
+  restart: () => void,
+): Promise<{ used: SocketSource; report: WalkReport; primaryError?: unknown }> {
+  try {
+    return { used: sources.primary, report: await sources.primary.walk(sink) };
+  } catch (err) {
+    if (!sources.fallback) throw err;
+    restart();
+    return { used: sources.fallback, report: await sources.fallback.walk(sink), primaryError: err };
+  }
+}
+
+/**
  * Walks the socket tables once per cycle and aggregates per state, family and port, and the
  * ephemeral ports held per destination, in the same pass.
  */
@@ -74,23 +93,15 @@ export class SocketsCollector implements Collector<SocketsResult> {
   }
 
   private async run(ctx: CollectContext): Promise<SocketsResult> {
-    const { primary, fallback } = this.sources;
     const range = await this.portRange(ctx);
-    let used = primary;
-    let report: WalkReport;
     this.reset(range);
-    try {
-      report = await primary.walk(this.sink);
-    } catch (err) {
-      if (!fallback) throw err;
-      // The failed walk may have added part of the table: start the cycle over.
-      this.reset(range);
+    // The failed walk may have added part of the table: the cycle starts over.
+    const { used, report, primaryError } = await walkWithFallback(this.sources, this.sink, () => this.reset(range));
+    if (primaryError !== undefined) {
       this.fallbacks++;
-      this.once(`fallback:${errorText(err)}`, () =>
-        ctx.log.warn({ source: primary.name, fallback: fallback.name, err: errorText(err) }, 'socket source failed; this cycle uses the fallback'),
+      this.once(`fallback:${errorText(primaryError)}`, () =>
+        ctx.log.warn({ source: this.sources.primary.name, fallback: used.name, err: errorText(primaryError) }, 'socket source failed; this cycle uses the fallback'),
       );
-      used = fallback;
-      report = await fallback.walk(this.sink);
     }
     if (report.backlogSource === 'failed') {
       this.once('backlog', () =>
