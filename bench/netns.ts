@@ -88,11 +88,12 @@ function must(command: string, args: readonly string[]): void {
 }
 
 /**
- * Memory of a process in MB: peak resident set (VmHWM) and its current private part (RssAnon),
- * which leaves out file-backed pages such as the Node.js binary (~47 MB, shared by every Node process).
+ * Memory of a process in MB: peak resident set (VmHWM), and its current private part (RssAnon)
+ * and file-backed part (RssFile: mapped pages of the Node.js binary and libraries, shared by
+ * every process that maps them).
  */
-export function processMemory(pid: number): { peakMb: number; privateMb: number } {
+export function processMemory(pid: number): { peakMb: number; privateMb: number; fileMb: number } {
   const status = spawnSync('cat', [`/proc/${pid}/status`], { encoding: 'utf8' }).stdout;
   const kb = (field: string): number => Number(new RegExp(`${field}:\\s+(\\d+) kB`).exec(status)?.[1] ?? NaN) / 1024;
-  return { peakMb: kb('VmHWM'), privateMb: kb('RssAnon') };
+  return { peakMb: kb('VmHWM'), privateMb: kb('RssAnon'), fileMb: kb('RssFile') };
 }

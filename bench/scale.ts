@@ -98,21 +98,23 @@ interface ExporterRun {
   cpuPerCycleMs: number;
   peakRssMb: number;
   privateMb: number;
+  fileMb: number;
   latency: { p50: number; p99: number; max: number; requests: number; non2xx: number };
 }
 
 /** The real exporter in the namespace: cycles as it reports them, peak RSS, /metrics latency while collecting. */
-async function exporterProcess(ns: Netns, intervalMs: number): Promise<ExporterRun> {
+async function exporterProcess(ns: Netns, intervalMs: number, extraArgs: readonly string[] = []): Promise<ExporterRun> {
   // Exec'd as the package's bin is, so the shebang's runtime flags apply (see src/cli.ts).
-  const { child } = await ns.startUntil(CLI, ['--web.listen-address=127.255.255.1:19816', `--collector.interval=${intervalMs}ms`, '--log.format=json'], /first collection done/, 'stderr');
+  const { child } = await ns.startUntil(CLI, ['--web.listen-address=127.255.255.1:19816', `--collector.interval=${intervalMs}ms`, '--log.format=json', ...extraArgs], /first collection done/, 'stderr');
   try {
     const url = 'http://127.255.255.1:19816/metrics';
     const { cycles, cpuPerCycleMs } = JSON.parse(ns.run(process.execPath, [join(here, 'scrape.js'), 'cycles', url, String(ROUNDS)]).stdout) as { cycles: number[]; cpuPerCycleMs: number };
     const load = JSON.parse(ns.run(process.execPath, [join(here, 'scrape.js'), 'load', url, '10', '10']).stdout) as ExporterRun['latency'];
     const mem = processMemory(child.pid!);
-    return { cycleMs: median(cycles), cpuPerCycleMs, peakRssMb: mem.peakMb, privateMb: mem.privateMb, latency: load };
+    return { cycleMs: median(cycles), cpuPerCycleMs, peakRssMb: mem.peakMb, privateMb: mem.privateMb, fileMb: mem.fileMb, latency: load };
   } finally {
-    child.kill('SIGTERM');
+    // The next run binds the same port.
+    if (child.exitCode === null && child.signalCode === null) await new Promise((resolve) => child.once('exit', resolve).kill('SIGTERM'));
   }
 }
 
@@ -137,7 +139,10 @@ async function measure(size: number): Promise<string[]> {
     const ssp = size <= SI_MAX ? commandMs(ns, 'ss -tanp > /dev/null') : commandOnceMs(ns, 'ss -tanp > /dev/null', SI_TIMEOUT_MS);
     const ne = await nodeExporter(ns);
     const si = size <= SI_MAX ? cycle(ns, 'systeminformation') : coldOnce(ns, 'systeminformation', SI_TIMEOUT_MS);
-    const exp = await exporterProcess(ns, Math.max(1000, Math.round(ours.wallMs * 1.5)));
+    const intervalMs = Math.max(1000, Math.round(ours.wallMs * 1.5));
+    const exp = await exporterProcess(ns, intervalMs);
+    // The same run with the node binary's startup-only pages kept resident, for comparison.
+    const kept = await exporterProcess(ns, intervalMs, ['--no-runtime.release-startup-pages']);
     const r = (ms: number): string => `${(ms / ours.wallMs).toFixed(2)}x`;
     console.error(`# ${size}: ${ours.sockets} sockets in ${holders.length} holder processes, built in ${buildS.toFixed(0)} s`);
     return [
@@ -153,7 +158,8 @@ async function measure(size: number): Promise<string[]> {
       si
         ? `| | systeminformation networkConnections()${size > SI_MAX ? ' (one cold call)' : ''} | ${si.wallMs.toFixed(0)} ms | ${r(si.wallMs)} | ${si.peakRssMb.toFixed(0)} MB |`
         : `| | systeminformation networkConnections() (one cold call) | did not finish in ${SI_TIMEOUT_MS / 1000} s | > ${r(SI_TIMEOUT_MS)} | |`,
-      `| | **exporter process** (as deployed) | cycle ${exp.cycleMs.toFixed(0)} ms, cpu ${exp.cpuPerCycleMs.toFixed(0)} ms/cycle | ${r(exp.cycleMs)} | **${exp.peakRssMb.toFixed(0)} MB** (private ${exp.privateMb.toFixed(0)}) |`,
+      `| | **exporter process** (as deployed) | cycle ${exp.cycleMs.toFixed(0)} ms, cpu ${exp.cpuPerCycleMs.toFixed(0)} ms/cycle | ${r(exp.cycleMs)} | **${exp.peakRssMb.toFixed(0)} MB** (at the end: private ${exp.privateMb.toFixed(0)}, file-backed ${exp.fileMb.toFixed(0)}) |`,
+      `| | exporter process, --no-runtime.release-startup-pages | cycle ${kept.cycleMs.toFixed(0)} ms, cpu ${kept.cpuPerCycleMs.toFixed(0)} ms/cycle | ${r(kept.cycleMs)} | ${kept.peakRssMb.toFixed(0)} MB (at the end: private ${kept.privateMb.toFixed(0)}, file-backed ${kept.fileMb.toFixed(0)}) |`,
       `| | /metrics while collecting, 10 concurrent scrapers for 10 s | p50 ${exp.latency.p50} ms, p99 ${exp.latency.p99} ms, max ${exp.latency.max} ms, ${exp.latency.requests} requests, ${exp.latency.non2xx} non-2xx | | |`,
     ];
   } finally {

@@ -111,7 +111,7 @@ export class NetnsCollector implements Collector<NetnsResult> {
   }
 
   /**
-   * A foreign namespace over netlink, through a socket opened inside it (one dump per family,
+   * A foreign namespace over netlink, through a socket opened inside it (the same dumps
    * as for our own; needs CAP_SYS_ADMIN), else from /proc/<pid>/net/tcp{,6}, which shows each
    * process its own namespace's table. Each walk costs about a pass over the kernel's connection
    * hash, which all namespaces share, so even an empty namespace costs a few milliseconds.

@@ -79,13 +79,14 @@ const PROCESS_METRICS_TTL_MS = 1000;
 export function buildExposition(families: readonly MetricFamily[], snapshots: SnapshotReader, opts: RegistryOptions): Exposition {
   const now = opts.now ?? Date.now;
   const samples = families.map((f) => memoizedSamples(f, snapshots, now));
+  const processMetrics = opts.processMetrics ? defaultProcessMetrics() : [];
   const make = (contentType: 'prometheus' | 'openmetrics'): FormatRegistries => {
     const registries = { snapshot: newRegistry(contentType), process: newRegistry(contentType), live: newRegistry(contentType) };
     families.forEach((family, i) => {
       const target = family.perScrape ? registries.live : registries.snapshot;
       target.registerMetric(new SnapshotMetric(family, samples[i]!) as unknown as Metric);
     });
-    if (opts.processMetrics) addProcessMetrics(registries.process);
+    for (const metric of processMetrics) registries.process.registerMetric((contentType === 'openmetrics' ? new MetricView(metric) : metric) as unknown as Metric);
     return registries;
   };
   const byFormat: Record<ExpositionFormat, FormatRegistries> = { prometheus: make('prometheus'), openmetrics: make('openmetrics') };
@@ -176,17 +177,53 @@ class SnapshotMetric {
   }
 }
 
+/** The part of prom-client's metric protocol the registries use. */
+interface RegistryMetric {
+  name: string;
+  readonly help: string;
+  readonly type: unknown;
+  get(): unknown;
+  /** Histograms: their samples with `le` kept apart, which the text renderer uses instead of get(). */
+  getForPromString?: () => unknown;
+}
+
 /**
  * prom-client's process_* and nodejs_* metrics, less the gauges it names with a `_total` suffix
- * (nodejs_active_handles_total and kin), which `promtool check metrics` rejects. Collected into a
- * scratch registry per target, because counters cannot be shared between formats.
+ * (nodejs_active_handles_total and kin), which `promtool check metrics` rejects. Made once for
+ * both formats: each set has an event-loop-delay histogram and a GC observer of its own.
  */
-function addProcessMetrics(target: AnyRegistry): void {
+function defaultProcessMetrics(): RegistryMetric[] {
   const scratch = new Registry();
   collectDefaultMetrics({ register: scratch });
-  for (const metric of scratch.getMetricsAsArray()) {
-    const m = metric as unknown as { name: string; type: unknown };
-    if (m.name.endsWith('_total') && String(m.type) !== 'counter') continue;
-    target.registerMetric(metric as unknown as Metric);
+  return (scratch.getMetricsAsArray() as unknown as RegistryMetric[]).filter((m) => !(m.name.endsWith('_total') && String(m.type) !== 'counter'));
+}
+
+/**
+ * A metric as the OpenMetrics registry sees it: an OpenMetrics render renames a counter in
+ * place (it strips `_total`, to add it back per sample), which must not reach the object the
+ * classic-format registry renders.
+ */
+class MetricView implements RegistryMetric {
+  name: string;
+  readonly help: string;
+  readonly type: unknown;
+  readonly aggregator = 'sum';
+  readonly getForPromString?: () => Promise<object>;
+  constructor(private readonly metric: RegistryMetric) {
+    this.name = metric.name;
+    this.help = metric.help;
+    this.type = metric.type;
+    const forText = metric.getForPromString?.bind(metric);
+    if (forText) this.getForPromString = async () => this.renamed(await forText());
+  }
+  async get(): Promise<object> {
+    return this.renamed(await this.metric.get());
+  }
+  /** The shared metric's samples under this view's (possibly renamed) name. */
+  private renamed(data: unknown): object {
+    return { ...(data as object), name: this.name };
+  }
+  reset(): void {
+    // The underlying metric is the classic registry's; it is never reset.
   }
 }

@@ -1,17 +1,29 @@
 import { newSocketRecord, type SocketRecord, type SocketSink } from '../model/socketRecord.js';
 import { stateIndexFromKernel } from '../model/tcpState.js';
-import { AF_INET, AF_INET6, buildInetDiagDumpRequest, DIAG, TCPF_ALL } from '../parse/inetDiag.js';
+import { AF_INET, AF_INET6, buildInetDiagDumpRequest, DIAG, TCPF_ALL, TCPF_LISTEN } from '../parse/inetDiag.js';
 import { dumpSockDiag } from './netlink/dump.js';
 import { openSockDiag, type NetlinkSocket } from './netlink/libcNetlink.js';
 import type { SocketSource, TableReport, WalkReport } from './socketSource.js';
 
 /**
- * The socket table over sock_diag netlink, as `ss` reads it: one SOCK_DIAG_BY_FAMILY dump per
- * family, all states, no extensions. Each inet_diag_msg is read in place from the receive buffer
- * into the reused record: nothing is allocated per socket, and the kernel formats no text.
- * Listeners come first in each family's dump (listening hash, then established hash), and for
- * LISTEN sockets the queues are the accept-queue length and the configured backlog.
+ * The socket table over sock_diag netlink, as `ss` reads it: SOCK_DIAG_BY_FAMILY dumps, no
+ * extensions. Each inet_diag_msg is read in place from the receive buffer into the reused record:
+ * nothing is allocated per socket, and the kernel formats no text. For LISTEN sockets the queues
+ * are the accept-queue length and the configured backlog.
+ *
+ * Listeners of both families are dumped before any other socket (a LISTEN-only dump per family,
+ * then one of every other state), because the aggregator tells a server socket by its local port
+ * having a listener, whatever the family: an IPv4 socket on a port only an IPv6 listener holds
+ * must find that listener already counted. The kernel walks the same tables either way: a
+ * LISTEN-only dump walks just the listening hash, and a dump without LISTEN skips it.
  */
+const PASSES = [
+  { family: AF_INET, states: TCPF_LISTEN },
+  { family: AF_INET6, states: TCPF_LISTEN },
+  { family: AF_INET, states: TCPF_ALL & ~TCPF_LISTEN },
+  { family: AF_INET6, states: TCPF_ALL & ~TCPF_LISTEN },
+] as const;
+
 export class NetlinkSocketSource implements SocketSource {
   readonly name = 'netlink' as const;
   readonly reportsKernelDetail = true;
@@ -21,20 +33,24 @@ export class NetlinkSocketSource implements SocketSource {
   async walk(sink: SocketSink): Promise<WalkReport> {
     const record = newSocketRecord();
     const sock = await this.open();
-    const tables: TableReport[] = [];
+    const tables: TableReport[] = [
+      { table: 'netlink/ipv4', sockets: 0, malformed: 0, present: true },
+      { table: 'netlink/ipv6', sockets: 0, malformed: 0, present: true },
+    ];
+    let table = tables[0]!;
+    // One callback for every pass: the parser's call site stays monomorphic.
+    const onMessage = (buf: Buffer, off: number): void => {
+      if (readInetDiagMsg(buf, off, record)) {
+        table.sockets++;
+        sink.add(record);
+      } else {
+        table.malformed++;
+      }
+    };
     try {
-      for (const [family, name] of [[AF_INET, 'ipv4'], [AF_INET6, 'ipv6']] as const) {
-        let sockets = 0;
-        let malformed = 0;
-        const present = await dumpSockDiag(sock, buildInetDiagDumpRequest(family, TCPF_ALL, family), family === AF_INET6, (buf, off) => {
-          if (readInetDiagMsg(buf, off, record)) {
-            sockets++;
-            sink.add(record);
-          } else {
-            malformed++;
-          }
-        });
-        tables.push({ table: `netlink/${name}`, sockets, malformed, present });
+      for (const [seq, { family, states }] of PASSES.entries()) {
+        table = tables[family === AF_INET ? 0 : 1]!;
+        if (table.present) table.present = await dumpSockDiag(sock, buildInetDiagDumpRequest(family, states, seq + 1), family === AF_INET6, onMessage);
       }
     } finally {
       sock.close();

@@ -9,6 +9,9 @@ const TABLES: ReadonlyArray<{ file: string; family: Family }> = [
   { file: 'net/tcp6', family: 'ipv6' },
 ];
 
+/** Enough for ~100 rows: the head walk stops at the first row that is not a listener. */
+const HEAD_CHUNK = 16 * 1024;
+
 /** Configured backlog per listening-socket inode (see netlink/listenerBacklogs.ts). */
 export type ListenerBacklogQuery = () => Promise<ReadonlyMap<number, number>>;
 
@@ -39,8 +42,44 @@ export class ProcfsSocketSource implements SocketSource {
         report.backlogError = err instanceof Error ? err.message : String(err);
       }
     }
-    for (const { file, family } of TABLES) report.tables.push(await this.walkTable(file, family, target));
+    // Listeners of both families first, as the netlink source does (see there): a socket is a
+    // server socket when its local port has a listener in either family, so an IPv4 socket must
+    // not be classified before tcp6's listeners are known. The kernel lists each table's
+    // listening hash first, so only the head of each file is read for them.
+    const headListeners: number[] = [];
+    for (const { file, family } of TABLES) headListeners.push(await this.walkHeadListeners(file, family, target));
+    for (const [i, { file, family }] of TABLES.entries()) report.tables.push(await this.walkTable(file, family, skippingListeners(target, headListeners[i]!)));
     return report;
+  }
+
+  /** Feeds the LISTEN rows at the head of a table, up to its first other row; returns how many. */
+  private async walkHeadListeners(file: string, family: Family, sink: SocketSink): Promise<number> {
+    let listeners = 0;
+    let done = false;
+    const parser = new ProcNetTcpParser(family, {
+      add(s) {
+        if (done || s.state !== LISTEN) {
+          done = true;
+          return;
+        }
+        listeners++;
+        sink.add(s);
+      },
+    });
+    try {
+      await streamFile(
+        procPath(this.procfs, file),
+        (chunk) => {
+          parser.push(chunk);
+          return !done;
+        },
+        HEAD_CHUNK,
+      );
+    } catch (err) {
+      if (isNotFound(err)) return 0; // reported by the full walk
+      throw err;
+    }
+    return listeners;
   }
 
   private async walkTable(file: string, family: Family, sink: SocketSink): Promise<TableReport> {
@@ -57,6 +96,24 @@ export class ProcfsSocketSource implements SocketSource {
     if (stats.firstError !== undefined) report.firstError = stats.firstError;
     return report;
   }
+}
+
+/**
+ * Passes every socket but the table's first `count` listeners, which the head walk has already
+ * fed. Counting rather than skipping every LISTEN row keeps a listener that appears after other
+ * rows (a hand-made file; the kernel never writes one) or between the two reads.
+ */
+function skippingListeners(sink: SocketSink, count: number): SocketSink {
+  let skipped = 0;
+  return {
+    add(s: Readonly<SocketRecord>) {
+      if (s.state === LISTEN && skipped < count) {
+        skipped++;
+        return;
+      }
+      sink.add(s);
+    },
+  };
 }
 
 function withBacklogs(sink: SocketSink, byInode: ReadonlyMap<number, number>): SocketSink {

@@ -22,6 +22,8 @@ describe('bad flags and values', () => {
     [['--collector.ports.top-client=-1'], /--collector.ports.top-client/],
     [['--web.telemetry-path=/healthz'], /--web.telemetry-path/],
     [['--collector.snmp', '--no-collector.snmp'], /both given/],
+    [['--runtime.release-startup-pages', '--no-runtime.release-startup-pages'], /--runtime.release-startup-pages and --no-runtime.release-startup-pages both given/],
+    [['--collector.ephemeral.remote-address', '--no-collector.ephemeral.remote-address'], /--collector.ephemeral.remote-address and --no-collector.ephemeral.remote-address both given/],
     [['frobnicate'], /"frobnicate" is not one of serve, snapshot/],
     [['snapshot', '--format=yaml'], /--format/],
   ];
@@ -39,7 +41,7 @@ describe('help and version', () => {
   it('--help lists every flag', () => {
     const r = run('--help');
     expect(r.status).toBe(0);
-    for (const flag of ['--web.listen-address', '--web.telemetry-path', '--path.procfs', '--collector.interval', '--log.level', '--log.format', '--collector.ports.pin']) {
+    for (const flag of ['--web.listen-address', '--web.telemetry-path', '--path.procfs', '--collector.interval', '--log.level', '--log.format', '--collector.ports.pin', '--no-runtime.release-startup-pages']) {
       expect(r.stdout).toContain(flag);
     }
   });

@@ -8,7 +8,7 @@ import { STATE_INDEX } from '../../src/model/tcpState.js';
 import { NetlinkSocketSource } from '../../src/sources/netlinkSocketSource.js';
 import { ProcfsSocketSource } from '../../src/sources/procfsSocketSource.js';
 import type { SocketSource, WalkReport } from '../../src/sources/socketSource.js';
-import { NLMSG_DONE, NLMSG_ERROR } from '../../src/parse/inetDiag.js';
+import { AF_INET, AF_INET6, NLMSG_DONE, NLMSG_ERROR, TCPF_ALL, TCPF_LISTEN } from '../../src/parse/inetDiag.js';
 import { silentLogger } from '../helpers/collect.js';
 import { control, diagMessage, scriptedNetlink } from '../helpers/netlinkMessages.js';
 import { fixture } from '../helpers/paths.js';
@@ -52,13 +52,14 @@ describe('SocketsCollector fallback', () => {
 describe('NetlinkSocketSource', () => {
   const scripted = (replies: Buffer[]) => scriptedNetlink(replies).open;
 
-  it('walks both families and reports each as a table', async () => {
-    const source = new NetlinkSocketSource(
-      scripted([
-        Buffer.concat([diagMessage({ state: 10, localPort: 80, wqueue: 128, rqueue: 1 }), diagMessage({ state: 1, localPort: 80, remotePort: 5000 }), control(NLMSG_DONE)]),
-        Buffer.concat([diagMessage({ family: 10, state: 6, localPort: 6000, remotePort: 443 }), diagMessage({ state: 99 }), control(NLMSG_DONE)]),
-      ]),
-    );
+  it('walks both families, listeners of both first, and reports each family as a table', async () => {
+    const script = scriptedNetlink([
+      Buffer.concat([diagMessage({ state: 10, localPort: 80, wqueue: 128, rqueue: 1 }), control(NLMSG_DONE)]), // IPv4 listeners
+      control(NLMSG_DONE), // IPv6 listeners
+      Buffer.concat([diagMessage({ state: 1, localPort: 80, remotePort: 5000 }), control(NLMSG_DONE)]), // IPv4, the rest
+      Buffer.concat([diagMessage({ family: 10, state: 6, localPort: 6000, remotePort: 443 }), diagMessage({ state: 99 }), control(NLMSG_DONE)]),
+    ]);
+    const source = new NetlinkSocketSource(script.open);
     const collector = new SocketsCollector({ primary: source }, DEFAULT_PORT_LIMITS);
     const r = await collector.collect({ procfs: '/proc', log: silentLogger });
     expect(r.tables).toEqual([
@@ -67,13 +68,22 @@ describe('NetlinkSocketSource', () => {
     ]);
     expect(r.summary.listenQueues[0]).toMatchObject({ port: '80', acceptQueue: 1, backlog: 128 });
     expect(r.backlogSource).toBe('netlink');
+    // inet_diag_req_v2: sdiag_family at byte 16, idiag_states at 20.
+    expect(script.requests().map((q) => [q[16], q.readUInt32LE(20)])).toEqual([
+      [AF_INET, TCPF_LISTEN],
+      [AF_INET6, TCPF_LISTEN],
+      [AF_INET, TCPF_ALL & ~TCPF_LISTEN],
+      [AF_INET6, TCPF_ALL & ~TCPF_LISTEN],
+    ]);
   });
 
   it('reports IPv6 as absent when the kernel has no AF_INET6', async () => {
-    const source = new NetlinkSocketSource(scripted([control(NLMSG_DONE), control(NLMSG_ERROR, 97)]));
-    const collector = new SocketsCollector({ primary: source }, DEFAULT_PORT_LIMITS);
+    // The IPv6 listener dump fails with EAFNOSUPPORT; the second IPv6 dump is not even asked for.
+    const script = scriptedNetlink([control(NLMSG_DONE), control(NLMSG_ERROR, 97), control(NLMSG_DONE)]);
+    const collector = new SocketsCollector({ primary: new NetlinkSocketSource(script.open) }, DEFAULT_PORT_LIMITS);
     const r = await collector.collect({ procfs: '/proc', log: silentLogger });
     expect(r.tables[1]).toEqual({ table: 'netlink/ipv6', sockets: 0, malformed: 0, present: false });
+    expect(script.recvCalls()).toBe(3);
   });
 
   it('throws on a truncated dump so the cycle can fall back', async () => {

@@ -31,9 +31,10 @@ print(s.getsockname()[1], flush=True); time.sleep(600)`], { stdio: ['ignore', 'p
     });
   }
 
-  async connect(host: string, port: number): Promise<Socket> {
+  /** A connection to host:port, from a given local port if asked (else an ephemeral one). */
+  async connect(host: string, port: number, localPort?: number): Promise<Socket> {
     const s = await new Promise<Socket>((resolve, reject) => {
-      const c = connect({ host, port, allowHalfOpen: true }, () => resolve(c));
+      const c = connect({ host, port, allowHalfOpen: true, ...(localPort ? { localAddress: host, localPort } : {}) }, () => resolve(c));
       c.once('error', reject);
     });
     s.on('error', () => undefined);

@@ -47,6 +47,8 @@ export interface ScriptedNetlink {
   closed: () => boolean;
   /** recv() calls made; a call beyond the script fails as a real one times out. */
   recvCalls: () => number;
+  /** The requests sent, in order. */
+  requests: () => Buffer[];
   /** Whether close() ran while a recv() was still in flight (a pool thread could then read a reused fd). */
   closedDuringRecv: () => boolean;
 }
@@ -58,9 +60,12 @@ export function scriptedNetlink(replies: readonly Buffer[]): ScriptedNetlink {
   let calls = 0;
   let inFlight = 0;
   let closedDuringRecv = false;
+  const sent: Buffer[] = [];
   return {
     open: async () => ({
-      send: () => undefined,
+      send: (req) => {
+        sent.push(Buffer.from(req));
+      },
       recv: (buf) => {
         calls++;
         inFlight++;
@@ -80,6 +85,7 @@ export function scriptedNetlink(replies: readonly Buffer[]): ScriptedNetlink {
     }),
     closed: () => closed,
     recvCalls: () => calls,
+    requests: () => sent,
     closedDuringRecv: () => closedDuringRecv,
   };
 }
