@@ -1,24 +1,30 @@
 import { readFileSync } from 'node:fs';
 import { get } from 'node:http';
 import { gunzipSync } from 'node:zlib';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eventually, startExporter, type RunningExporter } from '../helpers/exporterProcess.js';
 import { fixture } from '../helpers/paths.js';
 
 const kB = (pid: number, field: string): number => Number(new RegExp(`${field}:\\s+(\\d+) kB`).exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1]);
 
+const started: RunningExporter[] = [];
+
 async function readyExporter(...extra: string[]): Promise<RunningExporter> {
   const exporter = await startExporter([`--path.procfs=${fixture('proc')}`, '--collector.source=procfs', '--collector.interval=200ms', '--log.level=debug', ...extra]);
+  started.push(exporter); // stopped by afterAll even if it never gets ready
   await eventually(async () => ((await fetch(`${exporter.url}/readyz`)).ok ? true : undefined), 15_000, 'first collection');
   return exporter;
 }
 
-describe.runIf(process.platform === 'linux')('releasing the node binary\'s startup-only pages', async () => {
-  const released = await readyExporter();
-  const kept = await readyExporter('--no-runtime.release-startup-pages');
+describe.runIf(process.platform === 'linux')('releasing the node binary\'s startup-only pages', () => {
+  let released: RunningExporter;
+  let kept: RunningExporter;
+  beforeAll(async () => {
+    released = await readyExporter();
+    kept = await readyExporter('--no-runtime.release-startup-pages');
+  }, 40_000);
   afterAll(async () => {
-    await released.stop();
-    await kept.stop();
+    for (const e of started) await e.stop();
   });
 
   it('happens once listening and once after the first collection, and is logged', async () => {

@@ -20,7 +20,10 @@ export async function startExporter(args: readonly string[]): Promise<RunningExp
   });
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
   const url = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`exporter did not start:\n${err}`)), 15_000);
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL'); // never leave a half-started exporter behind
+      reject(new Error(`exporter did not start:\n${err}`));
+    }, 15_000);
     const check = (): void => {
       const m = /"url":"(https?:\/\/[^"]+)"/.exec(err);
       if (m) {
