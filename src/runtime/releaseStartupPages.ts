@@ -1,4 +1,5 @@
 import { realpathSync } from 'node:fs';
+import { loadLibc } from '../native/libc.js';
 import { parseSmaps, releasableMappings } from '../parse/procSelfSmaps.js';
 import { readSmallFile } from '../sources/procfsFiles.js';
 
@@ -30,8 +31,8 @@ type Madvise = (addr: number, length: number, advice: number) => number;
 let madvise: Promise<Madvise> | undefined;
 
 async function loadMadvise(): Promise<Madvise> {
-  const { default: koffi } = await import('koffi');
-  return koffi.load('libc.so.6').func('int madvise(uintptr_t addr, size_t length, int advice)') as Madvise;
+  const { lib } = await loadLibc();
+  return lib.func('int madvise(uintptr_t addr, size_t length, int advice)') as Madvise;
 }
 
 /**

@@ -1,8 +1,8 @@
 import { closeSync, openSync } from 'node:fs';
+import { loadLibc } from '../../native/libc.js';
 /**
- * The few libc calls a sock_diag dump needs, through koffi (an FFI whose npm package ships
- * prebuilt binaries, so nothing is compiled at install). Loaded lazily: hosts that never use
- * netlink (fixtures, non-Linux) never load it.
+ * The few libc calls a sock_diag dump needs (libc itself: native/libc.ts). Bound lazily: hosts
+ * that never use netlink (fixtures, non-Linux) never bind them.
  */
 const AF_NETLINK = 16;
 const SOCK_DGRAM = 2;
@@ -37,9 +37,8 @@ interface Libc {
 
 let libc: Promise<Libc> | undefined;
 
-async function loadLibc(): Promise<Libc> {
-  const { default: koffi } = await import('koffi');
-  const lib = koffi.load('libc.so.6');
+async function loadNetlinkCalls(): Promise<Libc> {
+  const { lib, errno } = await loadLibc();
   return {
     socket: lib.func('int socket(int, int, int)') as Fn,
     send: lib.func('long send(int, const void *buf, size_t len, int flags)') as Fn,
@@ -47,7 +46,7 @@ async function loadLibc(): Promise<Libc> {
     close: lib.func('int close(int)') as Fn,
     setsockopt: lib.func('int setsockopt(int, int, int, const void *val, uint32_t len)') as Fn,
     setns: lib.func('int setns(int fd, int nstype)') as Fn,
-    errno: () => koffi.errno(),
+    errno,
   };
 }
 
@@ -62,7 +61,7 @@ export class NetlinkError extends Error {
 
 /** Opens a NETLINK_SOCK_DIAG socket whose reads give up after `timeoutMs` instead of blocking forever. */
 export async function openSockDiag(timeoutMs = 2000): Promise<NetlinkSocket> {
-  libc ??= loadLibc();
+  libc ??= loadNetlinkCalls();
   const c = await libc;
   return wrap(c, newSockDiagFd(c), timeoutMs);
 }
@@ -75,7 +74,7 @@ export async function openSockDiag(timeoutMs = 2000): Promise<NetlinkSocket> {
  * process ever runs in the foreign namespace.
  */
 export async function openSockDiagIn(netnsPath: string, timeoutMs = 2000): Promise<NetlinkSocket> {
-  libc ??= loadLibc();
+  libc ??= loadNetlinkCalls();
   const c = await libc;
   const own = openSync('/proc/thread-self/ns/net', 'r');
   let target: number | undefined;
