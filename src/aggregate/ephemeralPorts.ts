@@ -1,21 +1,58 @@
-import { LISTEN } from '../model/tcpState.js';
+import { LISTEN, TIME_WAIT } from '../model/tcpState.js';
 import type { SocketRecord, SocketSink } from '../model/socketRecord.js';
-import { formatAddress } from './formatAddress.js';
+import { DestinationTable, KEY_WORDS, type Destination } from './destinationTable.js';
 
 /** The ephemeral range and the ports carved out of it, as the kernel's sysctls give them. */
 export interface PortRange {
   low: number;
   high: number;
-  /** net.ipv4.ip_local_reserved_ports: never handed out by connect(). */
+  /** net.ipv4.ip_local_reserved_ports: never handed out by connect() or bind(0). */
   reserved: readonly number[];
 }
 
-export interface DestinationPorts {
-  family: 'ipv4' | 'ipv6';
-  remoteAddress: string;
-  remotePort: number;
-  /** Local ports from the range held by connections (any state, TIME_WAIT included) to this destination. */
-  ports: number;
+/**
+ * The sysctls that decide whether connect() may take over a port a TIME_WAIT socket holds
+ * (net/ipv4/tcp_ipv4.c tcp_twsk_unique()). null: unreadable, taken as 0 (no reuse: the
+ * conservative reading, which counts TIME_WAIT as held).
+ */
+export interface TimeWaitReuseSysctls {
+  /** net.ipv4.tcp_tw_reuse: 0 never, 1 any destination, 2 loopback only. */
+  twReuse: number | null;
+  /** net.ipv4.tcp_timestamps: 0 off. Reuse needs the TIME_WAIT socket to have seen a timestamp. */
+  timestamps: number | null;
+}
+
+export const NO_TIME_WAIT_REUSE: TimeWaitReuseSysctls = { twReuse: null, timestamps: null };
+
+/** Which destinations' TIME_WAIT ports connect() may reuse under the sysctls. */
+export type TimeWaitReuse = 'any' | 'loopback' | 'none';
+
+export function timeWaitReuse(s: TimeWaitReuseSysctls): TimeWaitReuse {
+  if (s.timestamps === null || s.timestamps === 0) return 'none';
+  return s.twReuse === 1 ? 'any' : s.twReuse === 2 ? 'loopback' : 'none';
+}
+
+export interface DestinationPorts extends Destination {
+  /** Local ports from the range held by TIME_WAIT sockets to this destination. */
+  timeWaitPorts: number;
+  /** Local ports from the range held by sockets in any other state (FIN_WAIT2 orphans included). */
+  otherPorts: number;
+  /** Whether tcp_tw_reuse lets connect() to this destination take over its TIME_WAIT ports. */
+  timeWaitReusable: boolean;
+  /** Ports connect() to this destination cannot pick: otherPorts, plus timeWaitPorts unless reusable. */
+  nonReusablePorts: number;
+  /** nonReusablePorts / usablePorts: how close connect() to it is to EADDRNOTAVAIL. */
+  usageRatio: number;
+}
+
+/** Distinct usable ports of the range by what holds them (listeners and their accepted sockets excluded). */
+export interface HeldPorts {
+  /** Held by exactly one non-TIME_WAIT socket: what bind() before connect() leaves. */
+  exclusive: number;
+  /** Held by two or more non-TIME_WAIT sockets (connect() shares a port across destinations). */
+  shared: number;
+  /** Held by TIME_WAIT sockets only. */
+  timeWait: number;
 }
 
 export interface EphemeralPortUsage {
@@ -25,73 +62,90 @@ export interface EphemeralPortUsage {
    * in it (the kernel skips a port with an explicit bind() when it picks one for connect()).
    */
   usablePorts: number;
-  /** Distinct local ports in the range that some socket holds. */
+  /** Distinct local ports in the range that some socket holds, listeners included. */
   portsInUse: number;
+  held: HeldPorts;
+  /** usablePorts less every held port: what bind(0) can still pick. */
+  freePorts: number;
   /** Distinct destinations seen (a lower bound when countError > 0). */
   destinations: number;
-  /** The busiest destination's ports / usablePorts: how close connect() is to EADDRNOTAVAIL for it. */
+  /** The highest usageRatio of any destination (0 with none). */
   worstDestinationRatio: number;
-  /** Busiest first, at most the configured K. */
+  /** The tcp_tw_reuse rule applied to the destinations. */
+  timeWaitReuse: TimeWaitReuse;
+  /** By nonReusablePorts, highest first, at most the configured K. */
   top: readonly DestinationPorts[];
-  /** How many ports any count may be short by (0: every count is exact). */
+  /** How many ports any per-destination count may be short by (0: every count is exact). */
   countError: number;
 }
 
 const PORTS = 65536;
-/** Destinations counted exactly per cycle; beyond, heavy hitters are kept (see the class). */
+/** Destinations counted exactly per cycle; beyond, heavy hitters are kept (see DestinationTable). */
 export const TRACKED_DESTINATIONS = 8192;
-/** Words per key: four of address, one of port | family << 16. */
-const KEY_WORDS = 5;
 
 /**
- * Counts, per destination (remote address and port), the local ports that outgoing connections
- * hold, streaming and in fixed memory. Each destination needs a distinct local port per
- * connection (the 4-tuple must be unique), so the busiest destination runs out of ports first.
+ * Per-port word: the low 24 bits count the non-TIME_WAIT sockets holding the port (listeners and
+ * their accepted sockets excluded; 16M holders of one port is beyond any socket table), the high
+ * bits are flags. One word per port, so a socket costs one read and one write of it.
+ */
+const HOLDERS = 0xffffff;
+const TOUCHED = 1 << 24;
+const LISTENER = 1 << 25;
+const HAS_TIME_WAIT = 1 << 26;
+
+/**
+ * Counts the local ports of the ephemeral range that sockets hold, per destination and per port,
+ * streaming, in fixed memory and O(1) per socket.
  *
- * Destinations live in a fixed open-addressing table of `capacity` keys (typed arrays, ~0.4 MB at
- * the default 8,192; a second one is allocated only if the table ever fills). On a host with more distinct destinations than that, the table keeps the
- * heavy hitters by the Misra-Gries rule: a new destination that finds the table full lowers
- * every count by one and drops those at zero. Any destination holding more than
- * N / (capacity + 1) of the N client sockets is then kept, and every count is short by at most
- * the number of such rounds, which is reported (countError). Exact below the capacity.
+ * Per destination: connections to one destination (remote address and port) each need a local
+ * port of their own (the 4-tuple must be unique), so connect() to the busiest destination runs
+ * out first. A TIME_WAIT socket's port is taken over by connect() when tcp_tw_reuse applies
+ * (1: any destination; 2: loopback destinations; both need tcp_timestamps, see
+ * tcp_twsk_unique()), so those ports do not count against the destination.
+ *
+ * Per port: connect() shares a port between destinations, but a socket that called bind() before
+ * connect() holds its port against every destination: inet_csk_get_port() gives it a bind bucket
+ * of its own (fastreuse >= 0), and connect()'s __inet_hash_connect() skips any port whose bucket
+ * came from bind(). A range exhausted that way leaves every per-destination count low while every
+ * connect() fails, so the host-wide count of ports held by exactly one non-TIME_WAIT socket
+ * ("exclusive") is what shows it. It cannot tell a bind()-then-connect() socket from a connect()
+ * whose port no other destination uses yet (both are one holder), so it is an upper bound of
+ * bind()-held ports; and a peer that sends no timestamps leaves TIME_WAIT sockets connect()
+ * cannot reuse whatever the sysctls say (a TIME_WAIT socket's timestamp is not visible here).
+ * A socket bound but not yet connected is in no table the sources read, so its port looks free.
+ *
+ * Memory: per port a word of holder count and flags and a place in the list of ports in use
+ * (~380 KB; only the pages of ports in use become resident, and only those ports are cleared
+ * between cycles), and the destination table (~0.5 MB).
  */
 export class EphemeralPortTracker implements SocketSink {
   private range: PortRange | null = null;
-  private readonly slots: number;
-  private keys: Uint32Array;
-  private counts: Uint32Array;
-  /** The table a Misra-Gries round rehashes into; allocated on the first round only. */
-  private spareKeys: Uint32Array | undefined;
-  private spareCounts: Uint32Array | undefined;
-  private used = 0;
-  private decrements = 0;
-  private readonly inUse = new Uint8Array(PORTS);
-  private readonly listenerPort = new Uint8Array(PORTS);
-  private readonly touched: number[] = [];
+  private reuse: TimeWaitReuse = 'none';
+  private readonly table: DestinationTable;
+  /** Holder count and flags per port (HOLDERS, TOUCHED, LISTENER, HAS_TIME_WAIT). */
+  private readonly ports = new Uint32Array(PORTS);
+  /** Ports with a flag set this cycle, so reset() and summarize() touch nothing else. */
+  private readonly touched = new Uint16Array(PORTS);
+  private touchedCount = 0;
   private readonly key = new Uint32Array(KEY_WORDS);
+  /** nonReusablePorts per table slot, filled by summarize(). */
+  private readonly nonReusable: Uint32Array;
 
   constructor(
     private readonly topK: number,
-    private readonly capacity = TRACKED_DESTINATIONS,
+    capacity = TRACKED_DESTINATIONS,
   ) {
-    let slots = 1;
-    while (slots < capacity * 2) slots <<= 1;
-    this.slots = slots;
-    this.keys = new Uint32Array(slots * KEY_WORDS);
-    this.counts = new Uint32Array(slots);
+    this.table = new DestinationTable(capacity);
+    this.nonReusable = new Uint32Array(this.table.slots);
   }
 
   /** Starts a cycle; a null range (sysctl unreadable) makes the cycle's usage null. */
-  reset(range: PortRange | null): void {
+  reset(range: PortRange | null, sysctls: TimeWaitReuseSysctls = NO_TIME_WAIT_REUSE): void {
     this.range = range;
-    if (this.used > 0) this.counts.fill(0);
-    this.used = 0;
-    this.decrements = 0;
-    for (const p of this.touched) {
-      this.inUse[p] = 0;
-      this.listenerPort[p] = 0;
-    }
-    this.touched.length = 0;
+    this.reuse = timeWaitReuse(sysctls);
+    this.table.clear();
+    for (let i = 0; i < this.touchedCount; i++) this.ports[this.touched[i]!] = 0;
+    this.touchedCount = 0;
   }
 
   add(s: Readonly<SocketRecord>): void {
@@ -99,16 +153,16 @@ export class EphemeralPortTracker implements SocketSink {
     if (range === null) return;
     const port = s.localPort;
     if (port < range.low || port > range.high) return;
-    if (this.inUse[port] === 0) {
-      this.inUse[port] = 1;
-      this.touched.push(port);
-    }
+    const word = this.ports[port]!;
+    if (word === 0) this.touched[this.touchedCount++] = port;
     if (s.state === LISTEN) {
-      this.listenerPort[port] = 1;
+      this.ports[port] = word | TOUCHED | LISTENER;
       return;
     }
     // The accepted side of a connection to a listener in the range holds no ephemeral port.
-    if (this.listenerPort[port] === 1) return;
+    if ((word & LISTENER) !== 0) return;
+    const timeWait = s.state === TIME_WAIT;
+    this.ports[port] = timeWait ? word | TOUCHED | HAS_TIME_WAIT : (word | TOUCHED) + 1;
     const a = s.remoteAddress;
     const k = this.key;
     k[0] = (a[0]! << 24) | (a[1]! << 16) | (a[2]! << 8) | a[3]!;
@@ -116,93 +170,84 @@ export class EphemeralPortTracker implements SocketSink {
     k[2] = (a[8]! << 24) | (a[9]! << 16) | (a[10]! << 8) | a[11]!;
     k[3] = (a[12]! << 24) | (a[13]! << 16) | (a[14]! << 8) | a[15]!;
     k[4] = s.remotePort | (s.family === 'ipv6' ? 0x10000 : 0);
-    this.count(k);
+    this.table.count(k, timeWait);
   }
 
   summarize(): EphemeralPortUsage | null {
     const range = this.range;
     if (range === null) return null;
-    let bound = 0;
-    for (const p of this.touched) if (this.listenerPort[p] === 1) bound++;
-    const reserved = new Set(range.reserved.filter((p) => p >= range.low && p <= range.high && this.listenerPort[p] !== 1)).size;
-    const usablePorts = Math.max(0, range.high - range.low + 1 - reserved - bound);
-    const top = this.topSlots();
-    const worst = top.length > 0 ? this.counts[top[0]!]! : this.maxCount();
+    const reserved = new Set(range.reserved);
+    let listenerPorts = 0;
+    let reservedListeners = 0;
+    const held: HeldPorts = { exclusive: 0, shared: 0, timeWait: 0 };
+    for (let i = 0; i < this.touchedCount; i++) {
+      const p = this.touched[i]!;
+      const f = this.ports[p]!;
+      if ((f & LISTENER) !== 0) {
+        listenerPorts++;
+        if (reserved.has(p)) reservedListeners++;
+        continue;
+      }
+      // A reserved port someone bound explicitly is not one connect() or bind(0) could have had.
+      if (reserved.has(p)) continue;
+      const h = f & HOLDERS;
+      if (h === 1) held.exclusive++;
+      else if (h > 1) held.shared++;
+      else if ((f & HAS_TIME_WAIT) !== 0) held.timeWait++;
+    }
+    let reservedInRange = 0;
+    for (const p of reserved) if (p >= range.low && p <= range.high) reservedInRange++;
+    const usablePorts = Math.max(0, range.high - range.low + 1 - (reservedInRange - reservedListeners) - listenerPorts);
+    const worst = this.fillNonReusable();
+    const ratio = (n: number): number => (usablePorts > 0 ? n / usablePorts : n > 0 ? 1 : 0);
     return {
       range: { low: range.low, high: range.high },
       usablePorts,
-      portsInUse: this.touched.length,
-      destinations: this.used,
-      worstDestinationRatio: usablePorts > 0 ? worst / usablePorts : worst > 0 ? 1 : 0,
-      top: top.map((slot) => this.destinationAt(slot)),
-      countError: this.decrements,
+      portsInUse: this.touchedCount,
+      held,
+      freePorts: Math.max(0, usablePorts - held.exclusive - held.shared - held.timeWait),
+      destinations: this.table.used,
+      worstDestinationRatio: ratio(worst),
+      timeWaitReuse: this.reuse,
+      top: this.topSlots().map((slot) => {
+        const timeWaitPorts = this.table.timeWaitAt(slot);
+        const nonReusablePorts = this.nonReusable[slot]!;
+        return {
+          ...this.table.destinationAt(slot),
+          timeWaitPorts,
+          otherPorts: this.table.totalAt(slot) - timeWaitPorts,
+          timeWaitReusable: this.reusable(slot),
+          nonReusablePorts,
+          usageRatio: ratio(nonReusablePorts),
+        };
+      }),
+      countError: this.table.decrements,
     };
   }
 
-  private count(k: Uint32Array): void {
-    let slot = this.find(this.keys, this.counts, k);
-    if (this.counts[slot]! > 0) {
-      this.counts[slot]!++;
-      return;
-    }
-    if (this.used >= this.capacity) {
-      this.decrementAll();
-      // The newcomer's own count is spent by the round, as the Misra-Gries rule has it.
-      return;
-    }
-    this.keys.set(k, slot * KEY_WORDS);
-    this.counts[slot] = 1;
-    this.used++;
+  private reusable(slot: number): boolean {
+    return this.reuse === 'any' || (this.reuse === 'loopback' && this.table.isLoopback(slot));
   }
 
-  /** The slot holding k, or the empty slot where it belongs (linear probing). */
-  private find(keys: Uint32Array, counts: Uint32Array, k: Uint32Array, from = 0): number {
-    const mask = this.slots - 1;
-    let h = 0x811c9dc5;
-    for (let i = from; i < from + KEY_WORDS; i++) h = Math.imul(h ^ k[i]!, 0x01000193);
-    h ^= h >>> 15;
-    for (let slot = h & mask; ; slot = (slot + 1) & mask) {
-      if (counts[slot] === 0) return slot;
-      const o = slot * KEY_WORDS;
-      if (keys[o] === k[from] && keys[o + 1] === k[from + 1] && keys[o + 2] === k[from + 2] && keys[o + 3] === k[from + 3] && keys[o + 4] === k[from + 4]) return slot;
-    }
-  }
-
-  /** One Misra-Gries round: every count minus one, rehashed into the spare table without the zeros. */
-  private decrementAll(): void {
-    this.decrements++;
-    const { keys, counts } = this;
-    const spareKeys = (this.spareKeys ??= new Uint32Array(this.slots * KEY_WORDS));
-    const spareCounts = (this.spareCounts ??= new Uint32Array(this.slots));
-    spareCounts.fill(0);
-    let used = 0;
-    for (let slot = 0; slot < this.slots; slot++) {
-      const c = counts[slot]!;
-      if (c <= 1) continue;
-      const to = this.find(spareKeys, spareCounts, keys, slot * KEY_WORDS);
-      spareKeys.set(keys.subarray(slot * KEY_WORDS, slot * KEY_WORDS + KEY_WORDS), to * KEY_WORDS);
-      spareCounts[to] = c - 1;
-      used++;
-    }
-    this.keys = spareKeys;
-    this.counts = spareCounts;
-    this.spareKeys = keys;
-    this.spareCounts = counts;
-    this.used = used;
-  }
-
-  private maxCount(): number {
+  /** Fills nonReusable for every used slot; returns the highest. */
+  private fillNonReusable(): number {
     let max = 0;
-    for (let slot = 0; slot < this.slots; slot++) if (this.counts[slot]! > max) max = this.counts[slot]!;
+    for (let slot = 0; slot < this.table.slots; slot++) {
+      const total = this.table.totalAt(slot);
+      if (total === 0) continue;
+      const n = this.reusable(slot) ? total - this.table.timeWaitAt(slot) : total;
+      this.nonReusable[slot] = n;
+      if (n > max) max = n;
+    }
     return max;
   }
 
-  /** Slots of the K busiest destinations, busiest first; ties go to the lower family, address and port, so the order is stable. */
+  /** Slots of the K highest by nonReusablePorts; ties go to more ports in all, then to the lower family, address and port, so the order is stable. */
   private topSlots(): number[] {
     const top: number[] = [];
     if (this.topK === 0) return top;
-    for (let slot = 0; slot < this.slots; slot++) {
-      if (this.counts[slot] === 0 || (top.length === this.topK && !this.ranksAbove(slot, top[top.length - 1]!))) continue;
+    for (let slot = 0; slot < this.table.slots; slot++) {
+      if (this.table.totalAt(slot) === 0 || (top.length === this.topK && !this.ranksAbove(slot, top[top.length - 1]!))) continue;
       let i = top.length === this.topK ? top.length - 1 : top.length;
       while (i > 0 && this.ranksAbove(slot, top[i - 1]!)) {
         top[i] = top[i - 1]!;
@@ -214,35 +259,12 @@ export class EphemeralPortTracker implements SocketSink {
   }
 
   private ranksAbove(a: number, b: number): boolean {
-    const ca = this.counts[a]!;
-    const cb = this.counts[b]!;
-    if (ca !== cb) return ca > cb;
-    const ka = a * KEY_WORDS;
-    const kb = b * KEY_WORDS;
-    // Family first (IPv4 before IPv6), then address, then port.
-    const fa = this.keys[ka + 4]! >>> 16;
-    const fb = this.keys[kb + 4]! >>> 16;
-    if (fa !== fb) return fa < fb;
-    for (let i = 0; i < KEY_WORDS; i++) {
-      const x = this.keys[ka + i]! >>> 0;
-      const y = this.keys[kb + i]! >>> 0;
-      if (x !== y) return x < y;
-    }
-    return false;
-  }
-
-  private destinationAt(slot: number): DestinationPorts {
-    const o = slot * KEY_WORDS;
-    const w4 = this.keys[o + 4]!;
-    const family = w4 & 0x10000 ? 'ipv6' : 'ipv4';
-    const bytes = new Uint8Array(16);
-    for (let i = 0; i < 4; i++) {
-      const w = this.keys[o + i]!;
-      bytes[i * 4] = w >>> 24;
-      bytes[i * 4 + 1] = (w >>> 16) & 0xff;
-      bytes[i * 4 + 2] = (w >>> 8) & 0xff;
-      bytes[i * 4 + 3] = w & 0xff;
-    }
-    return { family, remoteAddress: formatAddress(family, bytes), remotePort: w4 & 0xffff, ports: this.counts[slot]! };
+    const na = this.nonReusable[a]!;
+    const nb = this.nonReusable[b]!;
+    if (na !== nb) return na > nb;
+    const ta = this.table.totalAt(a);
+    const tb = this.table.totalAt(b);
+    if (ta !== tb) return ta > tb;
+    return this.table.compareKeys(a, b) < 0;
   }
 }

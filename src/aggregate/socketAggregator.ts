@@ -19,7 +19,7 @@ const KA_UNKNOWN = 2;
 /**
  * Folds sockets into fixed-size per-port arrays as they stream past: memory is the same for ten
  * sockets or ten million, and the arrays are reused across cycles. The arrays span every port
- * (~7 MB) but only the ports in use are ever written, and only those are cleared between cycles,
+ * (~8 MB) but only the ports in use are ever written, and only those are cleared between cycles,
  * so only their pages become resident: on a host with a few hundred ports, a few hundred KB.
  *
  * Role assignment: a socket whose local port has a listener is a server socket, counted under
@@ -41,7 +41,9 @@ export class SocketAggregator implements SocketSink {
   private readonly maxFill = new Float64Array(PORTS);
   /** 1 where some listener on the port has no known backlog. */
   private readonly backlogUnknown = new Uint8Array(PORTS);
-  private readonly keepaliveByPort = new Uint32Array(PORTS * 3);
+  /** ESTABLISHED sockets per port and keepalive kind (KA_*): server by local port, client by remote port. */
+  private readonly serverKeepalive = new Uint32Array(PORTS * 3);
+  private readonly clientKeepalive = new Uint32Array(PORTS * 3);
   private readonly keepalive = new Float64Array(3);
   private readonly rxBytes = new Float64Array(STATE_COUNT);
   private readonly txBytes = new Float64Array(STATE_COUNT);
@@ -56,7 +58,7 @@ export class SocketAggregator implements SocketSink {
     this.family.ipv6.fill(0);
     for (const p of this.serverPortsUsed.ports()) {
       this.serverStates.fill(0, p * STATE_COUNT, (p + 1) * STATE_COUNT);
-      this.keepaliveByPort.fill(0, p * 3, p * 3 + 3);
+      this.serverKeepalive.fill(0, p * 3, p * 3 + 3);
       this.serverTotal[p] = 0;
       this.listening[p] = 0;
       this.listeners[p] = 0;
@@ -67,6 +69,7 @@ export class SocketAggregator implements SocketSink {
     }
     for (const p of this.clientPortsUsed.ports()) {
       this.clientStates.fill(0, p * STATE_COUNT, (p + 1) * STATE_COUNT);
+      this.clientKeepalive.fill(0, p * 3, p * 3 + 3);
       this.clientTotal[p] = 0;
     }
     this.serverPortsUsed.clear();
@@ -88,7 +91,10 @@ export class SocketAggregator implements SocketSink {
         this.backlogUnknown[port] = 1;
       } else {
         this.backlog[port]! += s.txQueue;
-        const fill = s.txQueue > 0 ? s.rxQueue / s.txQueue : 0;
+        // The accept queue takes backlog + 1 connections: the kernel drops only once
+        // sk_ack_backlog > sk_max_ack_backlog (sk_acceptq_is_full, include/net/sock.h), so
+        // listen(0) holds one. Over backlog + 1, a full queue reads 1.
+        const fill = s.rxQueue / (s.txQueue + 1);
         if (fill > this.maxFill[port]!) this.maxFill[port] = fill;
       }
       if (this.serverTotal[port]!++ === 0) this.serverPortsUsed.add(port);
@@ -108,7 +114,8 @@ export class SocketAggregator implements SocketSink {
     if (state === ESTABLISHED) {
       const ka = s.timer === TIMER_KEEPALIVE ? KA_ARMED : s.timer === TIMER_NONE ? KA_NOT_ARMED : KA_UNKNOWN;
       this.keepalive[ka]!++;
-      if (server) this.keepaliveByPort[s.localPort * 3 + ka]!++;
+      if (server) this.serverKeepalive[s.localPort * 3 + ka]!++;
+      else this.clientKeepalive[s.remotePort * 3 + ka]!++;
     }
   }
 
@@ -125,7 +132,8 @@ export class SocketAggregator implements SocketSink {
       receiveQueueBytes: Array.from(this.rxBytes),
       sendQueueBytes: Array.from(this.txBytes),
       keepalive: coverage(this.keepalive[KA_ARMED]!, this.keepalive[KA_NOT_ARMED]!, this.keepalive[KA_UNKNOWN]!),
-      keepaliveByServerPort: this.keepaliveByPorts(server),
+      keepaliveByServerPort: keepaliveByPorts(this.serverKeepalive, server),
+      keepaliveByClientPort: keepaliveByPorts(this.clientKeepalive, client),
     };
   }
 
@@ -159,28 +167,28 @@ export class SocketAggregator implements SocketSink {
     out.push(one(OTHER_PORT, sel.folded.filter((p) => this.listening[p] === 1)));
     return out;
   }
-
-  private keepaliveByPorts(sel: PortSelection): PortKeepalive[] {
-    const one = (port: string, ports: readonly number[]): PortKeepalive => {
-      let armed = 0;
-      let notArmed = 0;
-      let unknown = 0;
-      for (const p of ports) {
-        armed += this.keepaliveByPort[p * 3 + KA_ARMED]!;
-        notArmed += this.keepaliveByPort[p * 3 + KA_NOT_ARMED]!;
-        unknown += this.keepaliveByPort[p * 3 + KA_UNKNOWN]!;
-      }
-      return { port, ...coverage(armed, notArmed, unknown) };
-    };
-    const out = sel.named.map((p) => one(String(p), [p]));
-    out.push(one(OTHER_PORT, sel.folded));
-    return out;
-  }
 }
 
 interface PortSelection {
   named: readonly number[];
   folded: readonly number[];
+}
+
+function keepaliveByPorts(counts: Uint32Array, sel: PortSelection): PortKeepalive[] {
+  const one = (port: string, ports: readonly number[]): PortKeepalive => {
+    let armed = 0;
+    let notArmed = 0;
+    let unknown = 0;
+    for (const p of ports) {
+      armed += counts[p * 3 + KA_ARMED]!;
+      notArmed += counts[p * 3 + KA_NOT_ARMED]!;
+      unknown += counts[p * 3 + KA_UNKNOWN]!;
+    }
+    return { port, ...coverage(armed, notArmed, unknown) };
+  };
+  const out = sel.named.map((p) => one(String(p), [p]));
+  out.push(one(OTHER_PORT, sel.folded));
+  return out;
 }
 
 function statesOf(counts: Uint32Array, port: number): number[] {

@@ -17,7 +17,11 @@ export interface ListenQueue {
   acceptQueue: number;
   /** Configured backlog summed over the listeners; null when the source cannot see it. */
   backlog: number | null;
-  /** The fullest listener's acceptQueue / backlog; null when the backlog is unknown. */
+  /**
+   * The fullest listener's acceptQueue / (backlog + 1); null when the backlog is unknown. The
+   * kernel queues backlog + 1 connections before it drops (sk_acceptq_is_full() tests
+   * sk_ack_backlog > sk_max_ack_backlog), so 1 is a full queue, listen(0) included.
+   */
   maxFillRatio: number | null;
 }
 
@@ -43,7 +47,10 @@ export interface SocketSummary {
   receiveQueueBytes: StateCounts;
   sendQueueBytes: StateCounts;
   keepalive: KeepaliveCoverage;
+  /** ESTABLISHED server sockets by local listening port, capped as serverPorts. */
   keepaliveByServerPort: readonly PortKeepalive[];
+  /** ESTABLISHED client sockets by remote port, capped as clientPorts. */
+  keepaliveByClientPort: readonly PortKeepalive[];
 }
 
 export interface PortLimits {
@@ -57,8 +64,18 @@ export interface PortLimits {
 
 export const DEFAULT_PORT_LIMITS: PortLimits = { maxServerPorts: 50, topClientPorts: 20, pinnedPorts: [] };
 
-/** Upper bound of tcpstate_port_sockets series: (ports per role + "other") x 11 states, both roles. */
+/**
+ * Upper bound of tcpstate_port_sockets series: (ports per role + "other") x the states served for
+ * the role: all 11 for servers, 10 for clients (a client socket is never LISTEN, so
+ * role="client",state="listen" is not served).
+ */
 export function worstCasePortSeries(limits: PortLimits, states = 11): number {
   const pinned = limits.pinnedPorts.length;
-  return (limits.maxServerPorts + pinned + 1) * states + (limits.topClientPorts + pinned + 1) * states;
+  return (limits.maxServerPorts + pinned + 1) * states + (limits.topClientPorts + pinned + 1) * (states - 1);
+}
+
+/** Upper bound of tcpstate_port_established_keepalive_sockets series: (ports per role + "other") x 3, both roles. */
+export function worstCaseKeepaliveSeries(limits: PortLimits): number {
+  const pinned = limits.pinnedPorts.length;
+  return (limits.maxServerPorts + pinned + 1) * 3 + (limits.topClientPorts + pinned + 1) * 3;
 }

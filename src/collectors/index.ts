@@ -73,9 +73,9 @@ function lazy<T>(name: string, load: () => Promise<Collector<T>>): Collector<T> 
 /** Descriptions for --help and docs, without building anything. */
 export const COLLECTOR_DESCRIPTIONS: Readonly<Record<CollectorName, string>> = {
   sockets: 'TCP sockets per state, family and port; listen queues; queue bytes; keepalive coverage',
-  sysctl: 'TCP sysctls that decide socket lifetime (keepalive, FIN/TIME_WAIT, backlogs, port range)',
+  sysctl: 'TCP sysctls that decide socket lifetime and memory (keepalive, FIN/TIME_WAIT, timestamps, backlogs, port range, tcp_mem)',
   snmp: 'TCP counters of /proc/net/snmp (opens, resets, segments, retransmissions)',
-  netstat: 'TcpExt counters of /proc/net/netstat (listen overflows, aborts, TIME_WAIT overflow, syncookies)',
+  netstat: 'TcpExt counters of /proc/net/netstat (listen overflows, aborts, TIME_WAIT overflow, syncookies, memory pressure)',
   sockstat: 'Kernel socket accounting of /proc/net/sockstat{,6} (in use, orphans, TIME_WAIT, memory)',
   processes: 'Top processes holding sockets in each state (CLOSE_WAIT owners first), from /proc/<pid>/fd; own interval',
   netns: 'Sockets per network namespace, labelled with the pod UID and container ID from the cgroup path',

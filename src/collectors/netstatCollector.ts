@@ -1,7 +1,7 @@
 import type { CollectContext, Collector } from './collector.js';
 import { readSnmpFields, type CounterSpec, type CounterValues } from './snmpCollector.js';
 
-/** The TcpExt fields of /proc/net/netstat that bear on socket lifetime. */
+/** The TcpExt fields of /proc/net/netstat that bear on socket lifetime and TCP memory. */
 export const TCPEXT_FIELDS: readonly CounterSpec[] = [
   { field: 'ListenOverflows', metric: 'tcpext_listen_overflows_total', type: 'counter', help: 'Connections dropped because a listener\'s accept queue was full.' },
   { field: 'ListenDrops', metric: 'tcpext_listen_drops_total', type: 'counter', help: 'Connection requests dropped by a listener for any reason, overflows included.' },
@@ -14,6 +14,10 @@ export const TCPEXT_FIELDS: readonly CounterSpec[] = [
   { field: 'SyncookiesSent', metric: 'tcpext_syncookies_sent_total', type: 'counter', help: 'SYN cookies sent (the SYN queue overflowed).' },
   { field: 'SyncookiesRecv', metric: 'tcpext_syncookies_received_total', type: 'counter', help: 'Valid SYN cookies received.' },
   { field: 'SyncookiesFailed', metric: 'tcpext_syncookies_failed_total', type: 'counter', help: 'Invalid SYN cookies received.' },
+  // TCPMemoryPressuresChrono is missing on kernels older than 4.x; like any field the kernel
+  // lacks, it is then absent (not 0), and the collector still succeeds.
+  { field: 'TCPMemoryPressures', metric: 'tcpext_memory_pressures_total', type: 'counter', help: 'Times TCP entered memory pressure (allocated pages above the second value of net.ipv4.tcp_mem).' },
+  { field: 'TCPMemoryPressuresChrono', metric: 'tcpext_memory_pressure_seconds_total', type: 'counter', help: 'Time spent in TCP memory pressure, in seconds (the kernel counts milliseconds).', scale: 0.001 },
 ];
 
 export class NetstatCollector implements Collector<CounterValues> {

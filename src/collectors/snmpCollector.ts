@@ -9,6 +9,8 @@ export interface CounterSpec {
   metric: string;
   type: 'counter' | 'gauge';
   help: string;
+  /** Multiplier to the exported unit (0.001: the kernel counts milliseconds, exported in seconds); 1 if absent. */
+  scale?: number;
 }
 
 /** The Tcp fields of /proc/net/snmp (RFC 1213 tcp group). */
@@ -40,7 +42,7 @@ export async function readSnmpFields(
   const out: Record<string, number> = {};
   for (const spec of specs) {
     const v = table.get(spec.field);
-    if (v !== undefined) out[spec.metric] = v;
+    if (v !== undefined) out[spec.metric] = spec.scale === undefined ? v : v * spec.scale;
   }
   return out;
 }

@@ -1,8 +1,8 @@
-import { EphemeralPortTracker, type EphemeralPortUsage, type PortRange } from '../aggregate/ephemeralPorts.js';
+import { EphemeralPortTracker, NO_TIME_WAIT_REUSE, type EphemeralPortUsage, type PortRange, type TimeWaitReuseSysctls } from '../aggregate/ephemeralPorts.js';
 import { SocketAggregator } from '../aggregate/socketAggregator.js';
 import type { PortLimits, SocketSummary } from '../aggregate/socketSummary.js';
 import type { SocketRecord, SocketSink } from '../model/socketRecord.js';
-import { readPortRange } from '../sources/portRange.js';
+import { readPortRange, readTimeWaitReuseSysctls } from '../sources/portRange.js';
 import type { BacklogSource, SocketSource, SocketSourceName, TableReport, WalkReport } from '../sources/socketSource.js';
 import type { CollectContext, Collector } from './collector.js';
 
@@ -94,9 +94,10 @@ export class SocketsCollector implements Collector<SocketsResult> {
 
   private async run(ctx: CollectContext): Promise<SocketsResult> {
     const range = await this.portRange(ctx);
-    this.reset(range);
+    const reuse = range === null ? NO_TIME_WAIT_REUSE : await this.timeWaitReuse(ctx);
+    this.reset(range, reuse);
     // The failed walk may have added part of the table: the cycle starts over.
-    const { used, report, primaryError } = await walkWithFallback(this.sources, this.sink, () => this.reset(range));
+    const { used, report, primaryError } = await walkWithFallback(this.sources, this.sink, () => this.reset(range, reuse));
     if (primaryError !== undefined) {
       this.fallbacks++;
       this.once(`fallback:${errorText(primaryError)}`, () =>
@@ -122,9 +123,9 @@ export class SocketsCollector implements Collector<SocketsResult> {
     };
   }
 
-  private reset(range: PortRange | null): void {
+  private reset(range: PortRange | null, reuse: TimeWaitReuseSysctls): void {
     this.aggregator.reset();
-    this.ephemeral.reset(range);
+    this.ephemeral.reset(range, reuse);
   }
 
   private async portRange(ctx: CollectContext): Promise<PortRange | null> {
@@ -133,6 +134,16 @@ export class SocketsCollector implements Collector<SocketsResult> {
     } catch (err) {
       this.once('port-range', () => ctx.log.warn({ err: errorText(err) }, 'cannot read the ephemeral port range; the tcpstate_ephemeral_port_* metrics will be absent'));
       return null;
+    }
+  }
+
+  /** tcp_tw_reuse and tcp_timestamps; unreadable, TIME_WAIT ports count as held (no reuse). */
+  private async timeWaitReuse(ctx: CollectContext): Promise<TimeWaitReuseSysctls> {
+    try {
+      return await readTimeWaitReuseSysctls(ctx.procfs);
+    } catch (err) {
+      this.once('tw-reuse', () => ctx.log.warn({ err: errorText(err) }, 'cannot read tcp_tw_reuse or tcp_timestamps; TIME_WAIT ports count as not reusable'));
+      return NO_TIME_WAIT_REUSE;
     }
   }
 

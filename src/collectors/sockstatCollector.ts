@@ -1,6 +1,5 @@
-import { readFile } from 'node:fs/promises';
-import { parseAuxvPageSize } from '../parse/auxvPageSize.js';
 import { parseProcNetSockstat } from '../parse/procNetSockstat.js';
+import { pageSizeOnce } from '../sources/pageSize.js';
 import { isNotFound, procPath, readSmallFile } from '../sources/procfsFiles.js';
 import type { CollectContext, Collector } from './collector.js';
 
@@ -10,11 +9,10 @@ export interface SockstatResult {
   ipv6?: { inuse: number };
 }
 
-const FALLBACK_PAGE_SIZE = 4096;
-
 export class SockstatCollector implements Collector<SockstatResult> {
   readonly name = 'sockstat';
-  private pageSize: number | undefined;
+  /** sockstat counts memory in pages; the page size is the kernel's, read once from auxv. */
+  private readonly pageSize = pageSizeOnce();
 
   async collect(ctx: CollectContext): Promise<SockstatResult> {
     const path = procPath(ctx.procfs, 'net/sockstat');
@@ -25,7 +23,7 @@ export class SockstatCollector implements Collector<SockstatResult> {
       if (v === undefined) throw new Error(`${path}: "TCP:" line has no "${k}"`);
       return v;
     };
-    const pageSize = await this.resolvePageSize(ctx.procfs);
+    const pageSize = await this.pageSize(ctx.procfs);
     const result: SockstatResult = {
       ipv4: { inuse: field('inuse'), orphan: field('orphan'), timeWait: field('tw'), alloc: field('alloc'), memoryBytes: field('mem') * pageSize },
     };
@@ -37,19 +35,5 @@ export class SockstatCollector implements Collector<SockstatResult> {
       if (!isNotFound(err)) throw err;
     }
     return result;
-  }
-
-  /** sockstat counts memory in pages; the page size is the kernel's, read once from auxv. */
-  private async resolvePageSize(procfs: string): Promise<number> {
-    if (this.pageSize === undefined) {
-      let size: number | null = null;
-      try {
-        size = parseAuxvPageSize(await readFile(procPath(procfs, 'self/auxv')));
-      } catch {
-        size = null;
-      }
-      this.pageSize = size ?? FALLBACK_PAGE_SIZE;
-    }
-    return this.pageSize;
   }
 }

@@ -1,4 +1,5 @@
 import { parseSysctlIntegers } from '../parse/sysctlValue.js';
+import { pageSizeOnce } from '../sources/pageSize.js';
 import { isNotFound, procPath, readSmallFile } from '../sources/procfsFiles.js';
 import type { CollectContext, Collector } from './collector.js';
 
@@ -9,6 +10,8 @@ export interface SysctlSpec {
   /** One exported name per integer in the file (ip_local_port_range holds two). */
   metrics: readonly string[];
   help: readonly string[];
+  /** "pages": the file counts pages, exported in bytes (x the kernel's page size). */
+  unit?: 'pages';
 }
 
 export const SYSCTLS: readonly SysctlSpec[] = [
@@ -24,6 +27,19 @@ export const SYSCTLS: readonly SysctlSpec[] = [
   { path: 'sys/net/ipv4/tcp_syncookies', metrics: ['syncookies'], help: ['net.ipv4.tcp_syncookies: 0 off, 1 when the SYN queue overflows, 2 always.'] },
   { path: 'sys/net/ipv4/tcp_retries2', metrics: ['retries2'], help: ['net.ipv4.tcp_retries2: retransmissions before an established connection is given up.'] },
   { path: 'sys/net/ipv4/tcp_max_orphans', metrics: ['max_orphans'], help: ['net.ipv4.tcp_max_orphans: sockets not attached to any process the kernel keeps.'] },
+  {
+    // Three numbers of pages (net/ipv4/sysctl_net_ipv4.c, sysctl_tcp_mem); compared with
+    // tcpstate_sockstat_memory_bytes, which counts the same pages (tcp_memory_allocated).
+    path: 'sys/net/ipv4/tcp_mem',
+    metrics: ['mem_min_bytes', 'mem_pressure_bytes', 'mem_max_bytes'],
+    help: [
+      'net.ipv4.tcp_mem (first value) in bytes: below it TCP leaves memory pressure.',
+      'net.ipv4.tcp_mem (second value) in bytes: above it TCP enters memory pressure and shrinks socket buffers (TCPMemoryPressures counts the entries).',
+      'net.ipv4.tcp_mem (third value) in bytes: above it TCP refuses memory to sockets; orphans are killed (TCPAbortOnMemory).',
+    ],
+    unit: 'pages',
+  },
+  { path: 'sys/net/ipv4/tcp_timestamps', metrics: ['timestamps'], help: ['net.ipv4.tcp_timestamps: 0 off, 1 on with a random offset per connection, 2 on without; tcp_tw_reuse needs them on.'] },
 ];
 
 export interface SysctlResult {
@@ -35,6 +51,7 @@ export interface SysctlResult {
 export class SysctlCollector implements Collector<SysctlResult> {
   readonly name = 'sysctl';
   private reportedMissing = false;
+  private readonly pageSize = pageSizeOnce();
 
   async collect(ctx: CollectContext): Promise<SysctlResult> {
     const values: Record<string, number> = {};
@@ -52,8 +69,9 @@ export class SysctlCollector implements Collector<SysctlResult> {
         }
         throw err;
       }
+      const scale = spec.unit === 'pages' ? await this.pageSize(ctx.procfs) : 1;
       parseSysctlIntegers(path, text, spec.metrics.length).forEach((v, i) => {
-        values[spec.metrics[i]!] = v;
+        values[spec.metrics[i]!] = v * scale;
       });
     }
     if (missing.length === SYSCTLS.length) throw new Error(`no TCP sysctl found under ${procPath(ctx.procfs, 'sys')}`);

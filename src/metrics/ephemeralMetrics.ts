@@ -1,26 +1,64 @@
+import type { DestinationPorts } from '../aggregate/ephemeralPorts.js';
 import { fromData, PREFIX, scalarGauge, type MetricFamily } from './metricFamily.js';
+
+const destinationLabels = (t: DestinationPorts, i: number): Record<string, string> => ({
+  rank: String(i + 1),
+  family: t.family,
+  remote_address: t.remoteAddress,
+  remote_port: String(t.remotePort),
+});
 
 /** Ephemeral-port pressure, from the sockets collector's pass (see aggregate/ephemeralPorts.ts). */
 export const EPHEMERAL_METRICS: readonly MetricFamily[] = [
   scalarGauge(
     'sockets',
     'ephemeral_port_worst_destination_ratio',
-    'Local ports held by connections to the busiest destination (remote address and port) over the usable ephemeral ports; at 1 connect() to it fails with EADDRNOTAVAIL. Made for alerting.',
+    'The highest tcpstate_ephemeral_port_destination_usage_ratio over every destination (not only the top K): at 1 connect() to it fails with EADDRNOTAVAIL. 0 without outgoing connections.',
     (d) => d.ephemeral?.worstDestinationRatio,
   ),
   {
-    name: `${PREFIX}ephemeral_port_destination_ports`,
-    help: 'Local ports from the ephemeral range held by connections (TIME_WAIT included) to each of the busiest destinations, rank 1 busiest; remote_address is empty when --no-collector.ephemeral.remote-address is given.',
+    name: `${PREFIX}ephemeral_port_destination_usage_ratio`,
+    help: 'Local ports connect() to this destination cannot pick (held by its non-TIME_WAIT connections, and by its TIME_WAIT ones unless net.ipv4.tcp_tw_reuse applies: 1 any destination, 2 loopback only, both only with net.ipv4.tcp_timestamps on) over tcpstate_ephemeral_ports_usable; the top K destinations by that count, rank 1 highest. Ports bind() holds for other destinations are not in it: see tcpstate_ephemeral_ports_held.',
     type: 'gauge',
     labelNames: ['rank', 'family', 'remote_address', 'remote_port'],
     collector: 'sockets',
+    samples: fromData('sockets', (d) => (d.ephemeral?.top ?? []).map((t, i) => ({ labels: destinationLabels(t, i), value: t.usageRatio }))),
+  },
+  {
+    name: `${PREFIX}ephemeral_port_destination_ports`,
+    help: 'Local ports from the ephemeral range held by connections to each of the top K destinations (ranked as tcpstate_ephemeral_port_destination_usage_ratio), by state: "time_wait" or "other" (every other state); remote_address is empty when --no-collector.ephemeral.remote-address is given.',
+    type: 'gauge',
+    labelNames: ['rank', 'family', 'remote_address', 'remote_port', 'state'],
+    collector: 'sockets',
     samples: fromData('sockets', (d) =>
-      (d.ephemeral?.top ?? []).map((t, i) => ({
-        labels: { rank: String(i + 1), family: t.family, remote_address: t.remoteAddress, remote_port: String(t.remotePort) },
-        value: t.ports,
-      })),
+      (d.ephemeral?.top ?? []).flatMap((t, i) => [
+        { labels: { ...destinationLabels(t, i), state: 'time_wait' }, value: t.timeWaitPorts },
+        { labels: { ...destinationLabels(t, i), state: 'other' }, value: t.otherPorts },
+      ]),
     ),
   },
+  {
+    name: `${PREFIX}ephemeral_ports_held`,
+    help: 'Distinct usable ports of the ephemeral range held by sockets (listeners and their accepted connections excluded), by holder: "exclusive" (one non-TIME_WAIT socket: what bind() before connect() leaves; such a port is lost to connect() towards every destination), "shared" (two or more non-TIME_WAIT sockets: connect() shares a port across destinations), "time_wait" (TIME_WAIT sockets only). held{state="exclusive"} / tcpstate_ephemeral_ports_usable near 1 means bind() and connect() are running out.',
+    type: 'gauge',
+    labelNames: ['state'],
+    collector: 'sockets',
+    samples: fromData('sockets', (d) => {
+      const h = d.ephemeral?.held;
+      if (h === undefined) return [];
+      return [
+        { labels: { state: 'exclusive' }, value: h.exclusive },
+        { labels: { state: 'shared' }, value: h.shared },
+        { labels: { state: 'time_wait' }, value: h.timeWait },
+      ];
+    }),
+  },
+  scalarGauge(
+    'sockets',
+    'ephemeral_ports_free',
+    'Usable ephemeral ports no socket holds: what bind() to port 0 can still pick (tcpstate_ephemeral_ports_usable less every tcpstate_ephemeral_ports_held).',
+    (d) => d.ephemeral?.freePorts,
+  ),
   scalarGauge(
     'sockets',
     'ephemeral_ports_usable',

@@ -1,12 +1,16 @@
 import type { PortStates } from '../aggregate/socketSummary.js';
-import { TCP_STATES } from '../model/tcpState.js';
+import { LISTEN, TCP_STATES } from '../model/tcpState.js';
 import { fromData, PREFIX, scalarGauge, type MetricFamily, type Sample } from './metricFamily.js';
 
 const IDENTITY = ['netns', 'pod_uid', 'container_id'] as const;
 
-function* portSamples(identity: Record<string, string>, role: string, ports: readonly PortStates[] | undefined): Iterable<Sample> {
+/** As tcpstate_port_sockets: role="client",state="listen" cannot be non-zero and is not served. */
+function* portSamples(identity: Record<string, string>, role: 'server' | 'client', ports: readonly PortStates[] | undefined): Iterable<Sample> {
   for (const p of ports ?? []) {
-    for (let i = 0; i < TCP_STATES.length; i++) yield { labels: { ...identity, role, port: p.port, state: TCP_STATES[i]! }, value: p.states[i]! };
+    for (let i = 0; i < TCP_STATES.length; i++) {
+      if (role === 'client' && i === LISTEN) continue;
+      yield { labels: { ...identity, role, port: p.port, state: TCP_STATES[i]! }, value: p.states[i]! };
+    }
   }
 }
 

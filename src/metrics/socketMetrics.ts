@@ -1,13 +1,14 @@
 import type { PortStates } from '../aggregate/socketSummary.js';
-import { FAMILIES, TCP_STATES, type StateCounts } from '../model/tcpState.js';
+import { FAMILIES, LISTEN, TCP_STATES, type StateCounts } from '../model/tcpState.js';
 import { fromData, PREFIX, type MetricFamily, type Sample } from './metricFamily.js';
 
-function* perState(counts: StateCounts, labels: Readonly<Record<string, string>> = {}): Iterable<Sample> {
-  for (let i = 0; i < TCP_STATES.length; i++) yield { labels: { ...labels, state: TCP_STATES[i]! }, value: counts[i]! };
+function* perState(counts: StateCounts, labels: Readonly<Record<string, string>> = {}, skip = -1): Iterable<Sample> {
+  for (let i = 0; i < TCP_STATES.length; i++) if (i !== skip) yield { labels: { ...labels, state: TCP_STATES[i]! }, value: counts[i]! };
 }
 
-function* perPort(role: string, ports: readonly PortStates[]): Iterable<Sample> {
-  for (const p of ports) yield* perState(p.states, { role, port: p.port });
+/** A client socket is never LISTEN (listeners are server sockets by definition): that series is not served. */
+function* perPort(role: 'server' | 'client', ports: readonly PortStates[]): Iterable<Sample> {
+  for (const p of ports) yield* perState(p.states, { role, port: p.port }, role === 'client' ? LISTEN : -1);
 }
 
 export const SOCKET_METRICS: readonly MetricFamily[] = [
@@ -23,7 +24,7 @@ export const SOCKET_METRICS: readonly MetricFamily[] = [
   },
   {
     name: `${PREFIX}port_sockets`,
-    help: 'TCP sockets by role and port: role="server" by local listening port, role="client" by remote port; ports beyond the caps are summed in port="other".',
+    help: 'TCP sockets by role and port: role="server" by local listening port, role="client" by remote port; ports beyond the caps are summed in port="other". Every state is present for each port, except state="listen" for role="client" (never non-zero).',
     type: 'gauge',
     labelNames: ['role', 'port', 'state'],
     collector: 'sockets',
@@ -52,7 +53,7 @@ export const SOCKET_METRICS: readonly MetricFamily[] = [
   },
   {
     name: `${PREFIX}listen_queue_max_fill_ratio`,
-    help: 'Accept-queue length over backlog of the fullest listening socket on this port (1 = connections are being dropped).',
+    help: 'Accept-queue length over (backlog + 1) of the fullest listening socket on this port: the kernel queues backlog + 1 connections before it drops (sk_acceptq_is_full), so 1 = full, new connections are being dropped (listen(0) with one waiting connection reads 1).',
     type: 'gauge',
     labelNames: ['port'],
     collector: 'sockets',
@@ -94,12 +95,13 @@ export const SOCKET_METRICS: readonly MetricFamily[] = [
   },
   {
     name: `${PREFIX}port_established_keepalive_sockets`,
-    help: 'ESTABLISHED server sockets by local listening port and keepalive timer, as tcpstate_established_keepalive_sockets.',
+    help: 'ESTABLISHED sockets by role, port and keepalive timer, as tcpstate_established_keepalive_sockets: role="server" by local listening port, role="client" by remote port (connection pools to 5432, 6379, ...), with the ports and port="other" of tcpstate_port_sockets for that role.',
     type: 'gauge',
-    labelNames: ['port', 'keepalive'],
+    labelNames: ['role', 'port', 'keepalive'],
     collector: 'sockets',
     samples: fromData('sockets', function* (d) {
-      for (const p of d.summary.keepaliveByServerPort) yield* keepaliveSamples(p, { port: p.port });
+      for (const p of d.summary.keepaliveByServerPort) yield* keepaliveSamples(p, { role: 'server', port: p.port });
+      for (const p of d.summary.keepaliveByClientPort) yield* keepaliveSamples(p, { role: 'client', port: p.port });
     }),
   },
   {

@@ -33,6 +33,7 @@ export function stateIndexFromKernel(code: number): number {
 
 export const ESTABLISHED = STATE_INDEX.established;
 export const LISTEN = STATE_INDEX.listen;
+export const TIME_WAIT = STATE_INDEX.time_wait;
 
 export type Family = 'ipv4' | 'ipv6';
 export const FAMILIES: readonly Family[] = ['ipv4', 'ipv6'];

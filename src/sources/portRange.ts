@@ -1,4 +1,4 @@
-import type { PortRange } from '../aggregate/ephemeralPorts.js';
+import type { PortRange, TimeWaitReuseSysctls } from '../aggregate/ephemeralPorts.js';
 import { parsePortList, parseSysctlIntegers } from '../parse/sysctlValue.js';
 import { isNotFound, procPath, readSmallFile } from './procfsFiles.js';
 
@@ -17,4 +17,22 @@ export async function readPortRange(procfs: string): Promise<PortRange> {
     if (!isNotFound(err)) throw err;
   }
   return { low, high, reserved };
+}
+
+/**
+ * net.ipv4.tcp_tw_reuse and net.ipv4.tcp_timestamps of the same namespace: whether connect() may
+ * reuse ports TIME_WAIT sockets hold. A file the kernel lacks gives null (no reuse assumed);
+ * an unreadable or malformed one throws, with the path.
+ */
+export async function readTimeWaitReuseSysctls(procfs: string): Promise<TimeWaitReuseSysctls> {
+  const one = async (name: string): Promise<number | null> => {
+    const path = procPath(procfs, `sys/net/ipv4/${name}`);
+    try {
+      return parseSysctlIntegers(path, await readSmallFile(path), 1)[0]!;
+    } catch (err) {
+      if (isNotFound(err)) return null;
+      throw err;
+    }
+  };
+  return { twReuse: await one('tcp_tw_reuse'), timestamps: await one('tcp_timestamps') };
 }

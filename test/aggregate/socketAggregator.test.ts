@@ -37,7 +37,7 @@ describe('SocketAggregator', () => {
     expect(named(s.serverPorts)).toEqual({ '8080': { listen: 1, established: 1, close_wait: 1 }, other: {} });
     expect(named(s.clientPorts)).toEqual({ '443': { time_wait: 1 }, '8080': { established: 1, fin_wait2: 1 }, other: {} });
     expect(s.listenQueues).toEqual([
-      { port: '8080', listeners: 1, acceptQueue: 2, backlog: 128, maxFillRatio: 2 / 128 },
+      { port: '8080', listeners: 1, acceptQueue: 2, backlog: 128, maxFillRatio: 2 / 129 },
       { port: 'other', listeners: 0, acceptQueue: 0, backlog: 0, maxFillRatio: 0 },
     ]);
   });
@@ -67,8 +67,8 @@ describe('SocketAggregator', () => {
     expect(s.serverPorts.every((p) => p.states.length === 11)).toBe(true);
   });
 
-  it('counts keepalive coverage of ESTABLISHED sockets, overall and per server port', () => {
-    const agg = new SocketAggregator({ maxServerPorts: 10, topClientPorts: 10, pinnedPorts: [] });
+  it('counts keepalive coverage of ESTABLISHED sockets, overall, per server port and per client remote port', () => {
+    const agg = new SocketAggregator({ maxServerPorts: 10, topClientPorts: 1, pinnedPorts: [] });
     feed(agg, [
       ['listen', 22, 0],
       ['established', 22, 50000, TIMER_KEEPALIVE],
@@ -76,13 +76,39 @@ describe('SocketAggregator', () => {
       ['established', 22, 50002, TIMER_RETRANSMIT],
       ['established', 41000, 443, TIMER_NONE],
       ['close_wait', 22, 50003, TIMER_KEEPALIVE],
+      // A connection pool to 5432: two with SO_KEEPALIVE, one without, one not yet established.
+      ['established', 41001, 5432, TIMER_KEEPALIVE],
+      ['established', 41002, 5432, TIMER_KEEPALIVE],
+      ['established', 41003, 5432, TIMER_NONE],
+      ['syn_sent', 41004, 5432, TIMER_RETRANSMIT],
     ]);
     const s = agg.summarize();
-    expect(s.keepalive).toEqual({ armed: 1, notArmed: 2, unknown: 1 });
+    expect(s.keepalive).toEqual({ armed: 3, notArmed: 3, unknown: 1 });
     expect(s.keepaliveByServerPort).toEqual([
       { port: '22', armed: 1, notArmed: 1, unknown: 1 },
       { port: 'other', armed: 0, notArmed: 0, unknown: 0 },
     ]);
+    // The client cap (1) names 5432, the busiest remote port; 443 goes to "other", as in clientPorts.
+    expect(s.clientPorts.map((p) => p.port)).toEqual(['5432', 'other']);
+    expect(s.keepaliveByClientPort).toEqual([
+      { port: '5432', armed: 2, notArmed: 1, unknown: 0 },
+      { port: 'other', armed: 0, notArmed: 1, unknown: 0 },
+    ]);
+  });
+
+  it('reads a full accept queue as 1: backlog + 1 connections, listen(0) included', () => {
+    const agg = new SocketAggregator({ maxServerPorts: 10, topClientPorts: 10, pinnedPorts: [] });
+    // [port, queued, backlog]: the kernel drops once the queue holds backlog + 1.
+    feed(agg, [
+      ['listen', 80, 0, 0, 1, 0],
+      ['listen', 81, 0, 0, 3, 2],
+      ['listen', 82, 0, 0, 0, 0],
+      ['listen', 83, 0, 0, 2, 2],
+      // Two listeners on one port (SO_REUSEPORT): the fuller one's ratio.
+      ['listen', 84, 0, 0, 1, 4],
+      ['listen', 84, 0, 0, 4, 4],
+    ]);
+    expect(Object.fromEntries(agg.summarize().listenQueues.map((q) => [q.port, q.maxFillRatio]))).toEqual({ '80': 1, '81': 1, '82': 0, '83': 2 / 3, '84': 4 / 5, other: 0 });
   });
 
   it('sums queue bytes of non-listening sockets per state, never mixing in listeners', () => {
@@ -123,7 +149,8 @@ describe('SocketAggregator', () => {
     for (let p = 1000; p < 3000; p++) sockets.push(['listen', p, 0], ['established', 40000 + p, p + 10000]);
     feed(agg, sockets);
     const s = agg.summarize();
-    const series = (s.serverPorts.length + s.clientPorts.length) * TCP_STATES.length;
+    // Every state for server ports; every state but LISTEN for client ports.
+    const series = s.serverPorts.length * TCP_STATES.length + s.clientPorts.length * (TCP_STATES.length - 1);
     expect(s.serverPorts).toHaveLength(5 + 2 + 1);
     expect(s.clientPorts).toHaveLength(3 + 2 + 1);
     expect(series).toBe(worstCasePortSeries(limits));

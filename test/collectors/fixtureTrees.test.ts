@@ -28,7 +28,9 @@ describe('collectors on the healthy fixture tree', async () => {
   it('reads every sysctl in base units and derives dead-peer detection', () => {
     expect(s.data.sysctl!.values).toMatchObject({
       keepalive_time_seconds: 7200, keepalive_interval_seconds: 75, keepalive_probes: 9,
-      local_port_range_min: 32768, local_port_range_max: 60999, somaxconn: 4096, tw_reuse: 2,
+      local_port_range_min: 32768, local_port_range_max: 60999, somaxconn: 4096, tw_reuse: 2, timestamps: 1,
+      // tcp_mem is in pages: no auxv in the fixture, 4096-byte pages assumed.
+      mem_min_bytes: 88413 * 4096, mem_pressure_bytes: 117885 * 4096, mem_max_bytes: 176826 * 4096,
     });
     expect(s.data.sysctl!.missing).toEqual([]);
   });
@@ -36,8 +38,32 @@ describe('collectors on the healthy fixture tree', async () => {
   it('reads TCP and TcpExt counters and sockstat in bytes', () => {
     expect(Object.keys(s.data.snmp!)).toContain('tcp_retransmitted_segments_total');
     expect(Object.keys(s.data.netstat!)).toContain('tcpext_listen_overflows_total');
+    expect(s.data.netstat).toMatchObject({ tcpext_memory_pressures_total: 0, tcpext_memory_pressure_seconds_total: 0 });
     // No auxv in the fixture: 4096-byte pages assumed.
     expect(s.data.sockstat).toEqual({ ipv4: { inuse: 17, orphan: 2, timeWait: 3, alloc: 21, memoryBytes: 5 * 4096 }, ipv6: { inuse: 4 } });
+  });
+
+  it('counts the ephemeral ports the client sockets hold, per destination and per port', () => {
+    // Client sockets of make-socket-tables.py with local ports in 32768-60999; tw_reuse=2 with
+    // timestamps: only the loopback destinations' TIME_WAIT could be reused, and they have none.
+    expect(s.data.sockets!.ephemeral).toEqual({
+      range: { low: 32768, high: 60999 },
+      usablePorts: 28232,
+      portsInUse: 13,
+      held: { exclusive: 10, shared: 0, timeWait: 3 },
+      freePorts: 28232 - 13,
+      destinations: 7,
+      worstDestinationRatio: 3 / 28232,
+      timeWaitReuse: 'loopback',
+      top: [
+        { family: 'ipv4', remoteAddress: '198.51.100.7', remotePort: 443, timeWaitPorts: 2, otherPorts: 1, timeWaitReusable: false, nonReusablePorts: 3, usageRatio: 3 / 28232 },
+        { family: 'ipv4', remoteAddress: '198.51.100.7', remotePort: 6379, timeWaitPorts: 0, otherPorts: 3, timeWaitReusable: false, nonReusablePorts: 3, usageRatio: 3 / 28232 },
+        { family: 'ipv4', remoteAddress: '127.0.0.1', remotePort: 8080, timeWaitPorts: 0, otherPorts: 2, timeWaitReusable: true, nonReusablePorts: 2, usageRatio: 2 / 28232 },
+        { family: 'ipv4', remoteAddress: '198.51.100.7', remotePort: 5432, timeWaitPorts: 0, otherPorts: 2, timeWaitReusable: false, nonReusablePorts: 2, usageRatio: 2 / 28232 },
+        { family: 'ipv4', remoteAddress: '198.51.100.7', remotePort: 80, timeWaitPorts: 0, otherPorts: 1, timeWaitReusable: false, nonReusablePorts: 1, usageRatio: 1 / 28232 },
+      ],
+      countError: 0,
+    });
   });
 });
 

@@ -20,7 +20,12 @@ export interface SsSocket {
 export function ssSockets(): SsSocket[] {
   const r = spawnSync('ss', ['-tanoH'], { encoding: 'utf8', maxBuffer: 256 << 20 });
   if (r.status !== 0) throw new Error(`ss failed: ${r.stderr}`);
-  return r.stdout
+  return parseSs(r.stdout);
+}
+
+/** Parses the output of `ss -tanoH` (or `-tanH`), e.g. one run inside a network namespace. */
+export function parseSs(text: string): SsSocket[] {
+  return text
     .split('\n')
     .filter((l) => l.trim() !== '')
     .map((line) => {

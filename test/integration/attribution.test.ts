@@ -12,6 +12,7 @@ import { DEFAULT_PORT_LIMITS } from '../../src/aggregate/socketSummary.js';
 import { TCP_STATES } from '../../src/model/tcpState.js';
 import { selectSocketSources } from '../../src/sources/selectSocketSource.js';
 import { silentLogger } from '../helpers/collect.js';
+import { parseSs } from '../helpers/ss.js';
 import { CLI, REPO_ROOT } from '../helpers/paths.js';
 import { AS_NOBODY, canDropPrivileges } from '../helpers/privileges.js';
 
@@ -92,22 +93,26 @@ describe.runIf(canCreateNetns())('ephemeral-port pressure in a namespace with a 
   it('reports the worst destination against the usable range, the busiest destinations and the ports in use', () => {
     // connect() may give a connection to 8081 a local port that one to 8080 already holds (the
     // 4-tuples differ): distinct ports in use are between 60 and 70, and ss says which.
-    const ss = ns.run('ss', ['-tanH']).stdout.trim().split('\n');
-    const localPorts = new Set(ss.map((l) => Number(l.trim().split(/\s+/)[3]!.split(':').pop())).filter((p) => p >= 40000 && p <= 40099));
+    const ss = parseSs(ns.run('ss', ['-tanH']).stdout).filter((s) => s.localPort >= 40000 && s.localPort <= 40099);
+    const holders = new Map<number, number>();
+    for (const s of ss) holders.set(s.localPort, (holders.get(s.localPort) ?? 0) + 1);
     const r = ns.exec(process.execPath, [CLI, 'snapshot', '--format=json']);
     expect(r.status).toBe(0);
     const eph = (JSON.parse(r.stdout) as { data: { sockets: { ephemeral: Record<string, unknown> } } }).data.sockets.ephemeral;
+    const dest = (remotePort: number, ports: number) => ({
+      family: 'ipv4', remoteAddress: '127.0.0.1', remotePort, timeWaitPorts: 0, otherPorts: ports, nonReusablePorts: ports, usageRatio: ports / 95,
+    });
     expect(eph).toMatchObject({
       range: { low: 40000, high: 40099 },
       usablePorts: 95,
-      portsInUse: localPorts.size,
+      portsInUse: holders.size,
+      // A port with one connection is exclusive, one shared by connections to both is shared.
+      held: { exclusive: [...holders.values()].filter((n) => n === 1).length, shared: [...holders.values()].filter((n) => n > 1).length, timeWait: 0 },
+      freePorts: 95 - holders.size,
       destinations: 2,
       worstDestinationRatio: 60 / 95,
       countError: 0,
-      top: [
-        { family: 'ipv4', remoteAddress: '127.0.0.1', remotePort: 8080, ports: 60 },
-        { family: 'ipv4', remoteAddress: '127.0.0.1', remotePort: 8081, ports: 10 },
-      ],
+      top: [expect.objectContaining(dest(8080, 60)), expect.objectContaining(dest(8081, 10))],
     });
   });
 });

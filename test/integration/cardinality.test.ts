@@ -1,7 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DEFAULT_PORT_LIMITS, worstCasePortSeries } from '../../src/aggregate/socketSummary.js';
+import { DEFAULT_PORT_LIMITS, worstCaseKeepaliveSeries, worstCasePortSeries } from '../../src/aggregate/socketSummary.js';
 import { DEFAULT_EPHEMERAL_OPTIONS } from '../../src/collectors/socketsCollector.js';
 import { metricCatalog } from '../../src/metrics/catalog.js';
 import { buildExposition, renderedText } from '../../src/metrics/exposition.js';
@@ -46,8 +46,10 @@ describe.runIf(process.platform === 'linux')('series count under thousands of di
     const serverPorts = DEFAULT_PORT_LIMITS.maxServerPorts + 1;
     expect(count('tcpstate_port_sockets')).toBeLessThanOrEqual(worstCasePortSeries(DEFAULT_PORT_LIMITS));
     for (const f of ['tcpstate_listen_queue_length', 'tcpstate_listen_queue_backlog', 'tcpstate_listen_queue_max_fill_ratio', 'tcpstate_listeners']) expect(count(f), f).toBeLessThanOrEqual(serverPorts);
-    expect(count('tcpstate_port_established_keepalive_sockets')).toBeLessThanOrEqual(serverPorts * 3);
-    expect(count('tcpstate_ephemeral_port_destination_ports')).toBeLessThanOrEqual(DEFAULT_EPHEMERAL_OPTIONS.topDestinations);
+    expect(count('tcpstate_port_established_keepalive_sockets')).toBeLessThanOrEqual(worstCaseKeepaliveSeries(DEFAULT_PORT_LIMITS));
+    expect(count('tcpstate_ephemeral_port_destination_ports')).toBeLessThanOrEqual(2 * DEFAULT_EPHEMERAL_OPTIONS.topDestinations);
+    expect(count('tcpstate_ephemeral_port_destination_usage_ratio')).toBeLessThanOrEqual(DEFAULT_EPHEMERAL_OPTIONS.topDestinations);
+    expect(text).not.toMatch(/^tcpstate_port_sockets\{role="client",[^}]*state="listen"\}/m);
     // Everything together: the per-port caps plus a fixed number of per-state and scalar series.
     const series = text.split('\n').filter((l) => l !== '' && !l.startsWith('#')).length;
     expect(series).toBeLessThan(1500);

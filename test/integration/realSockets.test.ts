@@ -93,7 +93,8 @@ describe.runIf(process.platform === 'linux' && haveTool('ss'))('real loopback so
     }
     const queue = snapshot.data.sockets!.summary.listenQueues.find((l) => l.port === String(queuePort))!;
     expect(queue.backlog).toBe(8);
-    expect(queue.maxFillRatio).toBeCloseTo(3 / 8);
+    // 3 waiting of the backlog + 1 = 9 the kernel queues before it drops.
+    expect(queue.maxFillRatio).toBeCloseTo(3 / 9);
   });
 
   it('counts keepalive-armed established connections on the server port, as ss timers show', () => {

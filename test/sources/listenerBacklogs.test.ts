@@ -44,7 +44,8 @@ describe('ProcfsSocketSource with a backlog query', () => {
     const report = await source.walk(agg);
     expect(report.backlogSource).toBe('netlink');
     const q = Object.fromEntries(agg.summarize().listenQueues.map((l) => [l.port, l]));
-    expect(q['8080']).toMatchObject({ acceptQueue: 4, backlog: 150, maxFillRatio: 3 / 100 });
+    // The fuller listener: 3 queued of backlog 100 + 1 (the kernel queues backlog + 1).
+    expect(q['8080']).toMatchObject({ acceptQueue: 4, backlog: 150, maxFillRatio: 3 / 101 });
     // The 22 and 9090 listeners' inodes are not in the map: their backlogs stay unknown.
     expect(q['22']!.backlog).toBeNull();
     expect(q['9090']!.backlog).toBeNull();
