@@ -30,17 +30,47 @@ export interface MixinOutput {
   tests: Record<string, unknown>;
 }
 
-/** Evaluates mixin/ with jsonnet. Throws with jsonnet's message when it does not evaluate. */
-export function evaluateMixin(root = '.'): MixinOutput {
+/**
+ * Evaluates mixin/ with jsonnet. `override` is jsonnet mixed into the mixin as a vendoring user
+ * would (e.g. `{ _config+:: { closeWait+: { sockets: 5 } } }`); the unit tests are those of the
+ * default _config whatever the override. Throws with jsonnet's message when it does not evaluate.
+ */
+export function evaluateMixin(root = '.', override = '{}'): MixinOutput {
   const mixin = join(root, 'mixin');
-  const program = `local m = import "mixin.libsonnet";
+  const program = `local m = (import "mixin.libsonnet") + ${override};
 { alerts: m.prometheusAlerts, rules: m.prometheusRules, inhibit: m.alertmanagerInhibitRules,
   dashboards: m.grafanaDashboards, tests: import "tests/alerts_test.jsonnet" }`;
   const out = execFileSync('jsonnet', ['-J', mixin, '-e', program], { encoding: 'utf8', maxBuffer: 64 << 20 });
   return JSON.parse(out) as MixinOutput;
 }
 
-const yaml = (value: unknown): string => HEADER + stringify(value, { lineWidth: 0 });
+/**
+ * Keys in the order people read rule files in (jsonnet sorts them alphabetically, which puts
+ * `expr` before `record` and `annotations` before `expr`); keys not listed keep their place after
+ * these.
+ */
+const KEY_ORDER = [
+  'rule_files', 'evaluation_interval', 'groups', 'tests', 'inhibit_rules',
+  'name', 'interval', 'alert', 'record', 'expr', 'for', 'labels', 'annotations', 'rules',
+  'summary', 'description', 'runbook_url', 'dashboard_url',
+  'input_series', 'series', 'values', 'alert_rule_test', 'promql_expr_test',
+  'eval_time', 'alertname', 'exp_alerts', 'exp_labels', 'exp_annotations', 'exp_samples',
+  'source_matchers', 'target_matchers', 'equal',
+];
+
+/** The same value with every object's keys in KEY_ORDER (recursively); arrays keep their order. */
+export function inReadingOrder(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(inReadingOrder);
+  if (value === null || typeof value !== 'object') return value;
+  const rank = (key: string): number => {
+    const i = KEY_ORDER.indexOf(key);
+    return i === -1 ? KEY_ORDER.length : i;
+  };
+  const entries = Object.entries(value).sort(([a], [b]) => rank(a) - rank(b));
+  return Object.fromEntries(entries.map(([k, v]) => [k, inReadingOrder(v)]));
+}
+
+const yaml = (value: unknown): string => HEADER + stringify(inReadingOrder(value), { lineWidth: 0 });
 
 /** Every rendered file, by path from the repository root. */
 export function mixinFiles(root = '.'): Record<string, string> {

@@ -10,6 +10,8 @@ command -v ss >/dev/null || need+=(iproute2)                                    
 command -v python3 >/dev/null || need+=(python3)                                      # a listener that never accepts
 command -v openssl >/dev/null || need+=(openssl)                                      # certificates for the TLS tests
 command -v setpriv >/dev/null || need+=(util-linux)                                   # running the exporter unprivileged
+command -v jsonnet >/dev/null || need+=(jsonnet)                                      # renders the monitoring mixin
+command -v amtool >/dev/null || need+=(prometheus-alertmanager)                       # checks the inhibit rules
 if [ ${#need[@]} -gt 0 ]; then
   sudo=""
   [ "$(id -u)" -eq 0 ] || sudo="sudo"

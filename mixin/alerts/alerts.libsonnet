@@ -1,1 +1,16 @@
-{ prometheusAlerts+:: { groups+: [] } }
+// prometheusAlerts: every alert of the mixin, one group per subject. The alerts themselves are in
+// connections, ports, kernel and exporter.libsonnet; thresholds in ../config.libsonnet.
+(import 'connections.libsonnet') +
+(import 'ports.libsonnet') +
+(import 'kernel.libsonnet') +
+(import 'exporter.libsonnet') +
+{
+  prometheusAlerts+:: {
+    groups+: [
+      { name: 'tcpstate-connections', rules: $.tcpstateConnectionAlerts },
+      { name: 'tcpstate-ephemeral-ports', rules: $.tcpstatePortAlerts },
+      { name: 'tcpstate-kernel', rules: $.tcpstateKernelAlerts },
+      { name: 'tcpstate-exporter', rules: $.tcpstateExporterAlerts },
+    ],
+  },
+}

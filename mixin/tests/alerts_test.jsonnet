@@ -1,2 +1,14 @@
-// promtool unit tests of every alert (rendered to deploy/prometheus/tests/tcpstate-alerts.test.yml).
-{ rule_files: ['../tcpstate-alerts.yml', '../tcpstate-recording.yml'], evaluation_interval: '1m', tests: [] }
+// promtool unit tests of every alert, firing and not firing, and of the recording rules: rendered
+// by `npm run mixin` to deploy/prometheus/tests/tcpstate-alerts.test.yml and run there with
+// `promtool test rules tests/tcpstate-alerts.test.yml`. Cases are in cases/, helpers in lib.libsonnet.
+{
+  rule_files: ['../tcpstate-alerts.yml', '../tcpstate-recording.yml'],
+  evaluation_interval: '1m',
+  tests:
+    (import 'cases/connections.libsonnet') +
+    (import 'cases/ports.libsonnet') +
+    (import 'cases/kernel.libsonnet') +
+    (import 'cases/exporter.libsonnet') +
+    (import 'cases/healthy.libsonnet') +
+    (import 'cases/recording.libsonnet'),
+}
