@@ -67,7 +67,7 @@ local alert = import 'alert.libsonnet';
         %(cookies)s
       ||| % { cookies: cookies, on: on, synRecv: m('tcpstate_port_sockets', 'role="server",state="syn_recv"'), window: c.synFlood.window, synRecvSockets: lib.num(c.synFlood.synRecvSockets) },
       'A SYN queue overflows: the host answers handshakes with SYN cookies (a SYN flood or a connection burst).',
-      '{{ $labels.instance }} answers SYNs with cookies at %s{{ if $labels.port }}; port {{ $labels.port }} held at least %s half-open (SYN_RECV) connections within the last %s{{ end }}. Connections made with a cookie lose TCP options the SYN carried unless timestamps are on.' % [lib.perSecondTemplate, lib.num(c.synFlood.synRecvSockets), c.synFlood.window],
+      '{{ $labels.instance }} answers SYNs with cookies at %s{{ if $labels.port }}; port {{ $labels.port }} held at least %s half-open (SYN_RECV) connections within the last %s{{ end }}. Connections made with a cookie get a rounded-down MSS and lose window scaling and SACK unless the client sent timestamps; a listener with a backlog below the SYN_RECV threshold cannot be named by port.' % [lib.perSecondTemplate, lib.num(c.synFlood.synRecvSockets), c.synFlood.window],
       { portLabel: 'port', portOptional: true },
     ),
 
@@ -94,7 +94,7 @@ local alert = import 'alert.libsonnet';
         %(out)s > %(min)s
       ||| % { retrans: m('tcpstate_tcp_retransmitted_segments_total'), out: out, window: c.retransmits.window, ratio: lib.num(c.retransmits.ratio), min: lib.num(c.retransmits.minSegmentsPerSecond) },
       'Many TCP segments are retransmitted: packets are lost or delayed on a path this host sends over.',
-      '{{ $value | humanizePercentage }} of the segments {{ $labels.instance }} sent over the last %s were retransmissions.' % c.retransmits.window,
+      '{{ $labels.instance }} retransmitted {{ $value | humanizePercentage }} as many segments as it sent new ones over the last %s (RetransSegs per OutSegs; OutSegs excludes retransmissions).' % c.retransmits.window,
     ),
 
     // Client role only: a server cannot choose its clients' keepalive, a connection pool can.

@@ -19,7 +19,7 @@ local overflowText(rate, port) =
   ];
 
 local synFloodText(rate, port) =
-  '10.0.0.7:9816 answers SYNs with cookies at %s per second%s. Connections made with a cookie lose TCP options the SYN carried unless timestamps are on.' % [
+  '10.0.0.7:9816 answers SYNs with cookies at %s per second%s. Connections made with a cookie get a rounded-down MSS and lose window scaling and SACK unless the client sent timestamps; a listener with a backlog below the SYN_RECV threshold cannot be named by port.' % [
     rate,
     if port == null then '' else '; port %s held at least 10 half-open (SYN_RECV) connections within the last 5m' % port,
   ];
@@ -100,7 +100,7 @@ local keepalive(role, port, notArmed, armed) = [
     t.series('tcpstate_tcp_retransmitted_segments_total', {}, '0+3000x40'),
     t.series('tcpstate_tcp_out_segments_total', {}, '0+60000x40'),
   ], [
-    t.at('30m', [t.fires({}, '5% of the segments 10.0.0.7:9816 sent over the last 5m were retransmissions.', t.overviewDashboard())]),
+    t.at('30m', [t.fires({}, '10.0.0.7:9816 retransmitted 5% as many segments as it sent new ones over the last 5m (RetransSegs per OutSegs; OutSegs excludes retransmissions).', t.overviewDashboard())]),
   ]),
   t.case('TcpstateRetransmitRatioHigh', '0.1 % does not fire', [
     t.series('tcpstate_tcp_retransmitted_segments_total', {}, '0+60x40'),
