@@ -1,8 +1,9 @@
-import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyServerFactory } from 'fastify';
 import type { Logger } from 'pino';
 import type { Exposition } from '../metrics/exposition.js';
 import type { SnapshotReader } from '../snapshot/snapshot.js';
 import type { BuildInfo } from '../version.js';
+import { HttpServers } from './httpServers.js';
 import { renderLandingPage } from './landingPage.js';
 import type { WebSecurity } from './webSecurity.js';
 import { acceptsGzip, wantsOpenMetrics } from './negotiate.js';
@@ -31,23 +32,39 @@ function noSchemaCompiler(): never {
   throw new Error('tcpstate-exporter routes take no schema (Fastify is built without schema compilers)');
 }
 
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** The servers behind the app: cli.ts listens on each address through it; closed with the app. */
+    httpServers: HttpServers;
+  }
+}
+
 /** Builds the HTTP app without listening: tests drive it with inject(), cli.ts listens. */
 export function buildApp(deps: AppDeps): FastifyInstance {
   const https = deps.security?.https;
+  const servers = new HttpServers({
+    ...(https ? { https } : {}),
+    http2: deps.security?.http2 ?? false,
+    requestTimeoutMs: REQUEST_TIMEOUT_MS,
+    keepAliveTimeoutMs: KEEP_ALIVE_TIMEOUT_MS,
+  });
   const app = Fastify({
     loggerInstance: deps.logger as FastifyBaseLogger,
     // A scrape every few seconds would drown everything else at info level.
     logController: new LogController({ disableRequestLogging: true }),
     return503OnClosing: true,
-    requestTimeout: REQUEST_TIMEOUT_MS,
-    keepAliveTimeout: KEEP_ALIVE_TIMEOUT_MS,
     // Nothing the exporter serves takes a body.
     bodyLimit: 1024,
     // No route has a schema, so Fastify's default compilers (Ajv, fast-json-stringify) would be
     // loaded for nothing: ~2 MB of resident set in every exporter. A schema added later fails loudly.
     schemaController: { compilersFactory: { buildValidator: noSchemaCompiler, buildSerializer: noSchemaCompiler } },
-    ...(https ? { https } : {}),
+    // The servers are made by HttpServers, so that every --web.listen-address gets one alike.
+    // Fastify's handler serves HTTP/1.1 and HTTP/2 requests alike; its types name one of them.
+    serverFactory: servers.factory as FastifyServerFactory,
   }) as unknown as FastifyInstance;
+  app.decorate('httpServers', servers);
+  // Before Fastify's own close: stop accepting everywhere and let requests in flight finish.
+  app.addHook('preClose', async () => servers.close());
   if (deps.maxRequests) limitConcurrency(app, deps.maxRequests);
   deps.security?.install(app);
 
