@@ -57,8 +57,8 @@ export interface RateLimit {
 
 export interface WebConfig {
   tls: TlsSettings | undefined;
-  /** http_server_config.http2: HTTP/2 next to HTTP/1.1 when TLS is on. */
-  http2: boolean;
+  /** http_server_config.http2: HTTP/2 next to HTTP/1.1 when TLS is on; undefined: not given (on, as in the toolkit). */
+  http2: boolean | undefined;
   headers: Readonly<Record<string, string>>;
   /** User name → bcrypt hash. Empty: no authentication. */
   users: Readonly<Record<string, string>>;
@@ -129,7 +129,7 @@ export function parseWebConfig(text: string, file: string): WebConfig {
   }
 
   const headers: Record<string, string> = {};
-  let http2 = true;
+  let http2: boolean | undefined;
   if (root['http_server_config'] !== undefined && root['http_server_config'] !== null) {
     const h = object(root['http_server_config'], file, 'http_server_config');
     only(h, ['headers', 'http2'], file, 'http_server_config');
@@ -147,7 +147,7 @@ export function parseWebConfig(text: string, file: string): WebConfig {
     }
   }
   // Go's net/http would refuse to start HTTP/2 with such a list; so the toolkit, so this exporter.
-  if (tls?.cipherSuites && http2 && tls.minVersion !== 'TLS13' && !tls.cipherSuites.some((c) => HTTP2_REQUIRED_SUITES.includes(c))) {
+  if (tls?.cipherSuites && http2 !== false && tls.minVersion !== 'TLS13' && !tls.cipherSuites.some((c) => HTTP2_REQUIRED_SUITES.includes(c))) {
     throw new WebConfigError(`${file}: tls_server_config.cipher_suites: with http2 (the default) it needs one of ${HTTP2_REQUIRED_SUITES.join(' or ')}, as HTTP/2 requires; or set http_server_config.http2: false`);
   }
 

@@ -76,7 +76,7 @@ export class WebSecurity {
 
   /** Whether HTTP/2 is served next to HTTP/1.1: the http2 key, with TLS only (as in the toolkit). */
   get http2(): boolean {
-    return this.current.tls !== undefined && this.current.config.http2;
+    return this.current.tls !== undefined && this.current.config.http2 !== false;
   }
 
   get lastReload(): { success: boolean; atMs: number } {
@@ -111,7 +111,7 @@ export class WebSecurity {
   notes(): string[] {
     const { config, tls } = this.current;
     const notes = [...(tls?.notes ?? [])];
-    if (!tls && config.http2) notes.push('http_server_config.http2 applies with TLS only: plain HTTP/1.1 is served, as by the exporter-toolkit');
+    if (!tls && config.http2 === true) notes.push('http_server_config.http2 applies with TLS only: plain HTTP/1.1 is served, as by the exporter-toolkit');
     return notes;
   }
 
@@ -160,7 +160,7 @@ export class WebSecurity {
       if (next.config.tls?.clientAuthType !== this.current.config.tls?.clientAuthType) {
         throw new WebConfigError(`${this.path}: changing client_auth_type needs a restart`);
       }
-      if (next.tls && next.config.http2 !== this.current.config.http2) throw new WebConfigError(`${this.path}: changing http2 needs a restart`);
+      if (next.tls && (next.config.http2 !== false) !== (this.current.config.http2 !== false)) throw new WebConfigError(`${this.path}: changing http2 needs a restart`);
       if (next.tls) servers.setSecureContext(next.tls.options);
       const limit = next.config.rateLimit;
       if (JSON.stringify(limit) !== JSON.stringify(this.current.config.rateLimit)) this.bucket = limit ? new TokenBucket(limit) : undefined;

@@ -34,7 +34,7 @@ basic_auth_users:
         curvePreferences: undefined,
         preferServerCipherSuites: true,
       },
-      http2: true,
+      http2: undefined,
       headers: { 'Strict-Transport-Security': 'max-age=31536000' },
       users: { prometheus: HASH },
       rateLimit: undefined,
@@ -42,7 +42,7 @@ basic_auth_users:
   });
 
   it('takes an empty file as no protection at all, and has the toolkit\'s defaults', () => {
-    expect(parseWebConfig('', FILE)).toEqual({ tls: undefined, http2: true, headers: {}, users: {}, rateLimit: undefined });
+    expect(parseWebConfig('', FILE)).toEqual({ tls: undefined, http2: undefined, headers: {}, users: {}, rateLimit: undefined });
     expect(parseWebConfig('tls_server_config:\n  cert_file: a\n  key_file: b\n', FILE).tls).toMatchObject({
       clientAuthType: 'NoClientCert',
       minVersion: 'TLS12',
