@@ -84,6 +84,7 @@ async function serveCommand(config: ExporterConfig): Promise<number | undefined>
   const exposition = buildExposition(metricCatalog(BUILD_INFO, config.collectors), poller, { processMetrics: !config.disableExporterMetrics });
   const app = buildApp({
     exposition,
+    collectors: config.collectors,
     snapshots: poller,
     telemetryPath: config.telemetryPath,
     build: BUILD_INFO,

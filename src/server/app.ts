@@ -1,16 +1,20 @@
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyServerFactory } from 'fastify';
 import type { Logger } from 'pino';
+import type { CollectorName } from '../collectors/index.js';
 import type { Exposition } from '../metrics/exposition.js';
 import type { SnapshotReader } from '../snapshot/snapshot.js';
 import type { BuildInfo } from '../version.js';
 import { HttpServers } from './httpServers.js';
 import { renderLandingPage } from './landingPage.js';
 import type { WebSecurity } from './webSecurity.js';
+import { chooseCollectors } from './collectorFilter.js';
 import { acceptsGzip, wantsOpenMetrics } from './negotiate.js';
 
 
 export interface AppDeps {
   exposition: Exposition;
+  /** The collectors enabled: what collect[]/exclude[] may choose from. */
+  collectors: ReadonlySet<CollectorName>;
   snapshots: SnapshotReader;
   telemetryPath: string;
   build: BuildInfo;
@@ -69,8 +73,10 @@ export function buildApp(deps: AppDeps): FastifyInstance {
   deps.security?.install(app);
 
   app.get(deps.telemetryPath, async (request, reply) => {
+    const choice = chooseCollectors(request.query as Record<string, unknown>, deps.collectors);
+    if (!choice.ok) return reply.code(400).type('text/plain').send(`${choice.message}\n`);
     const gzip = acceptsGzip(request.headers['accept-encoding']);
-    const { contentType, parts } = await deps.exposition.render(wantsOpenMetrics(request.headers.accept) ? 'openmetrics' : 'prometheus', gzip);
+    const { contentType, parts } = await deps.exposition.render(wantsOpenMetrics(request.headers.accept) ? 'openmetrics' : 'prometheus', gzip, choice.collectors);
     reply.header('content-type', contentType).header('vary', 'accept, accept-encoding');
     if (gzip) reply.header('content-encoding', 'gzip');
     // The snapshot part is rendered, and compressed, once per snapshot; see Rendered.
