@@ -9,6 +9,7 @@ import { renderLandingPage } from './landingPage.js';
 import type { WebSecurity } from './webSecurity.js';
 import { chooseCollectors } from './collectorFilter.js';
 import { acceptsGzip, wantsOpenMetrics } from './negotiate.js';
+import { SCRAPE_TIMEOUT_HEADER, scrapeWaitMs, within } from './scrapeTimeout.js';
 
 
 export interface AppDeps {
@@ -75,6 +76,7 @@ export function buildApp(deps: AppDeps): FastifyInstance {
   app.get(deps.telemetryPath, async (request, reply) => {
     const choice = chooseCollectors(request.query as Record<string, unknown>, deps.collectors);
     if (!choice.ok) return reply.code(400).type('text/plain').send(`${choice.message}\n`);
+    await firstCollection(deps.snapshots, request.headers[SCRAPE_TIMEOUT_HEADER], request.log);
     const gzip = acceptsGzip(request.headers['accept-encoding']);
     const { contentType, parts } = await deps.exposition.render(wantsOpenMetrics(request.headers.accept) ? 'openmetrics' : 'prometheus', gzip, choice.collectors);
     reply.header('content-type', contentType).header('vary', 'accept, accept-encoding');
@@ -104,6 +106,21 @@ export function buildApp(deps: AppDeps): FastifyInstance {
     app.addHook('onClose', async () => onClose());
   }
   return app;
+}
+
+/**
+ * Scrapes never wait for a collection: they are answered from the last snapshot in memory. The
+ * one exception is a scrape before the first collection has finished (start-up), which would
+ * otherwise get the exporter's own metrics only: it waits for that first snapshot within the
+ * scrape timeout the scraper sent (less an offset), then answers with whatever there is. Without
+ * the header (curl) it does not wait.
+ */
+async function firstCollection(snapshots: SnapshotReader, timeoutHeader: string | string[] | undefined, log: FastifyBaseLogger): Promise<void> {
+  if (snapshots.latest() !== undefined || !snapshots.first) return;
+  const waitMs = scrapeWaitMs(timeoutHeader);
+  if (waitMs <= 0) return;
+  log.debug({ wait_ms: waitMs }, 'scrape waits for the first collection');
+  if ((await within(snapshots.first(), waitMs)) === undefined) log.debug({ wait_ms: waitMs }, 'first collection still running at the scrape deadline; answering without it');
 }
 
 /**
