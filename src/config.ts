@@ -216,8 +216,8 @@ Flags:
   --web.systemd-socket              serve on the sockets systemd passes (socket activation: a .socket unit,
                                     deploy/systemd) instead of --web.listen-address
   --web.telemetry-path=PATH         path of the metrics endpoint (default "${DEFAULTS.telemetryPath}")
-  --web.config.file=FILE            TLS, basic auth and response headers, in the Prometheus exporter-toolkit
-                                    format (re-read when it changes; docs/security.md)
+  --web.config.file=FILE            TLS, basic auth, headers, HTTP/2 and rate limit: the Prometheus
+                                    exporter-toolkit format, every key (re-read when it changes; docs/security.md)
   --web.max-requests=N              requests served at once, more get 503 (default 40; 0: no limit)
   --web.disable-exporter-metrics    leave out the metrics about the exporter process (process_*, nodejs_*)
   --path.procfs=DIR                 procfs mount point (default "${DEFAULTS.procfs}")
