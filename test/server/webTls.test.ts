@@ -136,6 +136,26 @@ describe.runIf(haveTool('openssl'))('tls_server_config over real TLS connections
     });
   });
 
+  it('an idle HTTP/2 session does not hold a graceful shutdown', async () => {
+    const file = join(tls.dir, 'h2-shutdown.yml');
+    writeFileSync(file, CONFIG_HEAD);
+    const e = await startExporter([`--web.config.file=${file}`]);
+    const session = connectHttp2(e.url, { ca: ca() });
+    try {
+      await new Promise<void>((resolve, reject) => {
+        const req = session.request({ ':path': '/healthz' });
+        req.on('data', () => undefined);
+        req.on('end', () => resolve());
+        req.on('error', reject);
+        req.end();
+      });
+      // The session stays open and idle; SIGTERM must still end the process, with 0.
+      expect(await e.stop()).toBe(0);
+    } finally {
+      session.destroy();
+    }
+  }, 20_000);
+
   it('client_allowed_sans: a trusted certificate must also name an allowed client; the rules hold over HTTP/2 too', async () => {
     const e = await start('sans', `${CONFIG_HEAD}  client_auth_type: RequireAndVerifyClientCert\n  client_ca_file: ca.crt\n  client_allowed_sans: [prometheus.example]\n`);
     const status = async (cert: string, key: string): Promise<number> => {
