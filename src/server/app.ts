@@ -5,9 +5,9 @@ import type { Exposition } from '../metrics/exposition.js';
 import type { SnapshotReader } from '../snapshot/snapshot.js';
 import type { BuildInfo } from '../version.js';
 import { HttpServers } from './httpServers.js';
+import { chooseCollectors } from './collectorFilter.js';
 import { renderLandingPage } from './landingPage.js';
 import type { WebSecurity } from './webSecurity.js';
-import { chooseCollectors } from './collectorFilter.js';
 import { acceptsGzip, wantsOpenMetrics } from './negotiate.js';
 import { SCRAPE_TIMEOUT_HEADER, scrapeWaitMs, within } from './scrapeTimeout.js';
 
