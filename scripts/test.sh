@@ -12,6 +12,7 @@ command -v openssl >/dev/null || need+=(openssl)                                
 command -v setpriv >/dev/null || need+=(util-linux)                                   # running the exporter unprivileged
 command -v jsonnet >/dev/null || need+=(jsonnet)                                      # renders the monitoring mixin
 command -v amtool >/dev/null || need+=(prometheus-alertmanager)                       # checks the inhibit rules
+command -v systemd-socket-activate >/dev/null || need+=(systemd)                      # socket activation (--web.systemd-socket)
 if [ ${#need[@]} -gt 0 ]; then
   sudo=""
   [ "$(id -u)" -eq 0 ] || sudo="sudo"

@@ -7,6 +7,8 @@ import type { Logger } from 'pino';
 import { renderSnapshotJson, renderSnapshotTable } from './cli/snapshotReport.js';
 import { buildCollectors } from './collectors/index.js';
 import { parseCommandLine, UsageError, USAGE, type ExporterConfig } from './config.js';
+import { formatListenAddress, type ListenTarget } from './config/listenAddress.js';
+import { systemdListenFds } from './config/systemdSocket.js';
 import { metricCatalog } from './metrics/catalog.js';
 import { buildExposition } from './metrics/exposition.js';
 import { buildApp } from './server/app.js';
@@ -45,8 +47,26 @@ async function snapshotCommand(config: ExporterConfig): Promise<number> {
   return Object.values(snapshot.status).every((s) => s.success) ? 0 : 1;
 }
 
-async function serveCommand(config: ExporterConfig): Promise<void> {
+/** One line on stderr for a problem with the flags or what they point at; exit code 2. */
+function usageFailure(what: string, err: unknown): number {
+  process.stderr.write(`tcpstate-exporter: error: ${what}: ${err instanceof Error ? err.message : String(err)}\n`);
+  return 2;
+}
+
+/** Where to listen: the sockets systemd passed, or every --web.listen-address. */
+function listenTargets(config: ExporterConfig): ListenTarget[] {
+  if (config.systemdSocket) return systemdListenFds().map((fd) => ({ kind: 'systemd', fd }));
+  return config.listenAddresses.map((a) => ({ kind: 'address', ...a }));
+}
+
+async function serveCommand(config: ExporterConfig): Promise<number | undefined> {
   const log = createLogger(config.logLevel, config.logFormat);
+  let targets: ListenTarget[];
+  try {
+    targets = listenTargets(config);
+  } catch (err) {
+    return usageFailure('--web.systemd-socket', err);
+  }
   let security: WebSecurity | undefined;
   if (config.webConfigFile !== undefined) {
     try {
@@ -55,15 +75,16 @@ async function serveCommand(config: ExporterConfig): Promise<void> {
       security = await Security.load(config.webConfigFile);
     } catch (err) {
       // A bad file at start is a clear error, never a server without the protection asked for.
-      process.stderr.write(`tcpstate-exporter: error: --web.config.file: ${err instanceof Error ? err.message : String(err)}\n`);
-      process.exitCode = 2;
-      return;
+      return usageFailure('--web.config.file', err);
     }
+    log.info(security.summary(), 'web config loaded');
+    for (const note of security.notes()) log.info({ file: config.webConfigFile }, note);
   }
   const poller = await buildPoller(config, log);
-  const exposition = buildExposition(metricCatalog(BUILD_INFO, config.collectors), poller, { processMetrics: true });
+  const exposition = buildExposition(metricCatalog(BUILD_INFO, config.collectors), poller, { processMetrics: !config.disableExporterMetrics });
   const app = buildApp({
     exposition,
+    collectors: config.collectors,
     snapshots: poller,
     telemetryPath: config.telemetryPath,
     build: BUILD_INFO,
@@ -72,18 +93,23 @@ async function serveCommand(config: ExporterConfig): Promise<void> {
     ...(security ? { security } : {}),
     maxRequests: config.maxRequests,
   });
-  security?.watch(app, log);
+  security?.watch(app, log, app.httpServers);
 
-  const { host, port } = config.listenAddress;
-  let url: string;
-  try {
-    url = await app.listen({ host: host === '' ? '::' : host, port });
-  } catch (err) {
-    // "::" fails where IPv6 is disabled; every interface then means every IPv4 interface.
-    if (host === '' && (err as { code?: string }).code === 'EAFNOSUPPORT') url = await app.listen({ host: '0.0.0.0', port });
-    else throw err;
+  await app.ready();
+  const urls: string[] = [];
+  for (const target of targets) {
+    try {
+      urls.push(await app.httpServers.listen(target));
+    } catch (err) {
+      // Like node_exporter: every address or none; never a server on some of them only.
+      await app.close();
+      return usageFailure(target.kind === 'systemd' ? `--web.systemd-socket (fd ${target.fd})` : `--web.listen-address=${formatListenAddress(target)}`, err);
+    }
   }
-  log.info({ version: BUILD_INFO.version, url, interval_ms: config.intervalMs }, 'tcpstate-exporter listening');
+  targets.forEach((target, i) => {
+    const where = target.kind === 'systemd' ? { systemd_socket_fd: target.fd } : {};
+    log.info({ version: BUILD_INFO.version, url: urls[i], ...where, interval_ms: config.intervalMs, collectors: [...config.collectors].join(',') || 'none' }, 'tcpstate-exporter listening');
+  });
   // Handlers first: a signal from here on is a graceful shutdown, never the default kill.
   let closing = false;
   const shutdown = (signal: string): void => {
@@ -141,8 +167,7 @@ export async function main(argv: readonly string[]): Promise<number | undefined>
     case 'snapshot':
       return snapshotCommand(config);
     case 'serve':
-      await serveCommand(config);
-      return undefined;
+      return serveCommand(config);
   }
 }
 

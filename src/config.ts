@@ -12,12 +12,17 @@ export type SourceChoice = 'auto' | 'netlink' | 'procfs' | 'systeminformation';
 export type Command = 'serve' | 'snapshot' | 'help' | 'version';
 
 export interface ExporterConfig {
-  listenAddress: ListenAddress;
+  /** Every --web.listen-address (repeatable, as in node_exporter); unused with systemdSocket. */
+  listenAddresses: readonly ListenAddress[];
+  /** --web.systemd-socket: listen on the sockets systemd passes (LISTEN_FDS) instead. */
+  systemdSocket: boolean;
   telemetryPath: string;
   /** --web.config.file: TLS, basic auth and headers (exporter-toolkit format); undefined: none. */
   webConfigFile: string | undefined;
   /** Requests served at once; 0: no limit. */
   maxRequests: number;
+  /** --web.disable-exporter-metrics: no process_* and nodejs_* families. */
+  disableExporterMetrics: boolean;
   procfs: string;
   intervalMs: number;
   source: SourceChoice;
@@ -64,12 +69,15 @@ const collectorFlags = Object.fromEntries(
 );
 
 const OPTIONS = {
-  'web.listen-address': { type: 'string', default: DEFAULTS.listenAddress },
+  'web.listen-address': { type: 'string', multiple: true, default: [DEFAULTS.listenAddress] as string[] },
+  'web.systemd-socket': { type: 'boolean' },
+  'web.disable-exporter-metrics': { type: 'boolean' },
   'web.telemetry-path': { type: 'string', default: DEFAULTS.telemetryPath },
   'web.config.file': { type: 'string' },
   'web.max-requests': { type: 'string', default: '40' },
   'path.procfs': { type: 'string', default: DEFAULTS.procfs },
   'collector.interval': { type: 'string', default: DEFAULTS.interval },
+  'collector.disable-defaults': { type: 'boolean' },
   'collector.source': { type: 'string', default: DEFAULTS.source },
   'collector.ports.max-server': { type: 'string', default: String(DEFAULT_PORT_LIMITS.maxServerPorts) },
   'collector.ports.top-client': { type: 'string', default: String(DEFAULT_PORT_LIMITS.topClientPorts) },
@@ -123,8 +131,12 @@ export function parseCommandLine(argv: readonly string[]): ParsedCommandLine {
   const commandWord = positionals[0] ?? 'serve';
   const command: Command = values.help ? 'help' : values.version ? 'version' : oneOf('command', commandWord, ['serve', 'snapshot']);
 
-  const listenAddress = parseListenAddress(values['web.listen-address']);
-  if (!listenAddress) throw new UsageError(`--web.listen-address: "${values['web.listen-address']}" is not host:port`);
+  const listenAddresses = values['web.listen-address'].map((text, i, all) => {
+    const address = parseListenAddress(text);
+    if (!address) throw new UsageError(`--web.listen-address: "${text}" is not host:port`);
+    if (all.indexOf(text) !== i) throw new UsageError(`--web.listen-address: "${text}" given twice`);
+    return address;
+  });
   const telemetryPath = values['web.telemetry-path'];
   if (!/^\/[A-Za-z0-9._~\-/]*$/.test(telemetryPath) || telemetryPath === '/' || ['/healthz', '/readyz'].includes(telemetryPath)) {
     throw new UsageError(`--web.telemetry-path: "${telemetryPath}" must be a path like /metrics, other than /, /healthz and /readyz`);
@@ -142,8 +154,10 @@ export function parseCommandLine(argv: readonly string[]): ParsedCommandLine {
 
   const collectors = new Set<CollectorName>();
   const flags = values as Record<string, unknown>;
+  // --collector.disable-defaults, as in node_exporter: only collectors enabled by name run.
+  const defaultsOff = values['collector.disable-defaults'] === true;
   for (const name of COLLECTOR_NAMES) {
-    if (onOff(flags, `collector.${name}`, !DEFAULT_OFF_COLLECTORS.has(name))) collectors.add(name);
+    if (onOff(flags, `collector.${name}`, !defaultsOff && !DEFAULT_OFF_COLLECTORS.has(name))) collectors.add(name);
   }
   const processesIntervalMs = parseDurationMs(values['collector.processes.interval']);
   if (processesIntervalMs === null || processesIntervalMs < MIN_INTERVAL_MS) {
@@ -153,10 +167,12 @@ export function parseCommandLine(argv: readonly string[]): ParsedCommandLine {
   return {
     command,
     config: {
-      listenAddress,
+      listenAddresses,
+      systemdSocket: values['web.systemd-socket'] === true,
       telemetryPath,
       webConfigFile: values['web.config.file'] === '' ? undefined : values['web.config.file'],
       maxRequests: intInRange('web.max-requests', values['web.max-requests'], 0, 100_000),
+      disableExporterMetrics: values['web.disable-exporter-metrics'] === true,
       procfs: values['path.procfs'],
       intervalMs,
       source: oneOf('collector.source', values['collector.source'], ['auto', 'netlink', 'procfs', 'systeminformation']),
@@ -195,11 +211,15 @@ Commands:
   snapshot   collect once and print the aggregation (--format table|json)
 
 Flags:
-  --web.listen-address=HOST:PORT    address to serve on (default "${DEFAULTS.listenAddress}", all interfaces)
+  --web.listen-address=HOST:PORT    address to serve on (default "${DEFAULTS.listenAddress}", all interfaces); repeat it to
+                                    serve on several
+  --web.systemd-socket              serve on the sockets systemd passes (socket activation: a .socket unit,
+                                    deploy/systemd) instead of --web.listen-address
   --web.telemetry-path=PATH         path of the metrics endpoint (default "${DEFAULTS.telemetryPath}")
-  --web.config.file=FILE            TLS, basic auth and response headers, in the Prometheus exporter-toolkit
-                                    format (re-read when it changes; docs/security.md)
+  --web.config.file=FILE            TLS, basic auth, headers, HTTP/2 and rate limit: the Prometheus
+                                    exporter-toolkit format, every key (re-read when it changes; docs/security.md)
   --web.max-requests=N              requests served at once, more get 503 (default 40; 0: no limit)
+  --web.disable-exporter-metrics    leave out the metrics about the exporter process (process_*, nodejs_*)
   --path.procfs=DIR                 procfs mount point (default "${DEFAULTS.procfs}")
   --collector.interval=DURATION     time between collections, e.g. 15s, 1m (default "${DEFAULTS.interval}")
   --collector.source=SOURCE         socket table source: auto, netlink, procfs, systeminformation (default "auto":
@@ -214,6 +234,7 @@ Flags:
   --collector.<name> / --no-collector.<name>
                                     enable or disable a collector: ${COLLECTOR_NAMES.filter((n) => !DEFAULT_OFF_COLLECTORS.has(n)).join(', ')} (on by default),
                                     ${[...DEFAULT_OFF_COLLECTORS].join(', ')} (off by default: each walks every process)
+  --collector.disable-defaults      every collector off unless enabled by name with --collector.<name>
   --collector.processes.interval=DURATION
                                     time between process scans, apart from --collector.interval (default "${DEFAULT_PROCESS_OPTIONS.intervalMs / 1000}s")
   --collector.processes.top=N       processes reported per state, most sockets first (default ${DEFAULT_PROCESS_OPTIONS.top})

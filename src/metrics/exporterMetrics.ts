@@ -16,6 +16,7 @@ export const EXPORTER_METRICS: readonly MetricFamily[] = [
     type: 'gauge',
     labelNames: ['collector'],
     collector: 'exporter',
+    perCollector: true,
     samples: (s) => perCollector(s, (c) => c.durationSeconds),
   },
   {
@@ -24,6 +25,7 @@ export const EXPORTER_METRICS: readonly MetricFamily[] = [
     type: 'gauge',
     labelNames: ['collector'],
     collector: 'exporter',
+    perCollector: true,
     samples: (s) => perCollector(s, (c) => (c.success ? 1 : 0)),
   },
   {

@@ -1,17 +1,20 @@
 import { gzipSync } from 'node:zlib';
-import { collectDefaultMetrics, Registry, type Metric, type OpenMetricsContentType } from 'prom-client';
+import { Registry, type Metric, type OpenMetricsContentType } from 'prom-client';
+import type { CollectorName } from '../collectors/index.js';
 import type { Snapshot, SnapshotReader } from '../snapshot/snapshot.js';
 import type { MetricFamily, Sample } from './metricFamily.js';
+import { defaultProcessMetrics, MetricView } from './processMetrics.js';
 
 export type ExpositionFormat = 'prometheus' | 'openmetrics';
 
 /**
- * A /metrics body as the parts it is made of, each an encoded Buffer: the snapshot part (all but
- * a handful of series) is encoded once per snapshot, the process metrics at most once a second,
- * and only the snapshot age per scrape. A server writes the parts one after another; with
- * `gzip`, each part is a gzip member of its own (RFC 1952 allows a body of several members,
- * which Prometheus, curl and browsers decode as one), so compression too happens once per
- * snapshot instead of once per scrape.
+ * A /metrics body as the parts it is made of: one part per collector and one for the
+ * exporter's own families, each encoded once per snapshot; the process metrics at most once a
+ * second; and only the snapshot age per scrape. A scrape filtered with collect[]/exclude[] is
+ * the chosen collectors' parts, cached the same way. A server writes the parts one after
+ * another; with `gzip`, each part is a gzip member of its own (RFC 1952 allows a body of several
+ * members, which Prometheus, curl and browsers decode as one), so compression too happens once
+ * per snapshot instead of once per scrape.
  */
 export interface Rendered {
   contentType: string;
@@ -25,7 +28,11 @@ export interface Rendered {
 }
 
 export interface Exposition {
-  render(format: ExpositionFormat, gzip?: boolean): Promise<Rendered>;
+  /**
+   * The body of one scrape. `collectors`: those a collect[]/exclude[] scrape chose (checked
+   * against the enabled ones by the caller); undefined: every one.
+   */
+  render(format: ExpositionFormat, gzip?: boolean, collectors?: ReadonlySet<CollectorName>): Promise<Rendered>;
 }
 
 /** The body as one string (tests, tools). */
@@ -49,18 +56,9 @@ const OPENMETRICS_EOF = new Part('# EOF\n');
 type AnyRegistry = Registry | Registry<OpenMetricsContentType>;
 
 export interface RegistryOptions {
-  /** prom-client's process_* and nodejs_* metrics; off for golden files, which must be deterministic. */
+  /** prom-client's process_* and nodejs_* metrics; off for golden files and --web.disable-exporter-metrics. */
   processMetrics: boolean;
   now?: () => number;
-}
-
-interface FormatRegistries {
-  /** Families that change only with the snapshot: rendered once per snapshot. */
-  snapshot: AnyRegistry;
-  /** prom-client's process and runtime metrics: rendered at most once per PROCESS_METRICS_TTL_MS. */
-  process: AnyRegistry;
-  /** Families that change at every scrape (snapshot age). */
-  live: AnyRegistry;
 }
 
 /**
@@ -70,41 +68,94 @@ interface FormatRegistries {
  */
 const PROCESS_METRICS_TTL_MS = 1000;
 
+/** Parts of one snapshot: per collector, and the exporter's own per choice of collectors ("*": all). */
+interface SnapshotParts {
+  for: Snapshot | undefined | null;
+  collectors: Map<CollectorName, Part>;
+  exporter: Map<string, Part>;
+}
+
 /**
  * The /metrics body, from private prom-client registries. Each format has its own metric
  * objects, because prom-client rewrites a counter's name when it renders OpenMetrics. The
- * snapshot-derived part (all but a handful of series) is serialized once per snapshot and
+ * snapshot-derived parts (all but a handful of series) are serialized once per snapshot and
  * format, so concurrent scrapers cost a string concatenation each, not a re-render.
  */
 export function buildExposition(families: readonly MetricFamily[], snapshots: SnapshotReader, opts: RegistryOptions): Exposition {
   const now = opts.now ?? Date.now;
-  const samples = families.map((f) => memoizedSamples(f, snapshots, now));
+  const samples = new Map(families.map((f) => [f, memoizedSamples(f, snapshots, now)] as const));
+  // Families that change only with the snapshot, by collector, in catalog order; then the exporter's own.
+  const byCollector = new Map<CollectorName, MetricFamily[]>();
+  const exporterFamilies: MetricFamily[] = [];
+  const liveFamilies: MetricFamily[] = [];
+  for (const f of families) {
+    if (f.perScrape) liveFamilies.push(f);
+    else if (f.collector === 'exporter') exporterFamilies.push(f);
+    else byCollector.set(f.collector, [...(byCollector.get(f.collector) ?? []), f]);
+  }
   const processMetrics = opts.processMetrics ? defaultProcessMetrics() : [];
-  const make = (contentType: 'prometheus' | 'openmetrics'): FormatRegistries => {
-    const registries = { snapshot: newRegistry(contentType), process: newRegistry(contentType), live: newRegistry(contentType) };
-    families.forEach((family, i) => {
-      const target = family.perScrape ? registries.live : registries.snapshot;
-      target.registerMetric(new SnapshotMetric(family, samples[i]!) as unknown as Metric);
-    });
-    for (const metric of processMetrics) registries.process.registerMetric((contentType === 'openmetrics' ? new MetricView(metric) : metric) as unknown as Metric);
-    return registries;
+
+  const make = (format: ExpositionFormat) => {
+    const registry = (metrics: readonly MetricFamily[], keep?: ReadonlySet<CollectorName>): AnyRegistry => {
+      const r = newRegistry(format);
+      for (const f of metrics) r.registerMetric(new SnapshotMetric(f, filtered(samples.get(f)!, f, keep)) as unknown as Metric);
+      return r;
+    };
+    const process = newRegistry(format);
+    for (const metric of processMetrics) process.registerMetric((format === 'openmetrics' ? new MetricView(metric) : metric) as unknown as Metric);
+    return {
+      collectors: new Map([...byCollector].map(([c, fs]) => [c, registry(fs)] as const)),
+      /** The exporter's families for one choice of collectors, made on its first scrape (at most one per subset of the enabled collectors). */
+      exporter: new Map<string, AnyRegistry>(),
+      exporterFor(key: string, keep: ReadonlySet<CollectorName> | undefined): AnyRegistry {
+        let r = this.exporter.get(key);
+        if (!r) this.exporter.set(key, (r = registry(exporterFamilies, keep)));
+        return r;
+      },
+      process,
+      live: registry(liveFamilies),
+      contentType: process.contentType,
+      parts: { for: null, collectors: new Map(), exporter: new Map() } as SnapshotParts,
+      processPart: { at: -Infinity, part: EMPTY },
+    };
   };
-  const byFormat: Record<ExpositionFormat, FormatRegistries> = { prometheus: make('prometheus'), openmetrics: make('openmetrics') };
-  const snapshotPart = { prometheus: { for: null as Snapshot | undefined | null, part: EMPTY }, openmetrics: { for: null as Snapshot | undefined | null, part: EMPTY } };
-  const processPart = { prometheus: { at: -Infinity, part: EMPTY }, openmetrics: { at: -Infinity, part: EMPTY } };
+  const byFormat = { prometheus: make('prometheus'), openmetrics: make('openmetrics') };
+
   return {
-    async render(format, gzip = false) {
-      const { snapshot, process, live } = byFormat[format];
+    async render(format, gzip = false, chosen) {
+      const f = byFormat[format];
       const s = snapshots.latest();
-      if (snapshotPart[format].for !== s) snapshotPart[format] = { for: s, part: encodePart(format, await snapshot.metrics()) };
+      if (f.parts.for !== s) f.parts = { for: s, collectors: new Map(), exporter: new Map() };
+      const cache = f.parts;
+      const collectors = [...f.collectors.keys()].filter((c) => chosen === undefined || chosen.has(c));
+      const parts: Part[] = [];
+      for (const c of collectors) {
+        let part = cache.collectors.get(c);
+        if (!part) cache.collectors.set(c, (part = encodePart(format, await f.collectors.get(c)!.metrics())));
+        parts.push(part);
+      }
+      const key = chosen === undefined ? '*' : collectors.join(',');
+      let exporterPart = cache.exporter.get(key);
+      if (!exporterPart) cache.exporter.set(key, (exporterPart = encodePart(format, await f.exporterFor(key, chosen && new Set(collectors)).metrics())));
+      parts.push(exporterPart);
       const t = now();
-      if (t - processPart[format].at >= PROCESS_METRICS_TTL_MS || t < processPart[format].at) processPart[format] = { at: t, part: encodePart(format, await process.metrics()) };
-      const parts = [snapshotPart[format].part, processPart[format].part, encodePart(format, await live.metrics())];
+      if (t - f.processPart.at >= PROCESS_METRICS_TTL_MS || t < f.processPart.at) f.processPart = { at: t, part: encodePart(format, await f.process.metrics()) };
+      parts.push(f.processPart.part, encodePart(format, await f.live.metrics()));
       if (format === 'openmetrics') parts.push(OPENMETRICS_EOF);
       const used = parts.filter((p) => p.text !== '');
-      return { contentType: snapshot.contentType, parts: gzip ? used.map((p) => p.gzipped()) : [used.map((p) => p.text).join('')] };
+      return { contentType: f.contentType, parts: gzip ? used.map((p) => p.gzipped()) : [used.map((p) => p.text).join('')] };
     },
   };
+}
+
+/**
+ * A family's samples, less those of collectors not chosen when it has one sample per collector
+ * (tcpstate_collector_success and _duration_seconds: node_exporter's node_scrape_collector_*
+ * likewise name only the collectors a filtered scrape ran).
+ */
+function filtered(samples: () => readonly Sample[], family: MetricFamily, keep: ReadonlySet<CollectorName> | undefined): () => readonly Sample[] {
+  if (!keep || !family.perCollector) return samples;
+  return () => samples().filter((s) => keep.has(s.labels['collector'] as CollectorName));
 }
 
 /**
@@ -177,53 +228,3 @@ class SnapshotMetric {
   }
 }
 
-/** The part of prom-client's metric protocol the registries use. */
-interface RegistryMetric {
-  name: string;
-  readonly help: string;
-  readonly type: unknown;
-  get(): unknown;
-  /** Histograms: their samples with `le` kept apart, which the text renderer uses instead of get(). */
-  getForPromString?: () => unknown;
-}
-
-/**
- * prom-client's process_* and nodejs_* metrics, less the gauges it names with a `_total` suffix
- * (nodejs_active_handles_total and kin), which `promtool check metrics` rejects. Made once for
- * both formats: each set has an event-loop-delay histogram and a GC observer of its own.
- */
-function defaultProcessMetrics(): RegistryMetric[] {
-  const scratch = new Registry();
-  collectDefaultMetrics({ register: scratch });
-  return (scratch.getMetricsAsArray() as unknown as RegistryMetric[]).filter((m) => !(m.name.endsWith('_total') && String(m.type) !== 'counter'));
-}
-
-/**
- * A metric as the OpenMetrics registry sees it: an OpenMetrics render renames a counter in
- * place (it strips `_total`, to add it back per sample), which must not reach the object the
- * classic-format registry renders.
- */
-class MetricView implements RegistryMetric {
-  name: string;
-  readonly help: string;
-  readonly type: unknown;
-  readonly aggregator = 'sum';
-  readonly getForPromString?: () => Promise<object>;
-  constructor(private readonly metric: RegistryMetric) {
-    this.name = metric.name;
-    this.help = metric.help;
-    this.type = metric.type;
-    const forText = metric.getForPromString?.bind(metric);
-    if (forText) this.getForPromString = async () => this.renamed(await forText());
-  }
-  async get(): Promise<object> {
-    return this.renamed(await this.metric.get());
-  }
-  /** The shared metric's samples under this view's (possibly renamed) name. */
-  private renamed(data: unknown): object {
-    return { ...(data as object), name: this.name };
-  }
-  reset(): void {
-    // The underlying metric is the classic registry's; it is never reset.
-  }
-}

@@ -25,6 +25,11 @@ export interface MetricFamily {
    */
   samples(snapshot: Snapshot | undefined, nowMs: number): Iterable<Sample>;
   perScrape?: boolean;
+  /**
+   * One sample per collector, labelled collector="<name>": a scrape filtered with
+   * collect[]/exclude[] keeps the chosen collectors' samples only.
+   */
+  perCollector?: boolean;
 }
 
 /** Helper for the many families that read one collector's data and have nothing without it. */

@@ -1,15 +1,21 @@
-import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyServerFactory } from 'fastify';
 import type { Logger } from 'pino';
+import type { CollectorName } from '../collectors/index.js';
 import type { Exposition } from '../metrics/exposition.js';
 import type { SnapshotReader } from '../snapshot/snapshot.js';
 import type { BuildInfo } from '../version.js';
+import { HttpServers } from './httpServers.js';
+import { chooseCollectors } from './collectorFilter.js';
 import { renderLandingPage } from './landingPage.js';
 import type { WebSecurity } from './webSecurity.js';
 import { acceptsGzip, wantsOpenMetrics } from './negotiate.js';
+import { SCRAPE_TIMEOUT_HEADER, scrapeWaitMs, within } from './scrapeTimeout.js';
 
 
 export interface AppDeps {
   exposition: Exposition;
+  /** The collectors enabled: what collect[]/exclude[] may choose from. */
+  collectors: ReadonlySet<CollectorName>;
   snapshots: SnapshotReader;
   telemetryPath: string;
   build: BuildInfo;
@@ -31,29 +37,48 @@ function noSchemaCompiler(): never {
   throw new Error('tcpstate-exporter routes take no schema (Fastify is built without schema compilers)');
 }
 
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** The servers behind the app: cli.ts listens on each address through it; closed with the app. */
+    httpServers: HttpServers;
+  }
+}
+
 /** Builds the HTTP app without listening: tests drive it with inject(), cli.ts listens. */
 export function buildApp(deps: AppDeps): FastifyInstance {
   const https = deps.security?.https;
+  const servers = new HttpServers({
+    ...(https ? { https } : {}),
+    http2: deps.security?.http2 ?? false,
+    requestTimeoutMs: REQUEST_TIMEOUT_MS,
+    keepAliveTimeoutMs: KEEP_ALIVE_TIMEOUT_MS,
+  });
   const app = Fastify({
     loggerInstance: deps.logger as FastifyBaseLogger,
     // A scrape every few seconds would drown everything else at info level.
     logController: new LogController({ disableRequestLogging: true }),
     return503OnClosing: true,
-    requestTimeout: REQUEST_TIMEOUT_MS,
-    keepAliveTimeout: KEEP_ALIVE_TIMEOUT_MS,
     // Nothing the exporter serves takes a body.
     bodyLimit: 1024,
     // No route has a schema, so Fastify's default compilers (Ajv, fast-json-stringify) would be
     // loaded for nothing: ~2 MB of resident set in every exporter. A schema added later fails loudly.
     schemaController: { compilersFactory: { buildValidator: noSchemaCompiler, buildSerializer: noSchemaCompiler } },
-    ...(https ? { https } : {}),
+    // The servers are made by HttpServers, so that every --web.listen-address gets one alike.
+    // Fastify's handler serves HTTP/1.1 and HTTP/2 requests alike; its types name one of them.
+    serverFactory: servers.factory as FastifyServerFactory,
   }) as unknown as FastifyInstance;
+  app.decorate('httpServers', servers);
+  // Before Fastify's own close: stop accepting everywhere and let requests in flight finish.
+  app.addHook('preClose', async () => servers.close());
   if (deps.maxRequests) limitConcurrency(app, deps.maxRequests);
   deps.security?.install(app);
 
   app.get(deps.telemetryPath, async (request, reply) => {
+    const choice = chooseCollectors(request.query as Record<string, unknown>, deps.collectors);
+    if (!choice.ok) return reply.code(400).type('text/plain').send(`${choice.message}\n`);
+    await firstCollection(deps.snapshots, request.headers[SCRAPE_TIMEOUT_HEADER], request.log);
     const gzip = acceptsGzip(request.headers['accept-encoding']);
-    const { contentType, parts } = await deps.exposition.render(wantsOpenMetrics(request.headers.accept) ? 'openmetrics' : 'prometheus', gzip);
+    const { contentType, parts } = await deps.exposition.render(wantsOpenMetrics(request.headers.accept) ? 'openmetrics' : 'prometheus', gzip, choice.collectors);
     reply.header('content-type', contentType).header('vary', 'accept, accept-encoding');
     if (gzip) reply.header('content-encoding', 'gzip');
     // The snapshot part is rendered, and compressed, once per snapshot; see Rendered.
@@ -81,6 +106,21 @@ export function buildApp(deps: AppDeps): FastifyInstance {
     app.addHook('onClose', async () => onClose());
   }
   return app;
+}
+
+/**
+ * Scrapes never wait for a collection: they are answered from the last snapshot in memory. The
+ * one exception is a scrape before the first collection has finished (start-up), which would
+ * otherwise get the exporter's own metrics only: it waits for that first snapshot within the
+ * scrape timeout the scraper sent (less an offset), then answers with whatever there is. Without
+ * the header (curl) it does not wait.
+ */
+async function firstCollection(snapshots: SnapshotReader, timeoutHeader: string | string[] | undefined, log: FastifyBaseLogger): Promise<void> {
+  if (snapshots.latest() !== undefined || !snapshots.first) return;
+  const waitMs = scrapeWaitMs(timeoutHeader);
+  if (waitMs <= 0) return;
+  log.debug({ wait_ms: waitMs }, 'scrape waits for the first collection');
+  if ((await within(snapshots.first(), waitMs)) === undefined) log.debug({ wait_ms: waitMs }, 'first collection still running at the scrape deadline; answering without it');
 }
 
 /**

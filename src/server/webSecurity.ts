@@ -1,27 +1,18 @@
 import { readFile } from 'node:fs/promises';
 import { unwatchFile, watchFile } from 'node:fs';
 import type { TLSSocket } from 'node:tls';
-import type { FastifyInstance } from 'fastify';
-import { parseWebConfig, WebConfigError, type TlsSettings, type TlsVersionName, type WebConfig } from '../config/webConfig.js';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { parseWebConfig, WebConfigError, type WebConfig } from '../config/webConfig.js';
 import type { Log } from '../model/log.js';
 import { BasicAuth } from './basicAuth.js';
+import { TokenBucket } from './rateLimit.js';
+import { nodeTlsOptions, type HttpsOptions, type NodeTls } from './tlsOptions.js';
 
-/** Node's TLS options for a tls_server_config, with the files read. */
-export interface HttpsOptions {
-  cert: Buffer;
-  key: Buffer;
-  ca?: Buffer;
-  minVersion: 'TLSv1' | 'TLSv1.1' | 'TLSv1.2' | 'TLSv1.3';
-  maxVersion?: 'TLSv1' | 'TLSv1.1' | 'TLSv1.2' | 'TLSv1.3';
-  requestCert: boolean;
-  rejectUnauthorized: boolean;
-}
-
-const NODE_VERSION: Record<TlsVersionName, HttpsOptions['minVersion']> = { TLS10: 'TLSv1', TLS11: 'TLSv1.1', TLS12: 'TLSv1.2', TLS13: 'TLSv1.3' };
+export type { HttpsOptions } from './tlsOptions.js';
 
 interface Loaded {
   config: WebConfig;
-  https: HttpsOptions | undefined;
+  tls: NodeTls | undefined;
 }
 
 async function load(path: string): Promise<Loaded> {
@@ -32,39 +23,37 @@ async function load(path: string): Promise<Loaded> {
     throw new WebConfigError(`${path}: ${err instanceof Error ? err.message : String(err)}`);
   }
   const config = parseWebConfig(text, path);
-  return { config, https: config.tls ? await readTls(config.tls) : undefined };
+  return { config, tls: config.tls ? await nodeTlsOptions(config.tls) : undefined };
 }
 
-async function readTls(t: TlsSettings): Promise<HttpsOptions> {
-  const read = async (file: string, what: string): Promise<Buffer> => {
-    try {
-      return await readFile(file);
-    } catch (err) {
-      throw new WebConfigError(`tls_server_config: cannot read ${what} ${file}: ${err instanceof Error ? err.message : String(err)}`);
-    }
-  };
-  const options: HttpsOptions = {
-    cert: await read(t.certFile, 'cert_file'),
-    key: await read(t.keyFile, 'key_file'),
-    minVersion: NODE_VERSION[t.minVersion],
-    requestCert: t.clientAuthType !== 'NoClientCert',
-    // Node verifies and rejects at the handshake only for this type; the others are checked per request.
-    rejectUnauthorized: t.clientAuthType === 'RequireAndVerifyClientCert',
-  };
-  if (t.clientCaFile !== undefined) options.ca = await read(t.clientCaFile, 'client_ca_file');
-  if (t.maxVersion !== undefined) options.maxVersion = NODE_VERSION[t.maxVersion];
-  return options;
+/** Where new TLS settings go on a reload: every listening server (HttpServers). */
+export interface SecureContextTarget {
+  setSecureContext(options: HttpsOptions): void;
 }
 
 /**
- * The --web.config.file in force: TLS, basic auth and extra headers. Loaded once at start (a bad
- * file is an error then), re-read when the file changes (a bad file then is logged and the last
- * good configuration stays). TLS cannot be switched on or off without a restart (the server is
- * created as HTTP or HTTPS); certificates and keys are swapped in place.
+ * The values of a client certificate's subjectAltName ("DNS:a, IP Address:10.0.0.1, email:x,
+ * URI:spiffe://y" in Node's rendering), without their type prefixes.
+ */
+function subjectAltNames(socket: TLSSocket): string[] {
+  const san = socket.getPeerCertificate().subjectaltname ?? '';
+  return san
+    .split(', ')
+    .map((entry) => entry.slice(entry.indexOf(':') + 1))
+    .filter((v) => v !== '');
+}
+
+/**
+ * The --web.config.file in force: TLS, basic auth, extra headers and the rate limit. Loaded once
+ * at start (a bad file is an error then), re-read when the file changes (a bad file then is
+ * logged and the last good configuration stays). TLS cannot be switched on or off, nor HTTP/2,
+ * without a restart (the servers are created as such); certificates, ciphers and curves are
+ * swapped in place for new connections.
  */
 export class WebSecurity {
   private current: Loaded;
   private readonly auth: BasicAuth;
+  private bucket: TokenBucket | undefined;
   private reloads = { success: true, atMs: Date.now() };
 
   private constructor(
@@ -73,63 +62,113 @@ export class WebSecurity {
   ) {
     this.current = loaded;
     this.auth = new BasicAuth(loaded.config.users);
+    this.bucket = loaded.config.rateLimit ? new TokenBucket(loaded.config.rateLimit) : undefined;
   }
 
   static async load(path: string): Promise<WebSecurity> {
     return new WebSecurity(path, await load(path));
   }
 
-  /** Options for Fastify's `https`, or undefined to serve plain HTTP. */
+  /** Options for the servers' TLS, or undefined to serve plain HTTP. */
   get https(): HttpsOptions | undefined {
-    return this.current.https;
+    return this.current.tls?.options;
+  }
+
+  /** Whether HTTP/2 is served next to HTTP/1.1: the http2 key, with TLS only (as in the toolkit). */
+  get http2(): boolean {
+    return this.current.tls !== undefined && this.current.config.http2 !== false;
   }
 
   get lastReload(): { success: boolean; atMs: number } {
     return this.reloads;
   }
 
-  /** Authentication, client-certificate rules and headers, on every route. */
+  /** One log line's worth of what the file put in force (Node's names for the TLS settings). */
+  summary(): Record<string, unknown> {
+    const { config, tls } = this.current;
+    return {
+      file: this.path,
+      tls: tls !== undefined,
+      ...(tls && config.tls
+        ? {
+            http2: this.http2,
+            min_version: tls.options.minVersion,
+            max_version: tls.options.maxVersion,
+            ciphers: tls.options.ciphers ?? 'default',
+            curves: tls.options.ecdhCurve ?? 'default',
+            honor_cipher_order: tls.options.honorCipherOrder,
+            client_auth_type: config.tls.clientAuthType,
+            ...(config.tls.clientAllowedSans ? { client_allowed_sans: config.tls.clientAllowedSans.join(',') } : {}),
+          }
+        : {}),
+      basic_auth_users: Object.keys(config.users).length,
+      headers: Object.keys(config.headers).join(',') || 'none',
+      rate_limit: config.rateLimit ? `${config.rateLimit.burst} per ${config.rateLimit.intervalMs} ms` : 'none',
+    };
+  }
+
+  /** Keys accepted without an equivalent here, or served differently than by Go: one line each for the log. */
+  notes(): string[] {
+    const { config, tls } = this.current;
+    const notes = [...(tls?.notes ?? [])];
+    if (!tls && config.http2 === true) notes.push('http_server_config.http2 applies with TLS only: plain HTTP/1.1 is served, as by the exporter-toolkit');
+    return notes;
+  }
+
+  /** Rate limit, client-certificate rules, authentication and headers, on every route. */
   install(app: FastifyInstance): void {
-    app.addHook('onRequest', async (request, reply) => {
-      const tls = this.current.config.tls;
-      if (tls && (tls.clientAuthType === 'RequireAnyClientCert' || tls.clientAuthType === 'VerifyClientCertIfGiven')) {
-        const socket = request.raw.socket as TLSSocket;
-        const presented = typeof socket.getPeerCertificate === 'function' && Object.keys(socket.getPeerCertificate()).length > 0;
-        if ((tls.clientAuthType === 'RequireAnyClientCert' && !presented) || (tls.clientAuthType === 'VerifyClientCertIfGiven' && presented && !socket.authorized)) {
-          return reply.code(403).type('text/plain').send('client certificate required\n');
-        }
-      }
-      if (this.auth.enabled && !(await this.auth.verify(request.headers.authorization))) {
-        return reply.code(401).header('www-authenticate', 'Basic realm="tcpstate-exporter"').type('text/plain').send('Unauthorized\n');
-      }
-      return undefined;
-    });
+    app.addHook('onRequest', async (request, reply) => this.check(request, reply));
     app.addHook('onSend', async (_request, reply, payload) => {
       for (const [name, value] of Object.entries(this.current.config.headers)) reply.header(name, value);
       return payload;
     });
   }
 
+  private async check(request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply | undefined> {
+    // In the toolkit's order: the rate limit first, before any bcrypt work.
+    if (this.bucket && !this.bucket.take()) return reply.code(429).type('text/plain').send('Too Many Requests\n');
+    const tls = this.current.config.tls;
+    if (tls && (tls.clientAuthType === 'RequireAnyClientCert' || tls.clientAuthType === 'VerifyClientCertIfGiven' || (tls.clientAllowedSans && tls.clientAuthType !== 'NoClientCert'))) {
+      const socket = request.raw.socket as TLSSocket;
+      const presented = typeof socket.getPeerCertificate === 'function' && Object.keys(socket.getPeerCertificate()).length > 0;
+      if ((tls.clientAuthType === 'RequireAnyClientCert' && !presented) || (tls.clientAuthType === 'VerifyClientCertIfGiven' && presented && !socket.authorized)) {
+        return reply.code(403).type('text/plain').send('client certificate required\n');
+      }
+      // As the toolkit's VerifyPeerCertificate: the certificate must name an allowed client.
+      if (tls.clientAllowedSans && !(presented && subjectAltNames(socket).some((v) => tls.clientAllowedSans!.includes(v)))) {
+        return reply.code(403).type('text/plain').send('client certificate not allowed: no subjectAltName in client_allowed_sans\n');
+      }
+    }
+    if (this.auth.enabled && !(await this.auth.verify(request.headers.authorization))) {
+      return reply.code(401).header('www-authenticate', 'Basic realm="tcpstate-exporter"').type('text/plain').send('Unauthorized\n');
+    }
+    return undefined;
+  }
+
   /** Re-reads the file when it changes (polled: editors and ConfigMaps replace files by rename). */
-  watch(app: FastifyInstance, log: Log, intervalMs = 2000): void {
-    watchFile(this.path, { interval: intervalMs }, () => void this.reload(app, log));
+  watch(app: FastifyInstance, log: Log, servers: SecureContextTarget, intervalMs = 2000): void {
+    watchFile(this.path, { interval: intervalMs }, () => void this.reload(servers, log));
     app.addHook('onClose', async () => unwatchFile(this.path));
   }
 
-  async reload(app: FastifyInstance, log: Log): Promise<boolean> {
+  async reload(servers: SecureContextTarget, log: Log): Promise<boolean> {
     try {
       const next = await load(this.path);
-      if ((next.https === undefined) !== (this.current.https === undefined)) {
-        throw new WebConfigError(`${this.path}: switching TLS ${next.https ? 'on' : 'off'} needs a restart`);
+      if ((next.tls === undefined) !== (this.current.tls === undefined)) {
+        throw new WebConfigError(`${this.path}: switching TLS ${next.tls ? 'on' : 'off'} needs a restart`);
       }
       if (next.config.tls?.clientAuthType !== this.current.config.tls?.clientAuthType) {
         throw new WebConfigError(`${this.path}: changing client_auth_type needs a restart`);
       }
-      if (next.https) (app.server as unknown as { setSecureContext(o: HttpsOptions): void }).setSecureContext(next.https);
+      if (next.tls && (next.config.http2 !== false) !== (this.current.config.http2 !== false)) throw new WebConfigError(`${this.path}: changing http2 needs a restart`);
+      if (next.tls) servers.setSecureContext(next.tls.options);
+      const limit = next.config.rateLimit;
+      if (JSON.stringify(limit) !== JSON.stringify(this.current.config.rateLimit)) this.bucket = limit ? new TokenBucket(limit) : undefined;
       this.current = next;
       this.auth.setUsers(next.config.users);
       this.reloads = { success: true, atMs: Date.now() };
-      log.info({ file: this.path }, 'web config reloaded');
+      log.info(this.summary(), 'web config reloaded');
+      for (const note of this.notes()) log.info({ file: this.path }, note);
       return true;
     } catch (err) {
       this.reloads = { success: false, atMs: Date.now() };

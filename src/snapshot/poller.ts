@@ -15,6 +15,7 @@ export class SnapshotPoller implements SnapshotReader {
   private sequence = 0;
   private stopped = false;
   private readonly failing = new Set<CollectorName>();
+  private firstPublished: { promise: Promise<Snapshot>; resolve: (s: Snapshot) => void } | undefined;
 
   constructor(
     private readonly collectors: CollectorSet,
@@ -25,6 +26,16 @@ export class SnapshotPoller implements SnapshotReader {
 
   latest(): Snapshot | undefined {
     return this.current;
+  }
+
+  first(): Promise<Snapshot> {
+    if (this.current) return Promise.resolve(this.current);
+    if (!this.firstPublished) {
+      let resolve: (s: Snapshot) => void = () => undefined;
+      const promise = new Promise<Snapshot>((r) => (resolve = r));
+      this.firstPublished = { promise, resolve };
+    }
+    return this.firstPublished.promise;
   }
 
   /** Runs the first collection now and keeps polling until stop(). Resolves with the first snapshot. */
@@ -77,6 +88,7 @@ export class SnapshotPoller implements SnapshotReader {
       status,
     };
     this.current = deepFreeze(snapshot);
+    this.firstPublished?.resolve(this.current);
     return this.current;
   }
 

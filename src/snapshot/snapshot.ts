@@ -26,6 +26,12 @@ export interface Snapshot {
 
 export interface SnapshotReader {
   latest(): Snapshot | undefined;
+  /**
+   * Resolves with the first snapshot, at once if there is one: what a scrape that may wait
+   * (within Prometheus' scrape timeout) waits for before the first collection has finished.
+   * Readers that never collect leave it out.
+   */
+  first?(): Promise<Snapshot>;
 }
 
 export function deepFreeze<T>(value: T): T {

@@ -41,7 +41,7 @@ describe('help and version', () => {
   it('--help lists every flag', () => {
     const r = run('--help');
     expect(r.status).toBe(0);
-    for (const flag of ['--web.listen-address', '--web.telemetry-path', '--path.procfs', '--collector.interval', '--log.level', '--log.format', '--collector.ports.pin', '--no-runtime.release-startup-pages']) {
+    for (const flag of ['--web.listen-address', '--web.telemetry-path', '--path.procfs', '--collector.interval', '--log.level', '--log.format', '--collector.ports.pin', '--no-runtime.release-startup-pages', '--web.systemd-socket', '--web.disable-exporter-metrics', '--collector.disable-defaults']) {
       expect(r.stdout).toContain(flag);
     }
   });

@@ -43,7 +43,7 @@ describe('graceful shutdown', () => {
         return { contentType: 'text/plain; version=0.0.4; charset=utf-8', parts: [Buffer.from('# a body in two parts\n'), Buffer.from('x 1\n')] };
       },
     };
-    const app = buildApp({ exposition, snapshots: { latest: () => undefined }, telemetryPath: '/metrics', build: BUILD_INFO, logger: silentLogger, maxRequests: 0 });
+    const app = buildApp({ exposition, collectors: new Set(), snapshots: { latest: () => undefined }, telemetryPath: '/metrics', build: BUILD_INFO, logger: silentLogger, maxRequests: 0 });
     await app.listen({ host: '127.0.0.1', port: 0 });
     const url = `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`;
     const agent = new Agent({ keepAlive: false, maxSockets: 64 });

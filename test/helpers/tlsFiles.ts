@@ -8,8 +8,12 @@ export interface TlsFiles {
   ca: string;
   serverCert: string;
   serverKey: string;
+  /** A client certificate from the CA, with subjectAltName DNS:prometheus.example. */
   clientCert: string;
   clientKey: string;
+  /** Another client certificate from the CA, with subjectAltName DNS:grafana.example. */
+  otherClientCert: string;
+  otherClientKey: string;
   /** A client certificate from a CA the server does not trust. */
   strangerCert: string;
   strangerKey: string;
@@ -31,7 +35,8 @@ export function makeTlsFiles(): TlsFiles {
   ca('ca');
   ca('stranger-ca');
   leaf('server', 'ca', 'subjectAltName=IP:127.0.0.1\nextendedKeyUsage=serverAuth\n');
-  leaf('client', 'ca', 'extendedKeyUsage=clientAuth\n');
+  leaf('client', 'ca', 'subjectAltName=DNS:prometheus.example\nextendedKeyUsage=clientAuth\n');
+  leaf('other-client', 'ca', 'subjectAltName=DNS:grafana.example\nextendedKeyUsage=clientAuth\n');
   leaf('stranger', 'stranger-ca', 'extendedKeyUsage=clientAuth\n');
-  return { dir, ca: p('ca.crt'), serverCert: p('server.crt'), serverKey: p('server.key'), clientCert: p('client.crt'), clientKey: p('client.key'), strangerCert: p('stranger.crt'), strangerKey: p('stranger.key') };
+  return { dir, ca: p('ca.crt'), serverCert: p('server.crt'), serverKey: p('server.key'), clientCert: p('client.crt'), clientKey: p('client.key'), otherClientCert: p('other-client.crt'), otherClientKey: p('other-client.key'), strangerCert: p('stranger.crt'), strangerKey: p('stranger.key') };
 }

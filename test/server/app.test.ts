@@ -14,7 +14,7 @@ import { fixture, REPO_ROOT } from '../helpers/paths.js';
 
 function appFor(snapshots: SnapshotReader, now?: () => number) {
   const exposition = buildExposition(metricCatalog(BUILD_INFO, DEFAULT_COLLECTORS), snapshots, { processMetrics: true, ...(now ? { now } : {}) });
-  return buildApp({ exposition, snapshots, telemetryPath: '/metrics', build: BUILD_INFO, logger: silentLogger });
+  return buildApp({ exposition, collectors: DEFAULT_COLLECTORS, snapshots, telemetryPath: '/metrics', build: BUILD_INFO, logger: silentLogger });
 }
 
 describe('HTTP app', async () => {
@@ -75,7 +75,7 @@ describe('OpenMetrics body', () => {
     await poller.collectOnce();
     for (const processMetrics of [false, true]) {
       const exposition = buildExposition(metricCatalog(BUILD_INFO, DEFAULT_COLLECTORS), poller, { processMetrics });
-      const app = buildApp({ exposition, snapshots: poller, telemetryPath: '/metrics', build: BUILD_INFO, logger: silentLogger });
+      const app = buildApp({ exposition, collectors: DEFAULT_COLLECTORS, snapshots: poller, telemetryPath: '/metrics', build: BUILD_INFO, logger: silentLogger });
       const res = await app.inject({ url: '/metrics', headers: { accept: 'application/openmetrics-text; version=1.0.0' } });
       expect(res.body.split('\n').slice(0, -1)).not.toContain('');
       expect(res.body.match(/^# EOF$/gm)).toHaveLength(1);
@@ -171,7 +171,7 @@ describe('--web.max-requests', () => {
         return { contentType: 'text/plain; version=0.0.4; charset=utf-8', parts: [Buffer.from('x 1\n')] };
       },
     };
-    const app = buildApp({ exposition: slow, snapshots: { latest: () => undefined }, telemetryPath: '/metrics', build: BUILD_INFO, logger: silentLogger, maxRequests: 1 });
+    const app = buildApp({ exposition: slow, collectors: DEFAULT_COLLECTORS, snapshots: { latest: () => undefined }, telemetryPath: '/metrics', build: BUILD_INFO, logger: silentLogger, maxRequests: 1 });
     const first = app.inject({ url: '/metrics' });
     await new Promise((r) => setTimeout(r, 20));
     const second = await app.inject({ url: '/metrics' });
@@ -205,6 +205,7 @@ describe('HTTP app footprint', () => {
       const { default: pino } = await import('pino');
       const app = buildApp({
         exposition: { render: async () => ({ contentType: 'text/plain', parts: ['x 1\\n'] }) },
+        collectors: new Set(),
         snapshots: { latest: () => undefined },
         telemetryPath: '/metrics',
         build: { version: '0', revision: '0', nodeVersion: process.version },

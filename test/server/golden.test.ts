@@ -18,7 +18,7 @@ import { haveTool } from '../helpers/tools.js';
 async function goldenCase(golden: string, poller: SnapshotPoller, enabled: ReadonlySet<CollectorName>): Promise<void> {
   await poller.collectOnce();
   const exposition = buildExposition(metricCatalog(BUILD_INFO, enabled), poller, { processMetrics: false });
-  const app = buildApp({ exposition, snapshots: poller, telemetryPath: '/metrics', build: BUILD_INFO, logger: silentLogger });
+  const app = buildApp({ exposition, collectors: enabled, snapshots: poller, telemetryPath: '/metrics', build: BUILD_INFO, logger: silentLogger });
   const res = await app.inject({ method: 'GET', url: '/metrics' });
   const body = normalizeExposition(res.body);
 

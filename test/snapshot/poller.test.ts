@@ -63,3 +63,29 @@ describe('SnapshotPoller', () => {
     expect(s.data.netstat).toBeUndefined();
   });
 });
+
+describe('SnapshotPoller.first', () => {
+  it('resolves with the first snapshot once it is published, and at once afterwards', async () => {
+    let release: () => void = () => undefined;
+    const gate = new Promise<void>((r) => (release = r));
+    const gated: Collector<CounterValues> = {
+      name: 'snmp',
+      async collect() {
+        await gate;
+        return { tcp_active_opens_total: 1 };
+      },
+    };
+    const poller = new SnapshotPoller({ snmp: gated }, { procfs: '/proc', log: silentLogger }, 60_000);
+    const waiting = poller.first(); // asked before any collection started
+    let settled = false;
+    void waiting.then(() => (settled = true));
+    const started = poller.start();
+    await new Promise((r) => setImmediate(r));
+    expect(settled).toBe(false);
+    release();
+    const first = await started;
+    expect(await waiting).toBe(first);
+    expect(await poller.first()).toBe(first);
+    await poller.stop();
+  });
+});
