@@ -1,6 +1,7 @@
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import type { Exposition } from '../metrics/exposition.js';
+import { readiness } from '../snapshot/readiness.js';
 import type { SnapshotReader } from '../snapshot/snapshot.js';
 import type { BuildInfo } from '../version.js';
 import { renderLandingPage } from './landingPage.js';
@@ -20,6 +21,10 @@ export interface AppDeps {
   security?: WebSecurity;
   /** --web.max-requests: requests served at once; more get 503 at once. 0: no limit. */
   maxRequests?: number;
+  /** Age in ms past which /readyz calls the snapshot stale (snapshot/deadline.ts); default from the snapshot's interval. */
+  staleAfterMs?: number;
+  /** The clock /readyz judges staleness by (tests move it). */
+  now?: () => number;
 }
 
 /** Seconds a client has to send a whole request; a slow or stalled client is cut off after it. */
@@ -62,16 +67,17 @@ export function buildApp(deps: AppDeps): FastifyInstance {
 
   app.get('/healthz', async (_request, reply) => reply.type('text/plain').send('ok\n'));
 
+  const now = deps.now ?? Date.now;
   app.get('/readyz', async (_request, reply) => {
-    const ready = deps.snapshots.latest() !== undefined;
+    const { ready, reason } = readiness(deps.snapshots.latest(), now(), deps.staleAfterMs);
     return reply
       .code(ready ? 200 : 503)
       .type('text/plain')
-      .send(ready ? 'ready\n' : 'not ready: no collection has finished yet\n');
+      .send(`${reason}\n`);
   });
 
   app.get('/', async (_request, reply) =>
-    reply.type('text/html; charset=utf-8').send(renderLandingPage(deps.build, deps.telemetryPath, deps.snapshots.latest())),
+    reply.type('text/html; charset=utf-8').send(renderLandingPage(deps.build, deps.telemetryPath, deps.snapshots.latest(), now())),
   );
 
   app.setNotFoundHandler(async (_request, reply) => reply.code(404).type('text/plain').send('not found\n'));
