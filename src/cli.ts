@@ -6,15 +6,20 @@
 import type { Logger } from 'pino';
 import { renderSnapshotJson, renderSnapshotTable } from './cli/snapshotReport.js';
 import { buildCollectors } from './collectors/index.js';
-import { parseCommandLine, UsageError, USAGE, type ExporterConfig } from './config.js';
+import { DEFAULTS, parseCommandLine, UsageError, USAGE, type ExporterConfig } from './config.js';
 import { metricCatalog } from './metrics/catalog.js';
 import { buildExposition } from './metrics/exposition.js';
 import { buildApp } from './server/app.js';
+import { exitProcess } from './runtime/exit.js';
 import { releaseStartupPages } from './runtime/releaseStartupPages.js';
 import { createLogger } from './server/logger.js';
 import type { WebSecurity } from './server/webSecurity.js';
+import { staleAfterMs } from './snapshot/deadline.js';
 import { SnapshotPoller } from './snapshot/poller.js';
+import { pendingReads } from './sources/pendingReads.js';
+import { procfsRootProblem } from './sources/procfsRoot.js';
 import { selectSocketSources } from './sources/selectSocketSource.js';
+import { describeTableNamespace, tableNamespace } from './sources/tableNamespace.js';
 import { BUILD_INFO } from './version.js';
 
 /**
@@ -22,11 +27,29 @@ import { BUILD_INFO } from './version.js';
  * threads (see sources/netlink/dump.ts) and parsing yields after every datagram, so scrapes keep
  * answering during a million-socket walk without a second V8 isolate (docs/design.md).
  */
+/** Time SIGTERM/SIGINT leave for scrapes in flight; after it the process ends whatever is pending. */
+const SHUTDOWN_GRACE_MS = 10_000;
+
+/**
+ * A --path.procfs that cannot serve is refused at start (exit 2, one line). On another OS the
+ * default /proc may be absent: the systeminformation source needs none.
+ */
+async function procfsProblem(config: ExporterConfig): Promise<string | null> {
+  const needsRoot = process.platform === 'linux' || config.procfs !== DEFAULTS.procfs;
+  if (!needsRoot) return null;
+  const readsTable = config.collectors.has('sockets') && (config.source === 'procfs' || (config.source === 'auto' && process.platform === 'linux'));
+  return procfsRootProblem(config.procfs, readsTable, config.collectorTimeoutMs);
+}
+
 async function buildPoller(config: ExporterConfig, log: Logger): Promise<SnapshotPoller> {
   const sources = await selectSocketSources(config.source, config.procfs, log);
   if (config.collectors.has('sockets')) {
     if (sources.primary.reportsKernelDetail) log.info({ source: sources.primary.name, fallback: sources.fallback?.name, procfs: config.procfs }, 'socket source selected');
     else log.warn({ source: sources.primary.name }, 'no kernel socket table under --path.procfs: using systeminformation (states and ports only, no queues or timers)');
+    if (process.platform === 'linux') {
+      const said = describeTableNamespace(await tableNamespace(config.procfs, sources.primary.name), config.procfs);
+      log[said.level](said.fields, said.msg);
+    }
   }
   const collectors = buildCollectors({
     enabled: config.collectors,
@@ -34,7 +57,7 @@ async function buildPoller(config: ExporterConfig, log: Logger): Promise<Snapsho
     processes: config.processes,
     netns: config.netns,
   });
-  return new SnapshotPoller(collectors, { procfs: config.procfs, log }, config.intervalMs);
+  return new SnapshotPoller(collectors, { procfs: config.procfs, log }, config.intervalMs, { timeoutMs: config.collectorTimeoutMs });
 }
 
 async function snapshotCommand(config: ExporterConfig): Promise<number> {
@@ -62,15 +85,17 @@ async function serveCommand(config: ExporterConfig): Promise<void> {
   }
   const poller = await buildPoller(config, log);
   const exposition = buildExposition(metricCatalog(BUILD_INFO, config.collectors), poller, { processMetrics: true });
+  const staleAfter = staleAfterMs(config.intervalMs, config.collectorTimeoutMs);
   const app = buildApp({
     exposition,
     snapshots: poller,
     telemetryPath: config.telemetryPath,
     build: BUILD_INFO,
     logger: log,
-    onClose: () => poller.stop(),
+    onClose: () => poller.stop({ abandon: true }),
     ...(security ? { security } : {}),
     maxRequests: config.maxRequests,
+    staleAfterMs: staleAfter,
   });
   security?.watch(app, log);
 
@@ -83,19 +108,29 @@ async function serveCommand(config: ExporterConfig): Promise<void> {
     if (host === '' && (err as { code?: string }).code === 'EAFNOSUPPORT') url = await app.listen({ host: '0.0.0.0', port });
     else throw err;
   }
-  log.info({ version: BUILD_INFO.version, url, interval_ms: config.intervalMs }, 'tcpstate-exporter listening');
+  log.info({ version: BUILD_INFO.version, url, interval_ms: config.intervalMs, timeout_ms: config.collectorTimeoutMs, stale_after_ms: staleAfter }, 'tcpstate-exporter listening');
   // Handlers first: a signal from here on is a graceful shutdown, never the default kill.
   let closing = false;
+  const exit = (code: number): void => {
+    if (pendingReads.size > 0) log.info({ stuck_reads: pendingReads.size }, 'exiting with file reads still under way');
+    void exitProcess(code);
+  };
   const shutdown = (signal: string): void => {
     if (closing) return;
     closing = true;
-    log.info({ signal }, 'shutting down');
-    // close() stops accepting, lets in-flight scrapes finish, then runs onClose (poller.stop()).
+    log.info({ signal, grace_ms: SHUTDOWN_GRACE_MS }, 'shutting down');
+    // Whatever is still pending then (a scrape that never ends, a hung read), the process ends.
+    setTimeout(() => {
+      log.warn({ grace_ms: SHUTDOWN_GRACE_MS }, 'shutdown grace period over; exiting');
+      exit(1);
+    }, SHUTDOWN_GRACE_MS);
+    // close() stops accepting, lets in-flight scrapes finish, then runs onClose (poller.stop(),
+    // which abandons a cycle under way: collectors do not hold shutdown up).
     app.close().then(
-      () => process.exit(0),
+      () => exit(0),
       (err: unknown) => {
         log.error({ err }, 'error during shutdown');
-        process.exit(1);
+        exit(1);
       },
     );
   };
@@ -131,6 +166,13 @@ export async function main(argv: readonly string[]): Promise<number | undefined>
     throw err;
   }
   const { command, config } = parsed;
+  if (command === 'serve' || command === 'snapshot' || command === 'watch') {
+    const problem = await procfsProblem(config);
+    if (problem !== null) {
+      process.stderr.write(`tcpstate-exporter: error: ${problem}\n`);
+      return 2;
+    }
+  }
   switch (command) {
     case 'help':
       process.stdout.write(USAGE);
@@ -140,6 +182,8 @@ export async function main(argv: readonly string[]): Promise<number | undefined>
       return 0;
     case 'snapshot':
       return snapshotCommand(config);
+    case 'watch':
+      return 2;
     case 'serve':
       await serveCommand(config);
       return undefined;
@@ -148,7 +192,11 @@ export async function main(argv: readonly string[]): Promise<number | undefined>
 
 main(process.argv.slice(2)).then(
   (code) => {
-    if (code !== undefined) process.exitCode = code;
+    if (code === undefined) return;
+    process.exitCode = code;
+    // A command that ends with a read still hanging (a snapshot whose collector timed out) must
+    // still end: the event loop would wait for the read, and exit() would join its thread.
+    if (pendingReads.size > 0) void exitProcess(code);
   },
   (err: unknown) => {
     process.stderr.write(`tcpstate-exporter: fatal: ${err instanceof Error ? err.message : String(err)}\n`);
