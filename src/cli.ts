@@ -5,6 +5,7 @@
 // per thread (the libuv pool threads that run netlink recv() would otherwise each get one).
 import type { Logger } from 'pino';
 import { renderSnapshotJson, renderSnapshotTable } from './cli/snapshotReport.js';
+import { watchCommand } from './cli/watch.js';
 import { buildCollectors } from './collectors/index.js';
 import { DEFAULTS, parseCommandLine, UsageError, USAGE, type ExporterConfig } from './config.js';
 import { metricCatalog } from './metrics/catalog.js';
@@ -64,7 +65,7 @@ async function snapshotCommand(config: ExporterConfig): Promise<number> {
   const log = createLogger(config.logLevel === 'info' ? 'warn' : config.logLevel, config.logFormat);
   const poller = await buildPoller(config, log);
   const snapshot = await poller.collectOnce();
-  process.stdout.write(config.snapshotFormat === 'json' ? renderSnapshotJson(snapshot) : renderSnapshotTable(snapshot));
+  process.stdout.write(config.snapshotFormat === 'json' ? renderSnapshotJson(snapshot) : renderSnapshotTable(snapshot, { wide: config.wide }));
   return Object.values(snapshot.status).every((s) => s.success) ? 0 : 1;
 }
 
@@ -183,7 +184,7 @@ export async function main(argv: readonly string[]): Promise<number | undefined>
     case 'snapshot':
       return snapshotCommand(config);
     case 'watch':
-      return 2;
+      return watchCommand(config, await buildPoller(config, createLogger(config.logLevel === 'info' ? 'warn' : config.logLevel, config.logFormat)));
     case 'serve':
       await serveCommand(config);
       return undefined;
