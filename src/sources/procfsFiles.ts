@@ -108,8 +108,13 @@ export function streamFile(path: string, onChunk: (chunk: Buffer) => boolean | v
   return run;
 }
 
+/** Whether `path` is on a procfs mount (statfs f_type), where a read does not hang unless the kernel does. */
+export async function isProcfs(path: string): Promise<boolean> {
+  return (await pendingReads.track(path, 'statfs', () => statfs(path))).type === PROC_SUPER_MAGIC;
+}
+
 async function streamOnce(path: string, onChunk: (chunk: Buffer) => boolean | void, chunkSize: number): Promise<number> {
-  const onProcfs = (await pendingReads.track(path, 'statfs', () => statfs(path))).type === PROC_SUPER_MAGIC;
+  const onProcfs = await isProcfs(path);
   const handle = await pendingReads.track(path, 'open', () => open(path, 'r'));
   try {
     const buf = Buffer.allocUnsafe(chunkSize);

@@ -21,12 +21,13 @@ afterEach(() => {
   for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
 });
 
-/** A copy of test/fixtures/proc whose `relative` is a FIFO (also linked as <root>/../hang.fifo, to unblock it later). */
-function treeWithFifo(relative: string): { root: string; fifo: string; original: string } {
+/** A copy of a fixture tree whose `relative` is a FIFO (also linked as <root>/../hang.fifo, to unblock it later). */
+function treeWithFifo(relative: string, tree = 'proc'): { root: string; fifo: string; original: string } {
   const dir = mkdtempSync(join(tmpdir(), 'tcpstate-hung-'));
   dirs.push(dir);
   const root = join(dir, 'proc');
-  cpSync(fixture('proc'), root, { recursive: true });
+  // verbatimSymlinks: the fd/ links ("socket:[inode]") are copied as they are.
+  cpSync(fixture(tree), root, { recursive: true, verbatimSymlinks: true });
   const original = readFileSync(join(root, relative), 'latin1');
   unlinkSync(join(root, relative));
   const fifo = join(dir, 'hang.fifo');
@@ -148,6 +149,23 @@ describe.runIf(linux)('a sysctl that never answers (tcp_keepalive_time is a FIFO
     expect([ready.status, await ready.text()]).toEqual([200, 'ready\n']);
     expect(e.stderr()).toMatch(/"collector":"sysctl","reason":"timeout","err":"timeout: did not return within 1s/);
     const code = await Promise.race([e.stop('SIGINT'), new Promise<string>((r) => setTimeout(() => r('still running 25 s after SIGINT'), 25_000))]);
+    expect(code).toBe(0);
+  }, 60_000);
+});
+
+describe.runIf(linux)('a process name that never answers (proc-pods, 1/comm is a FIFO)', () => {
+  it('times out the processes collector only; scrapes, readiness and SIGTERM are unaffected', async () => {
+    const { root } = treeWithFifo('1/comm', 'proc-pods');
+    const e = await start(root, ['--collector.processes']);
+    const m = await eventually(async () => {
+      const s = await metrics(e);
+      return s.get('tcpstate_collector_success{collector="processes"}') === 0 && s.get('tcpstate_stuck_reads') === 1 ? s : undefined;
+    });
+    expect(m.get('tcpstate_collector_success{collector="sockets"}')).toBe(1);
+    expect((await fetch(`${e.url}/healthz`)).status).toBe(200);
+    expect((await fetch(`${e.url}/readyz`)).status).toBe(200);
+    expect(e.stderr()).toMatch(/"collector":"processes","reason":"timeout"/);
+    const code = await Promise.race([e.stop('SIGTERM'), new Promise<string>((r) => setTimeout(() => r('still running 25 s after SIGTERM'), 25_000))]);
     expect(code).toBe(0);
   }, 60_000);
 });
