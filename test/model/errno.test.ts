@@ -32,5 +32,4 @@ describe.runIf(process.platform === 'linux')('netlink errors from calls the kern
       sock.close();
     }
   });
-
 });
