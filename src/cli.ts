@@ -23,11 +23,6 @@ import { selectSocketSources } from './sources/selectSocketSource.js';
 import { describeTableNamespace, tableNamespace } from './sources/tableNamespace.js';
 import { BUILD_INFO } from './version.js';
 
-/**
- * Collection runs on the main thread: the kernel's part of a netlink walk runs on libuv pool
- * threads (see sources/netlink/dump.ts) and parsing yields after every datagram, so scrapes keep
- * answering during a million-socket walk without a second V8 isolate (docs/design.md).
- */
 /** Time SIGTERM/SIGINT leave for scrapes in flight; after it the process ends whatever is pending. */
 const SHUTDOWN_GRACE_MS = 10_000;
 
@@ -42,6 +37,11 @@ async function procfsProblem(config: ExporterConfig): Promise<string | null> {
   return procfsRootProblem(config.procfs, readsTable, config.collectorTimeoutMs);
 }
 
+/**
+ * Collection runs on the main thread: the kernel's part of a netlink walk runs on libuv pool
+ * threads (see sources/netlink/dump.ts) and parsing yields after every datagram, so scrapes keep
+ * answering during a million-socket walk without a second V8 isolate (docs/design.md).
+ */
 async function buildPoller(config: ExporterConfig, log: Logger): Promise<SnapshotPoller> {
   const sources = await selectSocketSources(config.source, config.procfs, log);
   if (config.collectors.has('sockets')) {
