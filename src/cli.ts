@@ -5,19 +5,39 @@
 // per thread (the libuv pool threads that run netlink recv() would otherwise each get one).
 import type { Logger } from 'pino';
 import { renderSnapshotJson, renderSnapshotTable } from './cli/snapshotReport.js';
+import { watchCommand } from './cli/watch.js';
 import { buildCollectors } from './collectors/index.js';
-import { parseCommandLine, UsageError, USAGE, type ExporterConfig } from './config.js';
+import { DEFAULTS, parseCommandLine, UsageError, USAGE, type ExporterConfig } from './config.js';
 import { formatListenAddress, type ListenTarget } from './config/listenAddress.js';
 import { systemdListenFds } from './config/systemdSocket.js';
 import { metricCatalog } from './metrics/catalog.js';
 import { buildExposition } from './metrics/exposition.js';
 import { buildApp } from './server/app.js';
+import { exitProcess } from './runtime/exit.js';
 import { releaseStartupPages } from './runtime/releaseStartupPages.js';
 import { createLogger } from './server/logger.js';
 import type { WebSecurity } from './server/webSecurity.js';
+import { staleAfterMs } from './snapshot/deadline.js';
 import { SnapshotPoller } from './snapshot/poller.js';
+import { pendingReads } from './sources/pendingReads.js';
+import { procfsRootProblem } from './sources/procfsRoot.js';
 import { selectSocketSources } from './sources/selectSocketSource.js';
+import { describeTableNamespace, tableNamespace } from './sources/tableNamespace.js';
 import { BUILD_INFO } from './version.js';
+
+/** Time SIGTERM/SIGINT leave for scrapes in flight; after it the process ends whatever is pending. */
+const SHUTDOWN_GRACE_MS = 10_000;
+
+/**
+ * A --path.procfs that cannot serve is refused at start (exit 2, one line). On another OS the
+ * default /proc may be absent: the systeminformation source needs none.
+ */
+async function procfsProblem(config: ExporterConfig): Promise<string | null> {
+  const needsRoot = process.platform === 'linux' || config.procfs !== DEFAULTS.procfs;
+  if (!needsRoot) return null;
+  const readsTable = config.collectors.has('sockets') && (config.source === 'procfs' || (config.source === 'auto' && process.platform === 'linux'));
+  return procfsRootProblem(config.procfs, readsTable, config.collectorTimeoutMs);
+}
 
 /**
  * Collection runs on the main thread: the kernel's part of a netlink walk runs on libuv pool
@@ -29,6 +49,10 @@ async function buildPoller(config: ExporterConfig, log: Logger): Promise<Snapsho
   if (config.collectors.has('sockets')) {
     if (sources.primary.reportsKernelDetail) log.info({ source: sources.primary.name, fallback: sources.fallback?.name, procfs: config.procfs }, 'socket source selected');
     else log.warn({ source: sources.primary.name }, 'no kernel socket table under --path.procfs: using systeminformation (states and ports only, no queues or timers)');
+    if (process.platform === 'linux') {
+      const said = describeTableNamespace(await tableNamespace(config.procfs, sources.primary.name), config.procfs);
+      log[said.level](said.fields, said.msg);
+    }
   }
   const collectors = buildCollectors({
     enabled: config.collectors,
@@ -36,14 +60,14 @@ async function buildPoller(config: ExporterConfig, log: Logger): Promise<Snapsho
     processes: config.processes,
     netns: config.netns,
   });
-  return new SnapshotPoller(collectors, { procfs: config.procfs, log }, config.intervalMs);
+  return new SnapshotPoller(collectors, { procfs: config.procfs, log }, config.intervalMs, { timeoutMs: config.collectorTimeoutMs });
 }
 
 async function snapshotCommand(config: ExporterConfig): Promise<number> {
   const log = createLogger(config.logLevel === 'info' ? 'warn' : config.logLevel, config.logFormat);
   const poller = await buildPoller(config, log);
   const snapshot = await poller.collectOnce();
-  process.stdout.write(config.snapshotFormat === 'json' ? renderSnapshotJson(snapshot) : renderSnapshotTable(snapshot));
+  process.stdout.write(config.snapshotFormat === 'json' ? renderSnapshotJson(snapshot) : renderSnapshotTable(snapshot, { wide: config.wide }));
   return Object.values(snapshot.status).every((s) => s.success) ? 0 : 1;
 }
 
@@ -82,6 +106,7 @@ async function serveCommand(config: ExporterConfig): Promise<number | undefined>
   }
   const poller = await buildPoller(config, log);
   const exposition = buildExposition(metricCatalog(BUILD_INFO, config.collectors), poller, { processMetrics: !config.disableExporterMetrics });
+  const staleAfter = staleAfterMs(config.intervalMs, config.collectorTimeoutMs);
   const app = buildApp({
     exposition,
     collectors: config.collectors,
@@ -89,9 +114,10 @@ async function serveCommand(config: ExporterConfig): Promise<number | undefined>
     telemetryPath: config.telemetryPath,
     build: BUILD_INFO,
     logger: log,
-    onClose: () => poller.stop(),
+    onClose: () => poller.stop({ abandon: true }),
     ...(security ? { security } : {}),
     maxRequests: config.maxRequests,
+    staleAfterMs: staleAfter,
   });
   security?.watch(app, log, app.httpServers);
 
@@ -108,20 +134,33 @@ async function serveCommand(config: ExporterConfig): Promise<number | undefined>
   }
   targets.forEach((target, i) => {
     const where = target.kind === 'systemd' ? { systemd_socket_fd: target.fd } : {};
-    log.info({ version: BUILD_INFO.version, url: urls[i], ...where, interval_ms: config.intervalMs, collectors: [...config.collectors].join(',') || 'none' }, 'tcpstate-exporter listening');
+    log.info(
+      { version: BUILD_INFO.version, url: urls[i], ...where, interval_ms: config.intervalMs, timeout_ms: config.collectorTimeoutMs, stale_after_ms: staleAfter, collectors: [...config.collectors].join(',') || 'none' },
+      'tcpstate-exporter listening',
+    );
   });
   // Handlers first: a signal from here on is a graceful shutdown, never the default kill.
   let closing = false;
+  const exit = (code: number): void => {
+    if (pendingReads.size > 0) log.info({ stuck_reads: pendingReads.size }, 'exiting with file reads still under way');
+    void exitProcess(code);
+  };
   const shutdown = (signal: string): void => {
     if (closing) return;
     closing = true;
-    log.info({ signal }, 'shutting down');
-    // close() stops accepting, lets in-flight scrapes finish, then runs onClose (poller.stop()).
+    log.info({ signal, grace_ms: SHUTDOWN_GRACE_MS }, 'shutting down');
+    // Whatever is still pending then (a scrape that never ends, a hung read), the process ends.
+    setTimeout(() => {
+      log.warn({ grace_ms: SHUTDOWN_GRACE_MS }, 'shutdown grace period over; exiting');
+      exit(1);
+    }, SHUTDOWN_GRACE_MS);
+    // close() stops accepting, lets in-flight scrapes finish, then runs onClose (poller.stop(),
+    // which abandons a cycle under way: collectors do not hold shutdown up).
     app.close().then(
-      () => process.exit(0),
+      () => exit(0),
       (err: unknown) => {
         log.error({ err }, 'error during shutdown');
-        process.exit(1);
+        exit(1);
       },
     );
   };
@@ -157,6 +196,13 @@ export async function main(argv: readonly string[]): Promise<number | undefined>
     throw err;
   }
   const { command, config } = parsed;
+  if (command === 'serve' || command === 'snapshot' || command === 'watch') {
+    const problem = await procfsProblem(config);
+    if (problem !== null) {
+      process.stderr.write(`tcpstate-exporter: error: ${problem}\n`);
+      return 2;
+    }
+  }
   switch (command) {
     case 'help':
       process.stdout.write(USAGE);
@@ -166,6 +212,8 @@ export async function main(argv: readonly string[]): Promise<number | undefined>
       return 0;
     case 'snapshot':
       return snapshotCommand(config);
+    case 'watch':
+      return watchCommand(config, await buildPoller(config, createLogger(config.logLevel === 'info' ? 'warn' : config.logLevel, config.logFormat)));
     case 'serve':
       return serveCommand(config);
   }
@@ -173,7 +221,11 @@ export async function main(argv: readonly string[]): Promise<number | undefined>
 
 main(process.argv.slice(2)).then(
   (code) => {
-    if (code !== undefined) process.exitCode = code;
+    if (code === undefined) return;
+    process.exitCode = code;
+    // A command that ends with a read still hanging (a snapshot whose collector timed out) must
+    // still end: the event loop would wait for the read, and exit() would join its thread.
+    if (pendingReads.size > 0) void exitProcess(code);
   },
   (err: unknown) => {
     process.stderr.write(`tcpstate-exporter: fatal: ${err instanceof Error ? err.message : String(err)}\n`);

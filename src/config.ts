@@ -5,11 +5,12 @@ import { DEFAULT_NETNS_OPTIONS, DEFAULT_PROCESS_OPTIONS, type NetnsOptions, type
 import { DEFAULT_EPHEMERAL_OPTIONS, type EphemeralOptions } from './collectors/socketsCollector.js';
 import { parseDurationMs } from './config/duration.js';
 import { parseListenAddress, type ListenAddress } from './config/listenAddress.js';
+import { defaultCollectorTimeoutMs, MIN_DEFAULT_TIMEOUT_MS } from './snapshot/deadline.js';
 
 export type LogFormat = 'logfmt' | 'json';
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
 export type SourceChoice = 'auto' | 'netlink' | 'procfs' | 'systeminformation';
-export type Command = 'serve' | 'snapshot' | 'help' | 'version';
+export type Command = 'serve' | 'snapshot' | 'watch' | 'help' | 'version';
 
 export interface ExporterConfig {
   /** Every --web.listen-address (repeatable, as in node_exporter); unused with systemdSocket. */
@@ -25,6 +26,8 @@ export interface ExporterConfig {
   disableExporterMetrics: boolean;
   procfs: string;
   intervalMs: number;
+  /** --collector.timeout: how long each collector may take before it fails with reason "timeout". */
+  collectorTimeoutMs: number;
   source: SourceChoice;
   portLimits: PortLimits;
   ephemeral: EphemeralOptions;
@@ -37,6 +40,8 @@ export interface ExporterConfig {
   logFormat: LogFormat;
   /** `snapshot` command only. */
   snapshotFormat: 'table' | 'json';
+  /** `snapshot` and `watch`: every state column and no 100-column limit. */
+  wide: boolean;
 }
 
 export interface ParsedCommandLine {
@@ -54,6 +59,8 @@ export const DEFAULTS = {
   telemetryPath: '/metrics',
   procfs: '/proc',
   interval: '15s',
+  /** `watch` redraws this often unless --collector.interval is given. */
+  watchInterval: '2s',
   source: 'auto',
   logLevel: 'info',
   logFormat: 'logfmt',
@@ -76,7 +83,9 @@ const OPTIONS = {
   'web.config.file': { type: 'string' },
   'web.max-requests': { type: 'string', default: '40' },
   'path.procfs': { type: 'string', default: DEFAULTS.procfs },
-  'collector.interval': { type: 'string', default: DEFAULTS.interval },
+  // No default here: `watch` has its own, so whether the flag was given must show.
+  'collector.interval': { type: 'string' },
+  'collector.timeout': { type: 'string' },
   'collector.disable-defaults': { type: 'boolean' },
   'collector.source': { type: 'string', default: DEFAULTS.source },
   'collector.ports.max-server': { type: 'string', default: String(DEFAULT_PORT_LIMITS.maxServerPorts) },
@@ -95,6 +104,7 @@ const OPTIONS = {
   'log.level': { type: 'string', default: DEFAULTS.logLevel },
   'log.format': { type: 'string', default: DEFAULTS.logFormat },
   format: { type: 'string', default: 'table' },
+  wide: { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
   version: { type: 'boolean' },
   ...collectorFlags,
@@ -129,7 +139,7 @@ export function parseCommandLine(argv: readonly string[]): ParsedCommandLine {
   const { values, positionals } = parsed;
   if (positionals.length > 1) throw new UsageError(`unexpected argument "${positionals[1]}"`);
   const commandWord = positionals[0] ?? 'serve';
-  const command: Command = values.help ? 'help' : values.version ? 'version' : oneOf('command', commandWord, ['serve', 'snapshot']);
+  const command: Command = values.help ? 'help' : values.version ? 'version' : oneOf('command', commandWord, ['serve', 'snapshot', 'watch']);
 
   const listenAddresses = values['web.listen-address'].map((text, i, all) => {
     const address = parseListenAddress(text);
@@ -141,9 +151,15 @@ export function parseCommandLine(argv: readonly string[]): ParsedCommandLine {
   if (!/^\/[A-Za-z0-9._~\-/]*$/.test(telemetryPath) || telemetryPath === '/' || ['/healthz', '/readyz'].includes(telemetryPath)) {
     throw new UsageError(`--web.telemetry-path: "${telemetryPath}" must be a path like /metrics, other than /, /healthz and /readyz`);
   }
-  const intervalMs = parseDurationMs(values['collector.interval']);
+  const intervalText = values['collector.interval'] ?? (command === 'watch' ? DEFAULTS.watchInterval : DEFAULTS.interval);
+  const intervalMs = parseDurationMs(intervalText);
   if (intervalMs === null || intervalMs < MIN_INTERVAL_MS) {
-    throw new UsageError(`--collector.interval: "${values['collector.interval']}" is not a duration of at least 100ms (e.g. 15s, 1m)`);
+    throw new UsageError(`--collector.interval: "${intervalText}" is not a duration of at least 100ms (e.g. 15s, 1m)`);
+  }
+  const timeoutText = values['collector.timeout'];
+  const collectorTimeoutMs = timeoutText === undefined ? defaultCollectorTimeoutMs(intervalMs) : parseDurationMs(timeoutText);
+  if (collectorTimeoutMs === null || collectorTimeoutMs < MIN_INTERVAL_MS) {
+    throw new UsageError(`--collector.timeout: "${timeoutText}" is not a duration of at least 100ms (e.g. 10s)`);
   }
   if (values['path.procfs'] === '') throw new UsageError('--path.procfs: must not be empty');
 
@@ -175,6 +191,7 @@ export function parseCommandLine(argv: readonly string[]): ParsedCommandLine {
       disableExporterMetrics: values['web.disable-exporter-metrics'] === true,
       procfs: values['path.procfs'],
       intervalMs,
+      collectorTimeoutMs,
       source: oneOf('collector.source', values['collector.source'], ['auto', 'netlink', 'procfs', 'systeminformation']),
       portLimits: {
         maxServerPorts: intInRange('collector.ports.max-server', values['collector.ports.max-server'], 0, 10000),
@@ -200,15 +217,19 @@ export function parseCommandLine(argv: readonly string[]): ParsedCommandLine {
       logLevel: oneOf('log.level', values['log.level'], ['debug', 'info', 'warn', 'error']),
       logFormat: oneOf('log.format', values['log.format'], ['logfmt', 'json']),
       snapshotFormat: oneOf('format', values.format, ['table', 'json']),
+      wide: values.wide === true,
     },
   };
 }
 
-export const USAGE = `usage: tcpstate-exporter [serve|snapshot] [flags]
+export const USAGE = `usage: tcpstate-exporter [serve|snapshot|watch] [flags]
 
 Commands:
   serve      run the exporter (default)
-  snapshot   collect once and print the aggregation (--format table|json)
+  snapshot   collect once and print the aggregation (--format table|json; with --collector.processes,
+             the processes holding sockets in each state)
+  watch      redraw the snapshot table every --collector.interval (default ${DEFAULTS.watchInterval} here) with each
+             port's changes since the last draw; Ctrl-C ends it
 
 Flags:
   --web.listen-address=HOST:PORT    address to serve on (default "${DEFAULTS.listenAddress}", all interfaces); repeat it to
@@ -222,6 +243,8 @@ Flags:
   --web.disable-exporter-metrics    leave out the metrics about the exporter process (process_*, nodejs_*)
   --path.procfs=DIR                 procfs mount point (default "${DEFAULTS.procfs}")
   --collector.interval=DURATION     time between collections, e.g. 15s, 1m (default "${DEFAULTS.interval}")
+  --collector.timeout=DURATION      time each collector may take; past it, it fails with reason "timeout" and the
+                                    cycle is published without it (default: the interval, at least ${MIN_DEFAULT_TIMEOUT_MS / 1000}s)
   --collector.source=SOURCE         socket table source: auto, netlink, procfs, systeminformation (default "auto":
                                     netlink on Linux with procfs as fallback)
   --collector.ports.max-server=N    listening ports reported by number, the rest as port="other" (default ${DEFAULT_PORT_LIMITS.maxServerPorts})
@@ -247,6 +270,7 @@ Flags:
   --log.level=LEVEL                 debug, info, warn, error (default "${DEFAULTS.logLevel}")
   --log.format=FORMAT               logfmt or json (default "${DEFAULTS.logFormat}")
   --format=FORMAT                   snapshot output: table or json (default "table")
+  --wide                            snapshot and watch: every state column, lines longer than 100 columns
   -h, --help                        show this help
   --version                         show the version
 `;

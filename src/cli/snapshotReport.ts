@@ -1,49 +1,103 @@
 import type { PortStates } from '../aggregate/socketSummary.js';
+import type { ProcessesResult } from '../collectors/processesCollector.js';
 import { deadPeerDetectionSeconds } from '../collectors/sysctlCollector.js';
-import { TCP_STATES, type StateCounts } from '../model/tcpState.js';
+import { STATE_INDEX, TCP_STATES, type StateCounts } from '../model/tcpState.js';
 import type { Snapshot } from '../snapshot/snapshot.js';
+import type { PortChange } from './portChanges.js';
+import { fit, renderTable, type Cell } from './textTable.js';
+
+/** Columns of the default view: what an 80-to-100-column terminal shows without wrapping. */
+export const DEFAULT_WIDTH = 100;
 
 const SHORT: Readonly<Record<string, string>> = {
   established: 'ESTAB', syn_sent: 'SYN-S', syn_recv: 'SYN-R', fin_wait1: 'FIN-W1', fin_wait2: 'FIN-W2',
   time_wait: 'TIME-W', close: 'CLOSE', close_wait: 'CLOSE-W', last_ack: 'LAST-A', listen: 'LISTEN', closing: 'CLOSING',
 };
 
+/** Changes shown under a watch frame, largest first; the rest are counted. */
+const MAX_CHANGE_LINES = 12;
+
+export interface ReportOptions {
+  /** Every state column, and no line limit (--wide). */
+  wide?: boolean;
+  /** Per-port changes since the previous frame (watch mode): a CHANGE column and a CHANGES section. */
+  changes?: readonly PortChange[];
+}
+
 const sum = (c: StateCounts): number => c.reduce((a, b) => a + b, 0);
+const signed = (n: number): string => (n > 0 ? `+${n}` : n < 0 ? String(n) : '');
 
-function table(header: readonly string[], rows: readonly (readonly (string | number)[])[]): string {
-  const cells = [header, ...rows].map((r) => r.map(String));
-  const widths = header.map((_, i) => Math.max(...cells.map((r) => r[i]!.length)));
-  return cells.map((r) => r.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ')).join('\n');
+/**
+ * One role's ports: PORT, TOTAL (and CHANGE in watch mode), then a column per state. The default
+ * view leaves out states no port of the table has, which is what keeps it within 100 columns.
+ */
+function portTable(role: 'server' | 'client', ports: readonly PortStates[], opts: ReportOptions, width: number): string {
+  const shown = ports.filter((p) => sum(p.states) > 0);
+  const changed = new Map((opts.changes ?? []).filter((c) => c.role === role).map((c) => [c.port, c.total]));
+  if (shown.length === 0) return '  (none)';
+  const states = TCP_STATES.map((_, i) => i).filter((i) => opts.wide || shown.some((p) => p.states[i]! > 0));
+  const header = ['PORT', 'TOTAL', ...(opts.changes ? ['CHANGE'] : []), ...states.map((i) => SHORT[TCP_STATES[i]!]!)];
+  const rows = shown.map((p): Cell[] => [p.port, sum(p.states), ...(opts.changes ? [signed(changed.get(p.port) ?? 0)] : []), ...states.map((i) => p.states[i]!)]);
+  return renderTable(header, rows, width);
 }
 
-function portTable(ports: readonly PortStates[]): string {
-  const rows = ports.filter((p) => sum(p.states) > 0).map((p) => [p.port, sum(p.states), ...p.states]);
-  return rows.length === 0 ? '  (none)' : table(['PORT', 'TOTAL', ...TCP_STATES.map((s) => SHORT[s]!)], rows);
+/** Top processes per state, CLOSE_WAIT first (the 3 a.m. question), then the others in kernel order. */
+function ownersSection(p: ProcessesResult, width: number): string[] {
+  const order = [STATE_INDEX.close_wait, ...TCP_STATES.map((_, i) => i).filter((i) => i !== STATE_INDEX.close_wait)];
+  const rows: Cell[][] = [];
+  for (const i of order) {
+    for (const t of p.top.filter((x) => x.state === TCP_STATES[i])) rows.push([t.state, t.sockets, t.pid ? `${t.process} (pid ${t.pid})` : t.process]);
+  }
+  const out = ['', fit(`PROCESSES (top per state, scanned ${new Date(p.scannedAtSeconds * 1000).toISOString()})`, width)];
+  out.push(rows.length === 0 ? '  (none)' : renderTable(['STATE', 'SOCKETS', 'PROCESS'], rows, width, 1));
+  const unattributed = TCP_STATES.map((s, i) => [s, p.unattributed[i]!] as const).filter(([, n]) => n > 0);
+  if (unattributed.length > 0 || p.processesUnreadable > 0) {
+    out.push(fit(`not attributed: ${unattributed.map(([s, n]) => `${s} ${n}`).join(', ') || 'none'}; processes not readable: ${p.processesUnreadable}`, width));
+  }
+  return out;
 }
 
-/** The aggregation as a person at a shell wants it: like a per-port `ss -s`. */
-export function renderSnapshotTable(s: Snapshot): string {
-  const out: string[] = [`tcpstate snapshot at ${new Date(s.takenAtMs).toISOString()} (collected in ${(s.durationSeconds * 1000).toFixed(1)} ms)`];
+function changesSection(changes: readonly PortChange[], width: number): string[] {
+  const out = ['', 'CHANGES SINCE LAST DRAW'];
+  if (changes.length === 0) return [...out, '  (none)'];
+  for (const c of changes.slice(0, MAX_CHANGE_LINES)) {
+    const states = c.states.map((d, i) => (d === 0 ? '' : `${SHORT[TCP_STATES[i]!]} ${signed(d)}`)).filter(Boolean);
+    out.push(fit(`  ${c.role} ${c.port}: ${states.join(', ')}`, width));
+  }
+  if (changes.length > MAX_CHANGE_LINES) out.push(`  … and ${changes.length - MAX_CHANGE_LINES} more ports`);
+  return out;
+}
+
+/**
+ * The aggregation as a person at a shell wants it: like a per-port `ss -s`, the owners of the
+ * sockets when the processes collector ran, within 100 columns unless `wide`.
+ */
+export function renderSnapshotTable(s: Snapshot, opts: ReportOptions = {}): string {
+  const width = opts.wide ? Infinity : DEFAULT_WIDTH;
+  const out: string[] = [fit(`tcpstate snapshot at ${new Date(s.takenAtMs).toISOString()} (collected in ${(s.durationSeconds * 1000).toFixed(1)} ms)`, width)];
   const sockets = s.data.sockets;
   if (sockets) {
     const { summary } = sockets;
     out.push(`source: ${sockets.source}`, '', 'SOCKETS BY STATE');
     out.push(
-      table(
+      renderTable(
         ['STATE', 'IPV4', 'IPV6', 'TOTAL'],
         TCP_STATES.map((st, i) => [st, summary.byFamily.ipv4[i]!, summary.byFamily.ipv6[i]!, summary.byFamily.ipv4[i]! + summary.byFamily.ipv6[i]!]),
+        width,
       ),
     );
-    out.push('', 'SERVER PORTS (local listening port)', portTable(summary.serverPorts));
-    out.push('', 'CLIENT PORTS (remote port of outgoing connections)', portTable(summary.clientPorts));
+    out.push('', 'SERVER PORTS (local listening port)', portTable('server', summary.serverPorts, opts, width));
+    out.push('', 'CLIENT PORTS (remote port of outgoing connections)', portTable('client', summary.clientPorts, opts, width));
+    if (opts.changes) out.push(...changesSection(opts.changes, width));
     const queues = summary.listenQueues.filter((q) => q.listeners > 0);
     out.push('', 'LISTEN QUEUES');
     out.push(
       queues.length === 0
         ? '  (none)'
-        : table(
+        : renderTable(
             ['PORT', 'LISTENERS', 'QUEUED', 'BACKLOG', 'MAX-FILL'],
             queues.map((q) => [q.port, q.listeners, q.acceptQueue, q.backlog ?? 'n/a', q.maxFillRatio === null ? 'n/a' : `${(q.maxFillRatio * 100).toFixed(0)}%`]),
+            width,
           ),
     );
     const k = summary.keepalive;
@@ -53,17 +107,37 @@ export function renderSnapshotTable(s: Snapshot): string {
   if (sysctl) {
     const v = sysctl.values;
     out.push(
-      `keepalive sysctls: time ${v['keepalive_time_seconds'] ?? '?'}s, interval ${v['keepalive_interval_seconds'] ?? '?'}s, probes ${v['keepalive_probes'] ?? '?'}` +
-        ` -> dead peer noticed after ${deadPeerDetectionSeconds(v) ?? '?'}s`,
-      `fin_timeout ${v['fin_timeout_seconds'] ?? '?'}s, tw_reuse ${v['tw_reuse'] ?? '?'}, max_tw_buckets ${v['max_tw_buckets'] ?? '?'}, somaxconn ${v['somaxconn'] ?? '?'}, max_syn_backlog ${v['max_syn_backlog'] ?? '?'}, local ports ${v['local_port_range_min'] ?? '?'}-${v['local_port_range_max'] ?? '?'}`,
+      fit(`keepalive sysctls: time ${v['keepalive_time_seconds'] ?? '?'}s, interval ${v['keepalive_interval_seconds'] ?? '?'}s, probes ${v['keepalive_probes'] ?? '?'} -> dead peer noticed after ${deadPeerDetectionSeconds(v) ?? '?'}s`, width),
+      fit(`fin_timeout ${v['fin_timeout_seconds'] ?? '?'}s, tw_reuse ${v['tw_reuse'] ?? '?'}, max_tw_buckets ${v['max_tw_buckets'] ?? '?'}, local ports ${v['local_port_range_min'] ?? '?'}-${v['local_port_range_max'] ?? '?'}`, width),
+      fit(`somaxconn ${v['somaxconn'] ?? '?'}, max_syn_backlog ${v['max_syn_backlog'] ?? '?'}`, width),
     );
   }
+  const processes = s.data.processes;
+  if (processes) out.push(...ownersSection(processes, width));
   const failed = Object.entries(s.status).filter(([, st]) => !st.success);
   if (failed.length > 0) {
     out.push('', 'FAILED COLLECTORS');
-    for (const [name, st] of failed) out.push(`  ${name}: ${st.error ?? 'unknown error'}`);
+    // The error is the one part that may be long (paths, reads under way): wrapped, not cut.
+    for (const [name, st] of failed) out.push(...wrap(`  ${name}: ${st.error ?? 'unknown error'}`, width, '    '));
   }
   return `${out.join('\n')}\n`;
+}
+
+/** `text` in lines of at most `width` columns, broken at spaces; continuation lines indented. */
+function wrap(text: string, width: number, indent: string): string[] {
+  if (text.length <= width) return [text];
+  const lead = /^ */.exec(text)![0];
+  const lines: string[] = [];
+  let line = lead;
+  for (const word of text.slice(lead.length).split(' ')) {
+    const next = line.trim() === '' ? `${line}${word}` : `${line} ${word}`;
+    if (next.length > width && line.trim() !== '') {
+      lines.push(line);
+      line = `${indent}${word}`;
+    } else line = next;
+  }
+  lines.push(line);
+  return lines.map((l) => fit(l, width));
 }
 
 /** JSON with per-state arrays turned into {state: count} objects, so it reads without the index table. */

@@ -29,6 +29,14 @@ export const EXPORTER_METRICS: readonly MetricFamily[] = [
     samples: (s) => perCollector(s, (c) => (c.success ? 1 : 0)),
   },
   {
+    name: `${PREFIX}stuck_reads`,
+    help: 'Reads of files under --path.procfs that hang: under way for at least half of --collector.timeout when the last cycle was published, each holding a libuv pool thread; a file is not read again while its read is under way.',
+    type: 'gauge',
+    labelNames: [],
+    collector: 'exporter',
+    samples: (s) => (s ? [{ labels: {}, value: s.stuckReads.length }] : []),
+  },
+  {
     name: `${PREFIX}collection_duration_seconds`,
     help: 'How long the last whole collection cycle took.',
     type: 'gauge',

@@ -16,6 +16,8 @@
  * Messages are padded to 4 bytes; a dump ends with NLMSG_DONE, or NLMSG_ERROR (negative errno).
  */
 
+import { errnoText } from '../model/errno.js';
+
 export const AF_INET = 2;
 export const AF_INET6 = 10;
 const IPPROTO_TCP = 6;
@@ -57,7 +59,7 @@ export function parseInetDiagBatch(buf: Buffer, length: number, onMessage: (buf:
     if (type === NLMSG_DONE) return { kind: 'done' };
     if (type === NLMSG_ERROR) {
       const errno = len >= NLMSG_HDRLEN + 4 ? -buf.readInt32LE(off + NLMSG_HDRLEN) : 0;
-      return { kind: 'error', errno, text: `netlink error ${errno}` };
+      return { kind: 'error', errno, text: `netlink error ${errnoText(errno)}` };
     }
     if (type === SOCK_DIAG_BY_FAMILY) {
       if (len < NLMSG_HDRLEN + INET_DIAG_MSG_LEN) return { kind: 'error', errno: 0, text: `short inet_diag_msg (len ${len})` };

@@ -2,6 +2,7 @@ import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, t
 import type { Logger } from 'pino';
 import type { CollectorName } from '../collectors/index.js';
 import type { Exposition } from '../metrics/exposition.js';
+import { readiness } from '../snapshot/readiness.js';
 import type { SnapshotReader } from '../snapshot/snapshot.js';
 import type { BuildInfo } from '../version.js';
 import { HttpServers } from './httpServers.js';
@@ -26,6 +27,10 @@ export interface AppDeps {
   security?: WebSecurity;
   /** --web.max-requests: requests served at once; more get 503 at once. 0: no limit. */
   maxRequests?: number;
+  /** Age in ms past which /readyz calls the snapshot stale (snapshot/deadline.ts); default from the snapshot's interval. */
+  staleAfterMs?: number;
+  /** The clock /readyz judges staleness by (tests move it). */
+  now?: () => number;
 }
 
 /** Seconds a client has to send a whole request; a slow or stalled client is cut off after it. */
@@ -87,16 +92,17 @@ export function buildApp(deps: AppDeps): FastifyInstance {
 
   app.get('/healthz', async (_request, reply) => reply.type('text/plain').send('ok\n'));
 
+  const now = deps.now ?? Date.now;
   app.get('/readyz', async (_request, reply) => {
-    const ready = deps.snapshots.latest() !== undefined;
+    const { ready, reason } = readiness(deps.snapshots.latest(), now(), deps.staleAfterMs);
     return reply
       .code(ready ? 200 : 503)
       .type('text/plain')
-      .send(ready ? 'ready\n' : 'not ready: no collection has finished yet\n');
+      .send(`${reason}\n`);
   });
 
   app.get('/', async (_request, reply) =>
-    reply.type('text/html; charset=utf-8').send(renderLandingPage(deps.build, deps.telemetryPath, deps.snapshots.latest())),
+    reply.type('text/html; charset=utf-8').send(renderLandingPage(deps.build, deps.telemetryPath, deps.snapshots.latest(), now())),
   );
 
   app.setNotFoundHandler(async (_request, reply) => reply.code(404).type('text/plain').send('not found\n'));

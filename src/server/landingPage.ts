@@ -1,15 +1,31 @@
-import type { Snapshot } from '../snapshot/snapshot.js';
+import type { CollectorStatus, Snapshot } from '../snapshot/snapshot.js';
 import type { BuildInfo } from '../version.js';
 
 function escapeHtml(s: string): string {
   return s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 }
 
-/** The page at /: what this is, where the metrics are, and how the last collection went. */
-export function renderLandingPage(build: BuildInfo, telemetryPath: string, snapshot: Snapshot | undefined): string {
+/** "ok", "failed", or "timeout" (the reason a collector past --collector.timeout fails with). */
+function outcome(s: CollectorStatus): string {
+  return s.success ? 'ok' : s.timedOut ? 'timeout' : 'failed';
+}
+
+function stuckReadsSection(snapshot: Snapshot, nowMs: number): string {
+  if (snapshot.stuckReads.length === 0) return '';
+  const rows = snapshot.stuckReads
+    .map((r) => `<tr><td>${escapeHtml(r.path)}</td><td>${r.op}</td><td>${((nowMs - r.sinceMs) / 1000).toFixed(1)} s</td></tr>`)
+    .join('');
+  return `<h2>Stuck reads</h2>
+<p>Still under way when the last cycle was published; each holds a thread of the I/O pool, and the file is not read again until it returns.</p>
+<table><tr><th>file</th><th>operation</th><th>waiting for</th></tr>${rows}</table>
+`;
+}
+
+/** The page at /: what this is, where the metrics are, and how the last collection went (a failed collector's reason included). */
+export function renderLandingPage(build: BuildInfo, telemetryPath: string, snapshot: Snapshot | undefined, nowMs: number = Date.now()): string {
   const rows = snapshot
     ? Object.entries(snapshot.status)
-        .map(([name, s]) => `<tr><td>${escapeHtml(name)}</td><td>${s.success ? 'ok' : 'failed'}</td><td>${(s.durationSeconds * 1000).toFixed(1)} ms</td><td>${escapeHtml(s.error ?? '')}</td></tr>`)
+        .map(([name, s]) => `<tr><td>${escapeHtml(name)}</td><td>${outcome(s)}</td><td>${(s.durationSeconds * 1000).toFixed(1)} ms</td><td>${escapeHtml(s.error ?? '')}</td></tr>`)
         .join('')
     : '<tr><td colspan="4">no collection finished yet</td></tr>';
   const taken = snapshot ? new Date(snapshot.takenAtMs).toISOString() : 'never';
@@ -22,12 +38,12 @@ export function renderLandingPage(build: BuildInfo, telemetryPath: string, snaps
 <ul>
 <li><a href="${escapeHtml(telemetryPath)}">${escapeHtml(telemetryPath)}</a> metrics</li>
 <li><a href="/healthz">/healthz</a> liveness</li>
-<li><a href="/readyz">/readyz</a> readiness (after the first collection)</li>
+<li><a href="/readyz">/readyz</a> readiness (a recent snapshot that holds the socket table)</li>
 </ul>
 <h2>Last collection</h2>
 <p>Taken at ${taken}</p>
 <table><tr><th>collector</th><th>status</th><th>duration</th><th>error</th></tr>${rows}</table>
-<p>Version ${escapeHtml(build.version)}, Node.js ${escapeHtml(build.nodeVersion)}</p>
+${snapshot ? stuckReadsSection(snapshot, nowMs) : ''}<p>Version ${escapeHtml(build.version)}, Node.js ${escapeHtml(build.nodeVersion)}</p>
 </body></html>
 `;
 }

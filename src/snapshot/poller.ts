@@ -1,12 +1,35 @@
 import type { Log } from '../model/log.js';
 import type { CollectContext } from '../collectors/collector.js';
 import { COLLECTOR_NAMES, type CollectedData, type CollectorName, type CollectorSet } from '../collectors/index.js';
+import { pendingReads, type PendingRead, type PendingReads } from '../sources/pendingReads.js';
+import { defaultCollectorTimeoutMs, withDeadline } from './deadline.js';
 import { deepFreeze, type CollectorStatus, type Snapshot, type SnapshotReader } from './snapshot.js';
+
+export interface PollerOptions {
+  /** --collector.timeout: how long each collector may take (default: the interval, at least 10 s). */
+  timeoutMs?: number;
+  log?: Log;
+  /** The file reads under way (tests pass their own). */
+  reads?: PendingReads;
+}
+
+/** A collector run that has not returned yet. */
+interface Running {
+  startedMs: number;
+  /** Set once its deadline has passed: the run goes on, its result will be dropped. */
+  abandoned: boolean;
+}
 
 /**
  * Runs the collectors every `intervalMs` and publishes an immutable snapshot. The next cycle is
  * scheduled only after the current one ends, so cycles never overlap however slow the kernel
  * walk is; a cycle that overruns the interval is followed by the next one at once.
+ *
+ * Each collector has `timeoutMs` to return. One that does not fails with reason "timeout" and the
+ * cycle is published with the others; its run goes on (a pending read cannot be cancelled) and is
+ * not started again until it returns: the collector is reported timed out, without running, in
+ * every cycle meanwhile. So a hung read costs one pool thread, not one per cycle, and a collector's
+ * state is never touched by two runs at once.
  */
 export class SnapshotPoller implements SnapshotReader {
   private current: Snapshot | undefined;
@@ -14,15 +37,27 @@ export class SnapshotPoller implements SnapshotReader {
   private timer: NodeJS.Timeout | undefined;
   private sequence = 0;
   private stopped = false;
+  private abandoned = false;
   private readonly failing = new Set<CollectorName>();
   private firstPublished: { promise: Promise<Snapshot>; resolve: (s: Snapshot) => void } | undefined;
+  private readonly running = new Map<CollectorName, Running>();
+  private readonly log: Log;
+  private readonly reads: PendingReads;
+  private readonly stopping: Promise<void>;
+  private cancelWaits: () => void = () => undefined;
+  readonly timeoutMs: number;
 
   constructor(
     private readonly collectors: CollectorSet,
     private readonly ctx: CollectContext,
     private readonly intervalMs: number,
-    private readonly log: Log = ctx.log,
-  ) {}
+    options: PollerOptions = {},
+  ) {
+    this.timeoutMs = options.timeoutMs ?? defaultCollectorTimeoutMs(intervalMs);
+    this.log = options.log ?? ctx.log;
+    this.reads = options.reads ?? pendingReads;
+    this.stopping = new Promise((resolve) => (this.cancelWaits = resolve));
+  }
 
   latest(): Snapshot | undefined {
     return this.current;
@@ -52,10 +87,18 @@ export class SnapshotPoller implements SnapshotReader {
     return this.inFlight;
   }
 
-  async stop(): Promise<void> {
+  /**
+   * Stops polling, after the cycle under way (at most `timeoutMs` away). With `abandon` (shutdown),
+   * that cycle ends at once instead, unpublished: collectors still running are left to themselves.
+   */
+  async stop(options: { abandon?: boolean } = {}): Promise<void> {
     this.stopped = true;
     if (this.timer) clearTimeout(this.timer);
     this.timer = undefined;
+    if (options.abandon) {
+      this.abandoned = true;
+      this.cancelWaits();
+    }
     if (this.inFlight) await this.inFlight.catch(() => undefined);
   }
 
@@ -86,7 +129,10 @@ export class SnapshotPoller implements SnapshotReader {
       intervalSeconds: this.intervalMs / 1000,
       data,
       status,
+      stuckReads: this.stuckReads(),
     };
+    // Cut short by shutdown: its collectors did not time out, they were left; not worth serving.
+    if (this.abandoned) return this.current ?? deepFreeze(snapshot);
     this.current = deepFreeze(snapshot);
     this.firstPublished?.resolve(this.current);
     return this.current;
@@ -99,18 +145,63 @@ export class SnapshotPoller implements SnapshotReader {
   ): Promise<void> {
     const collector = this.collectors[name] as CollectorSet[K];
     if (!collector) return;
-    const t0 = performance.now();
-    try {
-      data[name] = (await collector.collect(this.ctx)) as CollectedData[K];
-      status[name] = { success: true, durationSeconds: (performance.now() - t0) / 1000 };
-      if (this.failing.delete(name)) this.log.info({ collector: name }, 'collector recovered');
-    } catch (err) {
-      const message = err instanceof Error ? err.message : String(err);
-      status[name] = { success: false, durationSeconds: (performance.now() - t0) / 1000, error: message };
-      // Log the first failure at error level and repeats at debug, so a broken file cannot flood the log.
-      const first = !this.failing.has(name);
-      this.failing.add(name);
-      this.log[first ? 'error' : 'debug']({ collector: name, err: message }, 'collector failed');
+    const previous = this.running.get(name);
+    if (previous) {
+      const seconds = ((Date.now() - previous.startedMs) / 1000).toFixed(1);
+      this.fail(name, status, 0, `timeout: the previous run has not returned after ${seconds}s, so it was not started again${this.describeReads()}`, true);
+      return;
     }
+    const t0 = performance.now();
+    const entry: Running = { startedMs: Date.now(), abandoned: false };
+    this.running.set(name, entry);
+    const work = (async () => collector.collect(this.ctx))();
+    const returned = (): void => {
+      this.running.delete(name);
+      if (entry.abandoned) this.log.info({ collector: name, after_s: Number(((Date.now() - entry.startedMs) / 1000).toFixed(1)) }, 'collector returned after its deadline; it runs again next cycle');
+    };
+    work.then(returned, returned);
+    const outcome = await withDeadline(work, this.timeoutMs, this.stopping);
+    const durationSeconds = (performance.now() - t0) / 1000;
+    switch (outcome.kind) {
+      case 'done':
+        data[name] = outcome.value as CollectedData[K];
+        status[name] = { success: true, durationSeconds };
+        if (this.failing.delete(name)) this.log.info({ collector: name }, 'collector recovered');
+        return;
+      case 'failed':
+        this.fail(name, status, durationSeconds, outcome.error instanceof Error ? outcome.error.message : String(outcome.error), false);
+        return;
+      case 'timeout':
+        if (this.abandoned) return; // shutdown, not a timeout
+        entry.abandoned = true;
+        this.fail(name, status, durationSeconds, `timeout: did not return within ${this.timeoutMs / 1000}s (--collector.timeout)${this.describeReads()}`, true);
+        return;
+    }
+  }
+
+  private fail(name: CollectorName, status: Partial<Record<CollectorName, CollectorStatus>>, durationSeconds: number, message: string, timedOut: boolean): void {
+    status[name] = { success: false, durationSeconds, error: message, ...(timedOut ? { timedOut } : {}) };
+    // Log the first failure at error level and repeats at debug, so a broken file cannot flood the log.
+    const first = !this.failing.has(name);
+    this.failing.add(name);
+    this.log[first ? 'error' : 'debug']({ collector: name, reason: timedOut ? 'timeout' : 'error', err: message }, 'collector failed');
+  }
+
+  /**
+   * Reads under way for at least half the timeout. No single open or read of a procfs file takes
+   * that long unless it hangs; younger ones belong to collectors still at work (or to the
+   * start-up page release reading /proc/self/smaps), not to one that timed out.
+   */
+  private stuckReads(): PendingRead[] {
+    const now = Date.now();
+    return this.reads.list().filter((r) => now - r.sinceMs >= this.timeoutMs / 2);
+  }
+
+  /** The stuck reads, for a timeout's message: the likeliest culprits. */
+  private describeReads(): string {
+    const now = Date.now();
+    const reads = this.stuckReads();
+    if (reads.length === 0) return '';
+    return `; reads under way: ${reads.map((r) => `${r.op} ${r.path} for ${((now - r.sinceMs) / 1000).toFixed(1)}s`).join(', ')}`;
   }
 }

@@ -1,10 +1,16 @@
 import type { CollectedData, CollectorName } from '../collectors/index.js';
+import type { PendingRead } from '../sources/pendingReads.js';
 
 export interface CollectorStatus {
   success: boolean;
   durationSeconds: number;
   /** Why the collector failed, for the log and the landing page. */
   error?: string;
+  /**
+   * Failed for reason "timeout": it did not return within --collector.timeout, or its previous
+   * run still had not returned, so it was not started again.
+   */
+  timedOut?: boolean;
 }
 
 /**
@@ -22,6 +28,11 @@ export interface Snapshot {
   /** Only collectors that succeeded have an entry: a failed collector's old values are not kept. */
   readonly data: Readonly<Partial<CollectedData>>;
   readonly status: Readonly<Partial<Record<CollectorName, CollectorStatus>>>;
+  /**
+   * File reads under way for at least half of --collector.timeout when the cycle was published:
+   * each was started by a collector that timed out (or earlier), and holds a pool thread.
+   */
+  readonly stuckReads: readonly PendingRead[];
 }
 
 export interface SnapshotReader {

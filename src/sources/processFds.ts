@@ -2,7 +2,7 @@ import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import { STATE_COUNT } from '../model/tcpState.js';
 import type { InodeStates } from '../aggregate/inodeStates.js';
-import { procPath } from './procfsFiles.js';
+import { isProcfs, procPath, readSmallFile } from './procfsFiles.js';
 
 /** Sockets held by a group of processes (one name, or one process with --collector.processes.pid), per state. */
 export interface ProcessGroupSockets {
@@ -33,15 +33,18 @@ const SOCKET_LINK = 'socket:[';
  * names a process holding that socket. Processes are grouped first (by name, or by pid), and a
  * socket counts once per group even when several of its processes hold it (inherited across
  * fork(), as by a pre-forking server's workers). One readdir per process and one readlink per
- * descriptor, synchronously, yielding to the event loop every few thousand links.
+ * descriptor, synchronously, yielding to the event loop every few thousand links. Process names
+ * are read synchronously too on procfs; under any other root (a fixture tree, where a file may be a
+ * FIFO) through the pool, so a name that never comes holds a pool thread, not the event loop.
  */
 export async function scanProcessSockets(procfs: string, sockets: InodeStates, byPid: boolean): Promise<ProcessScan> {
   const attributed = new Uint8Array(sockets.size);
   /** Per socket, the last group that counted it. */
   const countedBy = new Uint32Array(sockets.size);
   const groups = new Map<string, { pids: string[]; name: string; pid: string }>();
+  const onProcfs = await isProcfs(procfs);
   for (const pid of readdirSync(procfs).filter((d) => /^\d+$/.test(d))) {
-    const name = readName(procfs, pid);
+    const name = onProcfs ? readName(procfs, pid) : await readNameOnPool(procfs, pid);
     const key = byPid ? pid : name;
     let g = groups.get(key);
     if (!g) groups.set(key, (g = { pids: [], name, pid: byPid ? pid : '' }));
@@ -96,6 +99,14 @@ export async function scanProcessSockets(procfs: string, sockets: InodeStates, b
 function readName(procfs: string, pid: string): string {
   try {
     return readFileSync(procPath(procfs, `${pid}/comm`), 'utf8').trim();
+  } catch {
+    return '';
+  }
+}
+
+async function readNameOnPool(procfs: string, pid: string): Promise<string> {
+  try {
+    return (await readSmallFile(procPath(procfs, `${pid}/comm`))).trim();
   } catch {
     return '';
   }

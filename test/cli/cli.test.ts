@@ -52,13 +52,19 @@ describe('help and version', () => {
 });
 
 describe('snapshot command', () => {
-  it('prints states, ports, listen queues and keepalive settings as a table', () => {
+  it('prints states, ports, listen queues and keepalive settings as a table, state columns no port has left out', () => {
     const r = run('snapshot', `--path.procfs=${fixture('proc')}`);
     expect(r.status).toBe(0);
     expect(r.stdout).toMatch(/^established\s+6\s+3\s+9$/m);
-    expect(r.stdout).toMatch(/SERVER PORTS[\s\S]*^8080\s+4\s+1\s+0\s+0\s+0\s+0\s+0\s+0\s+1\s+0\s+2\s+0$/m);
+    expect(r.stdout).toMatch(/SERVER PORTS.*\nPORT {2}TOTAL {2}ESTAB {2}SYN-R {2}CLOSE-W {2}LISTEN\n/);
+    expect(r.stdout).toMatch(/SERVER PORTS[\s\S]*^8080\s+4\s+1\s+0\s+1\s+2$/m);
     expect(r.stdout).toMatch(/LISTEN QUEUES[\s\S]*^8080\s+2\s+4\s+n\/a\s+n\/a$/m);
     expect(r.stdout).toContain('dead peer noticed after 7875s');
+  });
+  it('--wide prints every state column', () => {
+    const r = run('snapshot', '--wide', `--path.procfs=${fixture('proc')}`);
+    expect(r.status).toBe(0);
+    expect(r.stdout).toMatch(/SERVER PORTS[\s\S]*^8080\s+4\s+1\s+0\s+0\s+0\s+0\s+0\s+0\s+1\s+0\s+2\s+0$/m);
   });
   it('prints JSON with states by name', () => {
     const r = run('snapshot', '--format=json', `--path.procfs=${fixture('proc')}`);
@@ -122,7 +128,7 @@ describe('the real binary on the fixture tree', () => {
   });
 
   it('writes logfmt by default', () => {
-    const r = spawnSync(process.execPath, [CLI, 'snapshot', '--path.procfs=/nonexistent', '--log.level=debug'], { encoding: 'utf8' });
-    expect(r.stderr).toMatch(/^ts=\S+ level=error msg="collector failed" collector=sockets err=/m);
+    const r = spawnSync(process.execPath, [CLI, 'snapshot', `--path.procfs=${fixture('proc-broken')}`, '--log.level=debug'], { encoding: 'utf8' });
+    expect(r.stderr).toMatch(/^ts=\S+ level=error msg="collector failed" collector=snmp reason=error err=/m);
   });
 });

@@ -1,5 +1,5 @@
 import { request, Agent } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { connect, type AddressInfo } from 'node:net';
 import { describe, expect, it } from 'vitest';
 import { buildApp } from '../../src/server/app.js';
 import { BUILD_INFO } from '../../src/version.js';
@@ -83,4 +83,19 @@ describe('graceful shutdown', () => {
     expect(outcomes.filter((o) => o.status === 200).length).toBeGreaterThan(0);
     agent.destroy();
   }, 30_000);
+
+  it('a request that never completes cannot hold shutdown up: the process ends when the 10 s grace period is over (exit 1, said in the log)', async () => {
+    const exporter = await startExporter(['--collector.interval=1s']);
+    const { hostname, port } = new URL(exporter.url);
+    // Half a request: the server waits for the rest (its request timeout is 30 s), so close() cannot finish.
+    const stalled = connect({ host: hostname, port: Number(port) });
+    stalled.on('error', () => undefined);
+    await new Promise<void>((r) => stalled.once('connect', () => r()));
+    stalled.write('GET /metrics HTTP/1.1\r\nHost: x\r\n');
+    await new Promise((r) => setTimeout(r, 200));
+    const code = await Promise.race([exporter.stop('SIGTERM'), new Promise<string>((r) => setTimeout(() => r('still running 25 s after SIGTERM'), 25_000))]);
+    stalled.destroy();
+    expect(code).toBe(1);
+    expect(exporter.stderr()).toMatch(/"grace_ms":10000,"msg":"shutdown grace period over; exiting"/);
+  }, 40_000);
 });

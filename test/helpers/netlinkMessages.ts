@@ -1,5 +1,6 @@
+import { constants } from 'node:os';
 import { AF_INET, NLMSG_ERROR } from '../../src/parse/inetDiag.js';
-import type { NetlinkSocket } from '../../src/sources/netlink/libcNetlink.js';
+import { NetlinkError, type NetlinkSocket } from '../../src/sources/netlink/libcNetlink.js';
 
 export interface DiagFields {
   family: number;
@@ -73,7 +74,8 @@ export function scriptedNetlink(replies: readonly Buffer[]): ScriptedNetlink {
           setImmediate(() => {
             inFlight--;
             const next = queue.shift();
-            if (!next) reject(new Error('netlink recv failed: errno 11 (timed out)'));
+            // What the real socket throws when SO_RCVTIMEO expires with nothing to read.
+            if (!next) reject(new NetlinkError('recv', constants.errno.EAGAIN));
             else resolve(next.copy(buf));
           }),
         );

@@ -86,7 +86,7 @@ describe('OpenMetrics body', () => {
 describe('process metrics', () => {
   it('are rendered at most once a second, while snapshot age stays exact per scrape', async () => {
     let now = 5_000_000;
-    const s: Snapshot = { sequence: 1, takenAtMs: now, durationSeconds: 0, intervalSeconds: 15, data: {}, status: {} };
+    const s: Snapshot = { sequence: 1, takenAtMs: now, durationSeconds: 0, intervalSeconds: 15, stuckReads: [], data: {}, status: {} };
     const app = appFor({ latest: () => s }, () => now);
     const cpu = async (): Promise<[number | undefined, number | undefined]> => {
       const m = samplesOf((await app.inject({ url: '/metrics' })).body);
@@ -122,7 +122,7 @@ describe('before the first collection', () => {
 
 describe('snapshot age', () => {
   it('grows with scrape time while the snapshot stays the same', async () => {
-    const s: Snapshot = { sequence: 1, takenAtMs: 1_000_000, durationSeconds: 0.01, intervalSeconds: 15, data: {}, status: {} };
+    const s: Snapshot = { sequence: 1, takenAtMs: 1_000_000, durationSeconds: 0.01, intervalSeconds: 15, stuckReads: [], data: {}, status: {} };
     let now = 1_000_000 + 2_000;
     const app = appFor({ latest: () => s }, () => now);
     expect(samplesOf((await app.inject({ url: '/metrics' })).body).get('tcpstate_snapshot_age_seconds')).toBe(2);
@@ -131,10 +131,10 @@ describe('snapshot age', () => {
   });
 
   it('drops a failed collector\'s series instead of serving old values', async () => {
-    let current: Snapshot = { sequence: 1, takenAtMs: 0, durationSeconds: 0, intervalSeconds: 15, data: { snmp: { tcp_active_opens_total: 5 } }, status: { snmp: { success: true, durationSeconds: 0 } } };
+    let current: Snapshot = { sequence: 1, takenAtMs: 0, durationSeconds: 0, intervalSeconds: 15, stuckReads: [], data: { snmp: { tcp_active_opens_total: 5 } }, status: { snmp: { success: true, durationSeconds: 0 } } };
     const app = appFor({ latest: () => current });
     expect(samplesOf((await app.inject({ url: '/metrics' })).body).get('tcpstate_tcp_active_opens_total')).toBe(5);
-    current = { sequence: 2, takenAtMs: 1, durationSeconds: 0, intervalSeconds: 15, data: {}, status: { snmp: { success: false, durationSeconds: 0, error: 'x' } } };
+    current = { sequence: 2, takenAtMs: 1, durationSeconds: 0, intervalSeconds: 15, stuckReads: [], data: {}, status: { snmp: { success: false, durationSeconds: 0, error: 'x' } } };
     const after = samplesOf((await app.inject({ url: '/metrics' })).body);
     expect(after.has('tcpstate_tcp_active_opens_total')).toBe(false);
     expect(after.get('tcpstate_collector_success{collector="snmp"}')).toBe(0);

@@ -62,6 +62,44 @@ describe('SnapshotPoller', () => {
     expect(s.status.snmp!.success).toBe(true);
     expect(s.data.netstat).toBeUndefined();
   });
+
+  it('fails a collector past its deadline with reason "timeout", publishes the rest, and does not start it again until it returns', async () => {
+    let release: (v: CounterValues) => void = () => undefined;
+    let calls = 0;
+    const hung: Collector<CounterValues> = {
+      name: 'netstat',
+      collect: () => {
+        calls++;
+        return calls === 1 ? new Promise<CounterValues>((r) => (release = r)) : Promise.resolve({ tcp_ext_listen_overflows_total: calls });
+      },
+    };
+    const ok = slowCollector(1);
+    const poller = new SnapshotPoller({ snmp: ok.collector, netstat: hung }, { procfs: '/proc', log: silentLogger }, 1000, { timeoutMs: 50 });
+    const first = await poller.collectOnce();
+    expect(first.status.netstat).toMatchObject({ success: false, timedOut: true, error: 'timeout: did not return within 0.05s (--collector.timeout)' });
+    expect(first.status.snmp!.success).toBe(true);
+    expect(first.data.snmp).toEqual({ tcp_active_opens_total: 1 });
+    const second = await poller.collectOnce();
+    expect(second.status.netstat).toMatchObject({ success: false, timedOut: true, durationSeconds: 0 });
+    expect(second.status.netstat!.error).toMatch(/^timeout: the previous run has not returned after [\d.]+s, so it was not started again$/);
+    expect(second.data.snmp).toEqual({ tcp_active_opens_total: 2 });
+    expect(calls).toBe(1);
+    release({ tcp_ext_listen_overflows_total: 1 }); // the late result is dropped
+    await new Promise((r) => setImmediate(r));
+    const third = await poller.collectOnce();
+    expect(calls).toBe(2);
+    expect(third.status.netstat!.success).toBe(true);
+    expect(third.data.netstat).toEqual({ tcp_ext_listen_overflows_total: 2 });
+  });
+
+  it('on stop({ abandon }) ends a cycle that waits for a hung collector at once, and does not publish it', async () => {
+    const hung: Collector<CounterValues> = { name: 'netstat', collect: () => new Promise<CounterValues>(() => undefined) };
+    const poller = new SnapshotPoller({ netstat: hung }, { procfs: '/proc', log: silentLogger }, 1000, { timeoutMs: 3_600_000 });
+    const cycle = poller.start();
+    await poller.stop({ abandon: true });
+    await cycle;
+    expect(poller.latest()).toBeUndefined();
+  });
 });
 
 describe('SnapshotPoller.first', () => {

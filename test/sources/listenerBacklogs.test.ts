@@ -27,10 +27,10 @@ describe('queryListenerBacklogs', () => {
 
   it('fails on a kernel error or a dump that never ends, and still closes the socket', async () => {
     const eperm = scripted([control(NLMSG_ERROR, 1)]);
-    await expect(queryListenerBacklogs(eperm.open)).rejects.toThrow(/netlink error 1/);
+    await expect(queryListenerBacklogs(eperm.open)).rejects.toThrow(/netlink error EPERM: Operation not permitted/);
     expect(eperm.closed()).toBe(true);
     const cut = scripted([diagMessage({ inode: 1 })]);
-    await expect(queryListenerBacklogs(cut.open)).rejects.toThrow(/timed out/);
+    await expect(queryListenerBacklogs(cut.open)).rejects.toThrow(/netlink recv failed: EAGAIN: Resource temporarily unavailable/);
     expect(cut.closed()).toBe(true);
     expect(cut.closedDuringRecv()).toBe(false);
   });

@@ -1,4 +1,5 @@
 import { closeSync, openSync } from 'node:fs';
+import { errnoText } from '../../model/errno.js';
 import { loadLibc } from '../../native/libc.js';
 /**
  * The few libc calls a sock_diag dump needs (libc itself: native/libc.ts). Bound lazily: hosts
@@ -50,12 +51,13 @@ async function loadNetlinkCalls(): Promise<Libc> {
   };
 }
 
+/** A libc call of the netlink path failed; the message names the errno (`EPERM: Operation not permitted`). */
 export class NetlinkError extends Error {
   constructor(
     readonly call: string,
     readonly errno: number,
   ) {
-    super(`netlink ${call} failed: errno ${errno}`);
+    super(`netlink ${call} failed: ${errnoText(errno)}`);
   }
 }
 
@@ -88,7 +90,7 @@ export async function openSockDiagIn(netnsPath: string, timeoutMs = 2000): Promi
       if (Number(c.setns(own, CLONE_NEWNET)) !== 0) {
         // Unreachable in practice (we hold our own namespace open and just had the right to
         // switch); staying in a foreign namespace would silently report the wrong sockets.
-        process.stderr.write(`tcpstate-exporter: fatal: cannot return to the own network namespace (errno ${c.errno()})\n`);
+        process.stderr.write(`tcpstate-exporter: fatal: cannot return to the own network namespace (${errnoText(c.errno())})\n`);
         process.exit(70);
       }
     }

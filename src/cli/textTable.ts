@@ -1,0 +1,28 @@
+/**
+ * Plain-text tables for a person at a shell: the first column left-aligned, the rest right-aligned
+ * (numbers), columns two spaces apart, or one when two would pass `width`. A line still longer
+ * than `width` is cut, ending in "…": the output never wraps on a terminal of that width.
+ */
+export type Cell = string | number;
+
+export function renderTable(header: readonly string[], rows: readonly (readonly Cell[])[], width = Infinity, leftColumns = 1): string {
+  const cells = [header, ...rows].map((r) => r.map(String));
+  const widths = header.map((_, i) => Math.max(...cells.map((r) => (r[i] ?? '').length)));
+  const lineWidth = (gap: number): number => widths.reduce((a, b) => a + b, 0) + gap * (widths.length - 1);
+  const gap = lineWidth(2) <= width ? 2 : 1;
+  const lines = cells.map((r) =>
+    widths
+      .map((w, i) => {
+        const c = r[i] ?? '';
+        return i < leftColumns ? c.padEnd(w) : c.padStart(w);
+      })
+      .join(' '.repeat(gap))
+      .trimEnd(),
+  );
+  return lines.map((l) => fit(l, width)).join('\n');
+}
+
+/** `line`, cut to `width` columns with a final "…" when longer. */
+export function fit(line: string, width: number): string {
+  return line.length <= width ? line : `${line.slice(0, Math.max(0, width - 1))}…`;
+}
