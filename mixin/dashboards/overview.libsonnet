@@ -457,7 +457,14 @@ function(c)
       'Collectors that failed their last cycle, per instance (their metrics are absent until they succeed). 0 is healthy; TcpstateCollectorFailing fires on anything else.',
       'short',
       [g.instant('sum by (instance) (1 - tcpstate_collector_success%s)' % sel(), '{{instance}}')],
-      w=8,
+      w=4,
+    ) + g.thresholds([{ value: 1, color: 'red' }]),
+    g.stat(
+      'Stuck reads',
+      'File reads under --path.procfs that have not returned within half the collector timeout (a FIFO, a dead NFS or FUSE mount, a wedged kernel path). Each holds one libuv pool thread; its collector is not started again until the read returns. 0 is healthy.',
+      'short',
+      [g.instant('max by (instance) (tcpstate_stuck_reads%s)' % sel(), '{{instance}}')],
+      w=4,
     ) + g.thresholds([{ value: 1, color: 'red' }]),
     g.timeseries(
       'Snapshot age',
