@@ -6,6 +6,7 @@ import { stringify } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AlertTimeline, type AlertEpisode } from '../helpers/alertTimeline.js';
 import { eventually } from '../helpers/exporterProcess.js';
+import { asQuery, DASHBOARD_FILES, dashboardTargets, readDashboard } from '../helpers/dashboards.js';
 import type { HelperLine, HelperProcess } from '../helpers/helperProcess.js';
 import { fixture, REPO_ROOT } from '../helpers/paths.js';
 import { startPrometheusWithConfig, type PrometheusServer } from '../helpers/prometheusServer.js';
@@ -71,6 +72,8 @@ describe.runIf(runnable)('alerts on real trouble: namespaces, the real exporter,
   let runStartMs = 0;
   let runEndMs = 0;
   let ruleErrors: Array<{ name: string; lastError: string }> = [];
+  const panelErrors: string[] = [];
+  const panelsWithData = new Set<string>();
 
   const target = (name: ScenarioName): string => exporters.get(name)!.target;
 
@@ -274,6 +277,22 @@ describe.runIf(runnable)('alerts on real trouble: namespaces, the real exporter,
     // A few more evaluations, so what the last trouble left behind is in the record.
     await new Promise((r) => setTimeout(r, 3000));
     runEndMs = Date.now();
+    // Every panel query of both dashboards, as Grafana sends it, against the scenario data: the
+    // overview with every variable at All, the drill-down on the leaking port's instance.
+    const vars: Record<string, Record<string, string>> = {
+      'tcpstate-overview.json': { job: '.+', instance: '.+', port: '.+', datasource: 'prometheus' },
+      'tcpstate-port.json': { job: '.+', instance: target('closeWait'), port: '8080', role: '.+', datasource: 'prometheus' },
+    };
+    for (const file of DASHBOARD_FILES) {
+      for (const { panel, target: t } of dashboardTargets(readDashboard(file))) {
+        const query = asQuery(t.expr, vars[file]!);
+        try {
+          if ((await prom.query(query)).length > 0) panelsWithData.add(`${file}: ${panel.title}`);
+        } catch (err) {
+          panelErrors.push(`${file}: ${panel.title}: ${err instanceof Error ? err.message : String(err)}`);
+        }
+      }
+    }
     await tl.stop();
     const rules = (await (await fetch(`${prom.url}/api/v1/rules`)).json()) as { data: { groups: Array<{ rules: Array<{ name: string; health: string; lastError?: string }> }> } };
     ruleErrors = rules.data.groups.flatMap((g) => g.rules).filter((r) => r.health === 'err').map((r) => ({ name: r.name, lastError: r.lastError ?? '' }));
@@ -341,6 +360,12 @@ describe.runIf(runnable)('alerts on real trouble: namespaces, the real exporter,
   it('loads the rendered rules and evaluates every rule without error on the scenario data', () => {
     expect(shortened.length).toBeGreaterThan(0);
     expect(ruleErrors).toEqual([]);
+  });
+
+  it('evaluates every panel query of both dashboards on the scenario data, and the leak shows on the drill-down', () => {
+    expect(panelErrors).toEqual([]);
+    expect(panelsWithData).toContain('tcpstate-port.json: States over time');
+    expect(panelsWithData).toContain('tcpstate-overview.json: CLOSE_WAIT sockets, busiest ports');
   });
 
   it('1. CLOSE_WAIT leak on a reported server port: fires naming role and port within a minute of `for`, $value the current count, resolves within a minute of the exit', () => {
