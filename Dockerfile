@@ -8,17 +8,15 @@
 FROM node:24.11.1-bookworm-slim AS build
 WORKDIR /src
 COPY package.json package-lock.json tsconfig.json tsconfig.build.json ./
-RUN npm install --no-audit --no-fund --loglevel=error
+RUN npm ci --no-audit --no-fund --loglevel=error
 COPY src ./src
-COPY bench ./bench
-COPY opskit ./opskit
 RUN npm run build --silent
 
 # --- deps: production dependencies only (koffi ships its prebuilt binary; nothing is compiled)
 FROM node:24.11.1-bookworm-slim AS deps
 WORKDIR /app
 COPY package.json package-lock.json ./
-RUN npm install --omit=dev --no-audit --no-fund --loglevel=error
+RUN npm ci --omit=dev --no-audit --no-fund --loglevel=error
 
 # --- runtime
 FROM node:24.11.1-bookworm-slim
