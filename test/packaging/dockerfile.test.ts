@@ -19,9 +19,18 @@ describe('Dockerfile lint', () => {
     expect(stages.slice(0, -1).every((s) => s.name !== undefined)).toBe(true);
   });
 
-  it.each(stages.map((s) => [s.from] as const))('pins its base image %s to an exact version (DL3006, DL3007)', (from) => {
+  it.each(stages.filter((s) => s.from !== 'scratch').map((s) => [s.from] as const))('pins its base image %s to an exact version (DL3006, DL3007)', (from) => {
     expect(from).toMatch(/^[a-z0-9./-]+:\d+\.\d+\.\d+[a-z0-9.-]*(@sha256:[a-f0-9]{64})?$/);
     expect(from).not.toMatch(/:latest\b/);
+  });
+
+  it('ships no npm: the final stage is a copy of a root filesystem that had it removed, not a layer over it', () => {
+    expect(final.from).toBe('scratch');
+    const root = all(final, 'COPY').find((c) => /^--from=\S+ \/ \/$/.test(c.args));
+    const source = stages.find((s) => s.name === /--from=(\S+)/.exec(root?.args ?? '')?.[1]);
+    expect(source, 'COPY --from=<stage> / /').toBeDefined();
+    const removed = all(source!, 'RUN').map((r) => r.args).join(' ');
+    for (const path of ['/usr/local/lib/node_modules', '/usr/local/bin/npm', '/usr/local/bin/npx', '/usr/local/bin/corepack', '/usr/local/bin/yarn']) expect(removed).toContain(path);
   });
 
   it('runs the final stage as a numeric non-root user (DL3002)', () => {
