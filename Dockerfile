@@ -20,16 +20,26 @@ WORKDIR /app
 COPY package.json package-lock.json ./
 RUN npm ci --omit=dev --no-audit --no-fund --loglevel=error
 
-# --- the runtime's root filesystem: the base image without package managers, headers and docs
+# --- the runtime's root filesystem: the base image's files copied aside, without npm, corepack,
+# yarn, headers and docs, nor what the container runtime provides (/proc, /sys, /dev, and the
+# contents of /run and /tmp). Copied, because files removed in place would stay in the base
+# image's layer.
 FROM node:24.11.1-bookworm-slim AS runtime-root
-RUN rm -rf /usr/local/lib/node_modules /usr/local/bin/npm /usr/local/bin/npx /usr/local/bin/corepack \
-           /opt/yarn-v* /usr/local/bin/yarn /usr/local/bin/yarnpkg /usr/local/bin/docker-entrypoint.sh \
-           /usr/local/include /usr/local/share/doc /usr/local/share/man /usr/local/CHANGELOG.md \
-           /usr/local/README.md /root/.npm /tmp/*
+RUN mkdir /rootfs \
+ && tar -C / --anchored --exclude=./rootfs --exclude=./proc --exclude=./sys --exclude=./dev \
+        --exclude='./run/*' --exclude='./tmp/*' --exclude=./root/.npm \
+        --exclude=./usr/local/lib/node_modules --exclude=./usr/local/bin/npm --exclude=./usr/local/bin/npx \
+        --exclude=./usr/local/bin/corepack --exclude='./opt/yarn-v*' --exclude=./usr/local/bin/yarn \
+        --exclude=./usr/local/bin/yarnpkg --exclude=./usr/local/bin/docker-entrypoint.sh \
+        --exclude=./usr/local/include --exclude=./usr/local/share/doc --exclude=./usr/local/share/man \
+        --exclude=./usr/local/CHANGELOG.md --exclude=./usr/local/README.md -cf - . \
+  | tar -C /rootfs -xf - \
+ && mkdir -p /rootfs/proc /rootfs/sys /rootfs/dev /rootfs/run /rootfs/tmp \
+ && chmod 1777 /rootfs/tmp
 
 # --- runtime
 FROM scratch
-COPY --from=runtime-root / /
+COPY --from=runtime-root /rootfs /
 LABEL org.opencontainers.image.title="tcpstate-exporter" \
       org.opencontainers.image.description="Prometheus exporter for the kernel's TCP socket table: states per family and port, listen queues, keepalive coverage, ephemeral ports." \
       org.opencontainers.image.licenses="Apache-2.0" \

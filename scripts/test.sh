@@ -4,6 +4,8 @@
 #   unit          the test suite (npm test) on the machine's Node.js
 #   fresh-clone   npm ci and build in a fresh clone: no engine warning, no change to the tree
 #   node-versions the test suite on Node.js 22 and 24 (official binaries from the npm registry)
+#   container     the image built from the Dockerfile and run; the chart and the manifests
+#                 rendered, validated, and their pod specs run (scripts/container-test.sh, root)
 # Node.js >= 20 with npm must already be on PATH. Needs root (or sudo) only to apt-get install.
 # Every stage runs even if one before it failed; each prints its time; the exit status is
 # non-zero if any failed.
@@ -11,7 +13,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/lib/cache.sh
 
-all=(unit fresh-clone node-versions)
+all=(unit fresh-clone node-versions container)
 stages=("$@")
 [ ${#stages[@]} -gt 0 ] || stages=("${all[@]}")
 for s in "${stages[@]}"; do
@@ -61,8 +63,9 @@ for stage in "${stages[@]}"; do
   rc=0
   case "$stage" in
     unit) unit || rc=$? ;;
-    fresh-clone) bash scripts/fresh-clone-check.sh || rc=$? ;;
+    fresh-clone) bash scripts/fresh-clone-check.sh 22 24 || rc=$? ;;
     node-versions) bash scripts/node-versions.sh 22 24 || rc=$? ;;
+    container) bash scripts/container-test.sh || rc=$? ;;
   esac
   took=$((SECONDS - start))
   result=ok
