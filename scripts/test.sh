@@ -27,6 +27,7 @@ command -v python3 >/dev/null || need+=(python3)                                
 command -v openssl >/dev/null || need+=(openssl)                                      # certificates for the TLS tests
 command -v setpriv >/dev/null || need+=(util-linux)                                   # running the exporter unprivileged
 command -v git >/dev/null || need+=(git)                                              # the fresh-clone check
+command -v unzip >/dev/null || need+=(unzip)                                          # helm and kubectl come zipped
 if [ ${#need[@]} -gt 0 ]; then
   sudo=""
   [ "$(id -u)" -eq 0 ] || sudo="sudo"
@@ -36,9 +37,13 @@ if [ ${#need[@]} -gt 0 ]; then
 fi
 
 npm ci --no-audit --no-fund --loglevel=error
-# A Node.js >= 24 process for the test of process names (Node.js 24 renames its main thread).
+# A Node.js >= 24 process for the test of process names (Node.js 24 renames its main thread),
+# and helm and kubectl for the tests that render the chart and the Kustomize overlays.
 TCPSTATE_TEST_NODE24="$(node_binary 24)"
-export TCPSTATE_TEST_NODE24
+tools="$(k8s_tools)"
+TCPSTATE_HELM="$tools/helm/helm"
+TCPSTATE_KUBECTL="$tools/kubectl/kubectl"
+export TCPSTATE_TEST_NODE24 TCPSTATE_HELM TCPSTATE_KUBECTL
 
 unit() {
   local results status=0
