@@ -49,9 +49,12 @@ export function containerState(setup: PodmanSetup, name: string): ContainerState
   return { running: running === 'true', pid: Number(pid), exitCode: Number(exitCode) };
 }
 
-/** Removes containers, whatever their state (afterAll). */
+/**
+ * Removes containers, whatever their state (afterAll), the last started first: podman refuses to
+ * remove a container whose namespaces another one still uses.
+ */
 export function removeContainers(setup: PodmanSetup, names: readonly string[]): void {
-  if (names.length > 0) spawnSync(setup.argv[0]!, [...setup.argv.slice(1), 'rm', '--force', '--time', '0', ...names]);
+  for (const name of [...names].reverse()) spawnSync(setup.argv[0]!, [...setup.argv.slice(1), 'rm', '--force', '--ignore', '--time', '0', name]);
 }
 
 /**
