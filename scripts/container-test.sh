@@ -67,13 +67,19 @@ work="$(mktemp -d /var/tmp/tcpstate-container-ci.XXXXXX)"
 # start. Containers get this shell's open-file limit, and the highest process limit runc may set
 # (probed below, once the Debian image is there).
 mkdir -p "$work/tmp"
+export TMPDIR="$work/tmp"  # buildah's temporary files too
 ulimits() {
-  printf '[containers]\ndefault_ulimits = ["nofile=%s:%s"%s]\n' "$(ulimit -Sn)" "$(ulimit -Hn)" "${1:+, \"nproc=$1:$1\"}" >"$work/containers.conf"
+  # netns "none" by default: no container of this script may touch the host's bridge network.
+  printf '[containers]\nnetns = "none"\ndefault_ulimits = ["nofile=%s:%s"%s]\n' "$(ulimit -Sn)" "$(ulimit -Hn)" "${1:+, \"nproc=$1:$1\"}" >"$work/containers.conf"
 }
 ulimits ""
 export CONTAINERS_CONF="$work/containers.conf"
 podman=(podman --root "$work/storage" --runroot "$work/run" --tmpdir "$work/tmp" --runtime runc
         --cgroup-manager cgroupfs --events-backend file --storage-driver overlay)
+# containers/image keeps a digest cache outside any storage root: removed at exit if this run made it.
+blob_cache=/var/lib/containers/cache
+[ -e /var/lib/containers ] && had_var_lib_containers=1 || had_var_lib_containers=""
+[ -e "$blob_cache" ] && had_blob_cache=1 || had_blob_cache=""
 cleanup() {
   local status=$?
   trap - EXIT
@@ -89,6 +95,8 @@ cleanup() {
   # Whatever is still mounted under the work directory (an interrupted build) goes too.
   findmnt -rn -o TARGET | grep -F "$work" | sort -r | xargs -r -n1 umount -l 2>/dev/null || true
   rm -rf "$work"
+  [ -n "$had_blob_cache" ] || rm -rf "$blob_cache"
+  [ -n "$had_var_lib_containers" ] || rmdir /var/lib/containers 2>/dev/null || true
   exit $status
 }
 trap cleanup EXIT
