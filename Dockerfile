@@ -7,7 +7,7 @@
 # built on the base image would only hide them: they would stay in the base image's layer).
 
 # --- build: compile TypeScript (dev dependencies, the whole toolchain)
-FROM node:24.11.1-bookworm-slim AS build
+FROM node:24.22.3-bookworm-slim AS build
 WORKDIR /src
 COPY package.json package-lock.json tsconfig.json tsconfig.build.json ./
 RUN npm ci --no-audit --no-fund --loglevel=error
@@ -15,7 +15,7 @@ COPY src ./src
 RUN npm run build --silent
 
 # --- deps: production dependencies only (koffi ships its prebuilt binary; nothing is compiled)
-FROM node:24.11.1-bookworm-slim AS deps
+FROM node:24.22.3-bookworm-slim AS deps
 WORKDIR /app
 COPY package.json package-lock.json ./
 RUN npm ci --omit=dev --no-audit --no-fund --loglevel=error
@@ -24,7 +24,7 @@ RUN npm ci --omit=dev --no-audit --no-fund --loglevel=error
 # yarn, headers and docs, nor what the container runtime provides (/proc, /sys, /dev, and the
 # contents of /run and /tmp). Copied, because files removed in place would stay in the base
 # image's layer.
-FROM node:24.11.1-bookworm-slim AS runtime-root
+FROM node:24.22.3-bookworm-slim AS runtime-root
 RUN mkdir /rootfs \
  && tar -C / --anchored --exclude=./rootfs --exclude=./proc --exclude=./sys --exclude=./dev \
         --exclude='./run/*' --exclude='./tmp/*' --exclude=./root/.npm \
