@@ -1,12 +1,13 @@
-import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
+import { closeSync, openSync, readdirSync, readFileSync, readlinkSync, readSync } from 'node:fs';
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import { STATE_COUNT } from '../model/tcpState.js';
 import type { InodeStates } from '../aggregate/inodeStates.js';
+import { CMDLINE_READ_BYTES, isRuntimeThreadName, parseProcessName } from '../parse/processName.js';
 import { isProcfs, procPath, readSmallFile } from './procfsFiles.js';
 
 /** Sockets held by a group of processes (one name, or one process with --collector.processes.pid), per state. */
 export interface ProcessGroupSockets {
-  /** /proc/<pid>/comm: the kernel's 15-character process name. */
+  /** /proc/<pid>/comm, the kernel's 15-byte process name; argv[0]'s base name where comm is a runtime's thread name (parse/processName.ts). */
   name: string;
   /** The pid when grouping by pid, else empty. */
   pid: string;
@@ -96,18 +97,49 @@ export async function scanProcessSockets(procfs: string, sockets: InodeStates, b
   return { groups: out, scanned, unreadable, firstUnreadableError, attributed };
 }
 
+/** The process's reported name (parse/processName.ts); '' if it exited during the scan. */
 function readName(procfs: string, pid: string): string {
+  let comm: string;
   try {
-    return readFileSync(procPath(procfs, `${pid}/comm`), 'utf8').trim();
+    comm = readFileSync(procPath(procfs, `${pid}/comm`), 'utf8');
   } catch {
     return '';
+  }
+  return parseProcessName(comm, isRuntimeThreadName(comm.trimEnd()) ? readCmdlineStart(procfs, pid) : undefined);
+}
+
+/** The first CMDLINE_READ_BYTES of /proc/<pid>/cmdline (argv[0] and more), or undefined if unreadable. */
+function readCmdlineStart(procfs: string, pid: string): Buffer | undefined {
+  let fd: number;
+  try {
+    fd = openSync(procPath(procfs, `${pid}/cmdline`), 'r');
+  } catch {
+    return undefined;
+  }
+  try {
+    const buf = Buffer.allocUnsafe(CMDLINE_READ_BYTES);
+    let filled = 0;
+    while (filled < buf.length) {
+      const n = readSync(fd, buf, filled, buf.length - filled, null);
+      if (n === 0) break;
+      filled += n;
+    }
+    return buf.subarray(0, filled);
+  } catch {
+    return undefined;
+  } finally {
+    closeSync(fd);
   }
 }
 
 async function readNameOnPool(procfs: string, pid: string): Promise<string> {
+  let comm: string;
   try {
-    return (await readSmallFile(procPath(procfs, `${pid}/comm`))).trim();
+    comm = await readSmallFile(procPath(procfs, `${pid}/comm`));
   } catch {
     return '';
   }
+  if (!isRuntimeThreadName(comm.trimEnd())) return parseProcessName(comm, undefined);
+  const cmdline = await readSmallFile(procPath(procfs, `${pid}/cmdline`)).catch(() => undefined);
+  return parseProcessName(comm, cmdline === undefined ? undefined : Buffer.from(cmdline, 'latin1').subarray(0, CMDLINE_READ_BYTES));
 }

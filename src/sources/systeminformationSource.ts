@@ -1,3 +1,5 @@
+import { accessSync, constants } from 'node:fs';
+import { delimiter, join } from 'node:path';
 import { newSocketRecord, TIMER_UNKNOWN, type SocketSink } from '../model/socketRecord.js';
 import { STATE_INDEX, type TcpStateName } from '../model/tcpState.js';
 import type { SocketSource, WalkReport } from './socketSource.js';
@@ -18,13 +20,15 @@ export type ConnectionLister = () => Promise<readonly ConnectionEntry[]>;
  * For development machines without /proc/net/tcp (macOS, Windows): asks the OS through the
  * `systeminformation` package, which runs netstat/lsof and builds an object per connection.
  * States and ports are real; queue sizes and timers are not available, so keepalive coverage
- * is reported as unknown and backlogs as absent. Never used where /proc/net/tcp exists.
+ * is reported as unknown and backlogs as absent. Chosen on Linux only by
+ * --collector.source=systeminformation. The default lister fails where the package cannot see
+ * (systeminformationLister).
  */
 export class SysteminformationSocketSource implements SocketSource {
   readonly name = 'systeminformation' as const;
   readonly reportsKernelDetail = false;
 
-  constructor(private readonly list: ConnectionLister = defaultLister) {}
+  constructor(private readonly list: ConnectionLister = systeminformationLister()) {}
 
   async walk(sink: SocketSink): Promise<WalkReport> {
     const record = newSocketRecord();
@@ -82,7 +86,53 @@ function validPort(p: number): boolean {
   return Number.isInteger(p) && p >= 0 && p <= 65535;
 }
 
-async function defaultLister(): Promise<readonly ConnectionEntry[]> {
-  const si = await import('systeminformation');
-  return si.networkConnections();
+/**
+ * The commands systeminformation's networkConnections() runs, per platform, through a shell
+ * (child_process.exec: /bin/sh): netstat, else ss, on Linux and the BSDs; netstat (and lsof) on
+ * macOS. Windows always has netstat.
+ */
+const LISTING_COMMANDS: Partial<Record<NodeJS.Platform, readonly string[]>> = {
+  linux: ['netstat', 'ss'],
+  freebsd: ['netstat'],
+  openbsd: ['netstat'],
+  netbsd: ['netstat'],
+  darwin: ['netstat'],
+};
+
+/**
+ * systeminformation's networkConnections(), failing where it cannot see. The package reports a
+ * failed or missing command as no connections at all, so an image without netstat or ss (or
+ * without a shell) would export an empty socket table as a successful collection. An empty
+ * answer is therefore checked: it stands only if a listing command and /bin/sh are there;
+ * otherwise the walk throws and the collector reports success=0 with this reason.
+ */
+export function systeminformationLister(env: NodeJS.ProcessEnv = process.env, platform: NodeJS.Platform = process.platform): ConnectionLister {
+  return async () => {
+    const si = await import('systeminformation');
+    const entries = await si.networkConnections();
+    if (entries.length === 0 && platform !== 'win32') {
+      const commands = LISTING_COMMANDS[platform] ?? [];
+      const found = commands.filter((c) => onPath(c, env['PATH'] ?? ''));
+      if (found.length === 0 || !executable('/bin/sh')) {
+        throw new Error(
+          `systeminformation cannot list sockets here: it needs /bin/sh and one of ${commands.join(', ') || '(no command on this platform)'} on PATH ` +
+            `(found: ${[...(executable('/bin/sh') ? ['/bin/sh'] : []), ...found].join(', ') || 'none'}); it would report no sockets instead of failing`,
+        );
+      }
+    }
+    return entries;
+  };
+}
+
+function onPath(command: string, path: string): boolean {
+  return path.split(delimiter).some((dir) => dir !== '' && executable(join(dir, command)));
+}
+
+function executable(file: string): boolean {
+  try {
+    accessSync(file, constants.X_OK);
+    return true;
+  } catch {
+    return false;
+  }
 }

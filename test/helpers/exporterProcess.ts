@@ -9,10 +9,15 @@ export interface RunningExporter {
   stop: (signal?: NodeJS.Signals) => Promise<number | null>;
 }
 
-/** Starts the built binary (exec'd as the package's bin, shebang flags and all) on a free loopback port and waits until it is listening. */
-export async function startExporter(args: readonly string[]): Promise<RunningExporter> {
+/**
+ * Starts the built binary (exec'd as the package's bin, shebang flags and all) on a free loopback
+ * port and waits until it is listening. `env` replaces the environment (e.g. a PATH that puts
+ * another Node.js first, which the shebang's `env node` then runs).
+ */
+export async function startExporter(args: readonly string[], env?: NodeJS.ProcessEnv): Promise<RunningExporter> {
   const child = spawn(CLI, ['--web.listen-address=127.0.0.1:0', '--log.format=json', ...args], {
     stdio: ['ignore', 'pipe', 'pipe'],
+    ...(env ? { env } : {}),
   });
   let err = '';
   child.stderr!.on('data', (d: Buffer) => {

@@ -25,12 +25,21 @@ describe.runIf(process.platform === 'linux' && haveTool('ss'))('listeners of the
   let v4Port = 0;
   beforeAll(async () => {
     try {
-      v6Port = await net.listen('::1');
+      await net.listen('::1');
     } catch {
       return; // IPv6 disabled on this host
     }
     v4Port = await net.listen('127.0.0.1');
-    await net.connect('127.0.0.1', v4Port, v6Port);
+    // The port free on ::1 may be taken on 127.0.0.1 by another socket of a busy host: then another.
+    for (let attempt = 1; ; attempt++) {
+      v6Port = await net.listen('::1');
+      try {
+        await net.connect('127.0.0.1', v4Port, v6Port);
+        break;
+      } catch (err) {
+        if ((err as { code?: string }).code !== 'EADDRINUSE' || attempt === 20) throw err;
+      }
+    }
   });
   afterAll(() => net.close());
 

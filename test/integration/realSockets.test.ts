@@ -108,7 +108,8 @@ describe.runIf(process.platform === 'linux' && haveTool('ss'))('real loopback so
   it('sees IPv6 loopback connections in the ipv6 family', () => {
     if (v6Port === 0) return;
     expect(byName(portStates('server', v6Port))).toEqual(byName(ssPortStates(before, v6Port, 'server')));
-    expect(byName(portStates('server', v6Port))).toEqual({ listen: 1, established: 2 });
+    // A TIME_WAIT left on this port number by an earlier connection of this host may be there too.
+    expect(byName(portStates('server', v6Port))).toMatchObject({ listen: 1, established: 2 });
     expect(snapshot.data.sockets!.summary.byFamily.ipv6[STATE_INDEX.listen]).toBeGreaterThanOrEqual(1);
   });
 });

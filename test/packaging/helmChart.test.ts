@@ -15,7 +15,7 @@ const validate = new Ajv({ allErrors: true, strict: false }).compile(schema);
 const templates = readdirSync(join(CHART, 'templates')).map((f) => [f, read(join('templates', f))] as const);
 const modeFiles = readdirSync(CHART).filter((f) => /^values-.+\.yaml$/.test(f));
 
-/** Helm cannot run on the test machines: these check what can be checked without it. */
+/** Checks of the chart's sources; renderedManifests.test.ts runs helm itself (lint, template). */
 describe('Helm chart charts/tcpstate-exporter', () => {
   it.each([['values.yaml'], ...modeFiles.map((f) => [f])])('%s (over values.yaml) validates against values.schema.json', (file) => {
     const merged = file === 'values.yaml' ? values : deepMerge(values, parse(read(file)) as Record<string, unknown>);
