@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { stringify } from 'yaml';
 
 /** The chart embeds the same rules and dashboards (Helm reads files only inside the chart). */
-export const CHART_FILES = 'charts/tcpstate-exporter/files';
+export const CHART_FILES = 'helm/tcpstate-exporter/files';
 
 /** Rule files as written to deploy/prometheus/ (and embedded by the Helm chart). */
 export const RULE_FILES = {

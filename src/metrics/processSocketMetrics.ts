@@ -5,7 +5,7 @@ import { fromData, PREFIX, scalarGauge, type MetricFamily } from './metricFamily
 export const PROCESS_SOCKET_METRICS: readonly MetricFamily[] = [
   {
     name: `${PREFIX}process_sockets`,
-    help: 'Sockets held by the processes with the most sockets in each state (--collector.processes.top per state), by process name (/proc/<pid>/comm); pid is empty unless --collector.processes.pid. A process keeping CLOSE_WAIT sockets never closes them.',
+    help: 'Sockets held by the processes with the most sockets in each state (--collector.processes.top per state), by process name (/proc/<pid>/comm, or the base name of argv[0] where comm is a runtime thread name such as MainThread under Node.js 24); pid is empty unless --collector.processes.pid. A process keeping CLOSE_WAIT sockets never closes them.',
     type: 'gauge',
     labelNames: ['process', 'pid', 'state'],
     collector: 'processes',

@@ -13,7 +13,7 @@ import { ServiceMonitor } from '@kubernetes-models/prometheus-operator/monitorin
 import { parseAllDocuments } from 'yaml';
 import { REPO_ROOT } from './paths.js';
 
-export const CHART = join(REPO_ROOT, 'charts', 'tcpstate-exporter');
+export const CHART = join(REPO_ROOT, 'helm', 'tcpstate-exporter');
 export const OVERLAYS = join(REPO_ROOT, 'deploy', 'kubernetes');
 
 /**

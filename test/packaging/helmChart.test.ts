@@ -7,7 +7,7 @@ import { USAGE } from '../../src/config.js';
 import { deepMerge } from '../helpers/deepMerge.js';
 import { REPO_ROOT } from '../helpers/paths.js';
 
-const CHART = join(REPO_ROOT, 'charts', 'tcpstate-exporter');
+const CHART = join(REPO_ROOT, 'helm', 'tcpstate-exporter');
 const read = (path: string): string => readFileSync(join(CHART, path), 'utf8');
 const values = parse(read('values.yaml')) as Record<string, unknown>;
 const schema = JSON.parse(read('values.schema.json')) as object;
@@ -16,7 +16,7 @@ const templates = readdirSync(join(CHART, 'templates')).map((f) => [f, read(join
 const modeFiles = readdirSync(CHART).filter((f) => /^values-.+\.yaml$/.test(f));
 
 /** Checks of the chart's sources; renderedManifests.test.ts runs helm itself (lint, template). */
-describe('Helm chart charts/tcpstate-exporter', () => {
+describe('Helm chart helm/tcpstate-exporter', () => {
   it.each([['values.yaml'], ...modeFiles.map((f) => [f])])('%s (over values.yaml) validates against values.schema.json', (file) => {
     const merged = file === 'values.yaml' ? values : deepMerge(values, parse(read(file)) as Record<string, unknown>);
     expect(validate(merged), JSON.stringify(validate.errors)).toBe(true);
@@ -66,6 +66,7 @@ describe('Helm chart charts/tcpstate-exporter', () => {
       ['files/tcpstate-alerts.yml', 'deploy/prometheus/tcpstate-alerts.yml'],
       ['files/tcpstate-recording.yml', 'deploy/prometheus/tcpstate-recording.yml'],
       ['files/tcpstate-overview.json', 'deploy/grafana/tcpstate-overview.json'],
+      ['files/tcpstate-port.json', 'deploy/grafana/tcpstate-port.json'],
     ] as const) {
       expect(read(embedded), embedded).toBe(readFileSync(join(REPO_ROOT, original), 'utf8'));
     }
