@@ -13,8 +13,8 @@ const read = (f: string) => readFileSync(join(DIR, f), 'utf8');
 function exporterArgs(unit: string): string[] {
   const lines = unit.split('\n').filter((l) => l.startsWith('ExecStart='));
   const words = lines.at(-1)!.slice('ExecStart='.length).trim().split(/\s+/);
-  expect(words.slice(0, 2)).toEqual(['/usr/bin/env', 'tcpstate-exporter']);
-  return words.slice(2);
+  expect(words.slice(0, 1)).toEqual(['/usr/local/bin/tcpstate-exporter']);
+  return words.slice(1);
 }
 
 describe('deploy/systemd', () => {
