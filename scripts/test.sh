@@ -10,6 +10,7 @@ command -v ss >/dev/null || need+=(iproute2)                                    
 command -v python3 >/dev/null || need+=(python3)                                      # a listener that never accepts
 command -v openssl >/dev/null || need+=(openssl)                                      # certificates for the TLS tests
 command -v setpriv >/dev/null || need+=(util-linux)                                   # running the exporter unprivileged
+command -v iptables >/dev/null || need+=(iptables)                                     # holding LAST_ACK, CLOSING, SYN_SENT in a namespace
 if [ ${#need[@]} -gt 0 ]; then
   sudo=""
   [ "$(id -u)" -eq 0 ] || sudo="sudo"
