@@ -225,7 +225,9 @@ export class EphemeralPortTracker implements SocketSink {
     for (const p of reserved) if (p >= range.low && p <= range.high) reservedInRange++;
     const usablePorts = Math.max(0, range.high - range.low + 1 - (reservedInRange - reservedServices) - servicePorts);
     const worst = this.fillNonReusable();
-    const top = this.topSlots();
+    // The 2K busiest: the first K are this cycle's top, the rest still keep a reported slot.
+    const ranked = this.topSlots(2 * this.topK);
+    const top = ranked.slice(0, this.topK);
     const ratio = (n: number): number => (usablePorts > 0 ? n / usablePorts : n > 0 ? 1 : 0);
     return {
       range: { low: range.low, high: range.high },
@@ -237,7 +239,7 @@ export class EphemeralPortTracker implements SocketSink {
       worstDestinationRatio: ratio(worst),
       timeWaitReuse: this.reuse,
       top: top.map((slot) => this.destinationPorts(slot, ratio)),
-      series: this.slots.assign(top.map((slot) => this.table.keyText(slot))).flatMap((key, i) => {
+      series: this.slots.assign(ranked.map((slot) => this.table.keyText(slot))).flatMap((key, i) => {
         if (key === null) return [];
         const slot = this.table.slotOfText(key);
         return [{ rank: i + 1, ...(slot >= 0 ? this.destinationPorts(slot, ratio) : this.goneDestination(key)) }];
@@ -283,13 +285,13 @@ export class EphemeralPortTracker implements SocketSink {
     return max;
   }
 
-  /** Slots of the K highest by nonReusablePorts; ties go to more ports in all, then to the lower family, address and port, so the order is stable. */
-  private topSlots(): number[] {
+  /** Slots of the `k` highest by nonReusablePorts; ties go to more ports in all, then to the lower family, address and port, so the order is stable. */
+  private topSlots(k: number): number[] {
     const top: number[] = [];
-    if (this.topK === 0) return top;
+    if (k === 0) return top;
     for (let slot = 0; slot < this.table.slots; slot++) {
-      if (this.table.totalAt(slot) === 0 || (top.length === this.topK && !this.ranksAbove(slot, top[top.length - 1]!))) continue;
-      let i = top.length === this.topK ? top.length - 1 : top.length;
+      if (this.table.totalAt(slot) === 0 || (top.length === k && !this.ranksAbove(slot, top[top.length - 1]!))) continue;
+      let i = top.length === k ? top.length - 1 : top.length;
       while (i > 0 && this.ranksAbove(slot, top[i - 1]!)) {
         top[i] = top[i - 1]!;
         i--;

@@ -7,7 +7,7 @@ const PORTS = 65536;
 export interface SeriesHysteresis {
   /** Consecutive cycles in use before a newcomer is named (ports in use at the first cycle are named at once). */
   admitCycles: number;
-  /** Cycles a named port keeps its series after the last cycle it was among the K busiest. */
+  /** Cycles a named port keeps its series after the last cycle it was among the 2K busiest. */
   keepCycles: number;
 }
 
@@ -31,7 +31,7 @@ export interface PortSelection {
  * - at most `cap` ports hold a slot (pinned ports come on top and never fold);
  * - a port is admitted to a free slot when it ranks among the `cap` busiest of the cycle and has
  *   been in use for `admitCycles` consecutive cycles (any rank at the first cycle);
- * - a port keeps its slot while it ranks among the `cap` busiest at least once every
+ * - a port keeps its slot while it ranks among the 2 x `cap` busiest at least once every
  *   `keepCycles` cycles; a newcomer waits for a free slot meanwhile, its sockets in "other";
  * - with `foldEphemeral`, ports inside the ephemeral range never get a slot (kernel-chosen ports
  *   change with every listen(0) or restart): they are summed in "ephemeral".
@@ -42,7 +42,7 @@ export interface PortSelection {
  */
 export class PortSeriesSelector {
   private readonly pinned: ReadonlySet<number>;
-  /** Per port: the last cycle it was in use, its run of consecutive cycles in use, and the last cycle a named port ranked in the top `cap`. */
+  /** Per port: the last cycle it was in use, its run of consecutive cycles in use, and the last cycle it ranked in the top 2 x `cap`. */
   private readonly lastInUse = new Uint32Array(PORTS);
   private readonly streak = new Uint32Array(PORTS);
   private readonly lastRanked = new Uint32Array(PORTS);
@@ -78,11 +78,14 @@ export class PortSeriesSelector {
     }
     candidates.sort((a, b) => totals[b]! - totals[a]! || a - b);
     const ranked = candidates.slice(0, Math.max(0, this.cap));
-    for (const port of ranked) this.lastRanked[port] = c;
-
     const { admitCycles, keepCycles } = this.hysteresis;
+    // Enter among the `cap` busiest, stay among the 2 x `cap` busiest: ports of similar counts
+    // around the cut do not trade places (without keep cycles, the top `cap` of each cycle).
+    const band = keepCycles === 0 ? this.cap : 2 * this.cap;
+    for (let i = 0; i < candidates.length && i < band; i++) this.lastRanked[candidates[i]!] = c;
+
     const held = new Set<number>();
-    // A slot whose port left the top `cap` more than keepCycles ago is freed (also a port no longer
+    // A slot whose port left the top 2 x `cap` more than keepCycles ago is freed (also a port no longer
     // in use, or, in fold mode, one the range now covers).
     this.slots = this.slots.filter((port) => c - this.lastRanked[port]! <= keepCycles && !(isEphemeral !== null && isEphemeral(port)));
     for (const port of this.slots) held.add(port);

@@ -279,6 +279,15 @@ describe('EphemeralPortTracker destination series', () => {
     expect(cycle(t, { 443: 5, 5432: 9 })).toEqual([[1, 443, 5], [2, 5432, 9]]);
   });
 
+  it('keeps a destination that stays among the 2K busiest while others take turns above it', () => {
+    const t = new EphemeralPortTracker(2, undefined, { admitCycles: 1, keepCycles: 1 });
+    cycle(t, { 443: 5, 80: 4, 22: 1 });
+    for (let i = 0; i < 6; i++) {
+      const r = cycle(t, i % 2 ? { 443: 5, 80: 1, 22: 9 } : { 443: 1, 80: 5, 22: 9 });
+      expect(r.map(([rank, port]) => [rank, port])).toEqual([[1, 443], [2, 80]]);
+    }
+  });
+
   it('never admits a destination that comes and goes faster than admitCycles', () => {
     const t = new EphemeralPortTracker(3, undefined, { admitCycles: 2, keepCycles: 10 });
     cycle(t, { 443: 5 });

@@ -38,9 +38,17 @@ describe('PortSeriesSelector', () => {
   it('never holds more than the cap: a newcomer waits until a slot is released', () => {
     const sel = new PortSeriesSelector(2, [], { admitCycles: 1, keepCycles: 3 });
     cycle(sel, { 1: 10, 2: 10 });
-    // 3 overtakes 2; 2 keeps its slot for 3 cycles, 3 is counted in "other" meanwhile.
-    for (let i = 0; i < 3; i++) expect(cycle(sel, { 1: 10, 2: 1, 3: 20 })).toEqual({ named: [1, 2], folded: [3], ephemeral: [] });
-    expect(cycle(sel, { 1: 10, 2: 1, 3: 20 })).toEqual({ named: [1, 3], folded: [2], ephemeral: [] });
+    // 3, 4 and 5 overtake both; 1 stays among the 2 x 2 busiest, 2 falls below them and keeps
+    // its slot for 3 cycles, while 3 is counted in "other".
+    const counts = { 1: 10, 2: 1, 3: 20, 4: 20, 5: 20 };
+    for (let i = 0; i < 3; i++) expect(cycle(sel, counts)).toEqual({ named: [1, 2], folded: [3, 4, 5], ephemeral: [] });
+    expect(cycle(sel, counts)).toEqual({ named: [1, 3], folded: [4, 5, 2], ephemeral: [] });
+  });
+
+  it('keeps a port that stays among the 2K busiest, however long it is outranked', () => {
+    const sel = new PortSeriesSelector(2, [], { admitCycles: 1, keepCycles: 1 });
+    cycle(sel, { 1: 10, 2: 10 });
+    for (let i = 0; i < 10; i++) expect(cycle(sel, { 1: 10, 2: 5, 3: 20 }).named).toEqual([1, 2]);
   });
 
   it('does not rotate ports of similar counts in and out of the top K', () => {
