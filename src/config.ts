@@ -223,8 +223,8 @@ Flags:
                                     summing them in port="ephemeral"
   --collector.series.admit-cycles=N cycles a new port or destination must stay busy before it gets series of its
                                     own (default ${DEFAULT_SERIES_HYSTERESIS.admitCycles}; those in use at the first cycle get them at once)
-  --collector.series.keep-cycles=N  cycles a port or destination keeps its series after it was last among the
-                                    2K busiest (default ${DEFAULT_SERIES_HYSTERESIS.keepCycles}; 0 and 0: the busiest of each cycle, no memory)
+  --collector.series.keep-cycles=N  cycles a port or destination keeps its series after its last use, and holds
+                                    them before one twice as busy may take over (default ${DEFAULT_SERIES_HYSTERESIS.keepCycles}; 0: no memory)
   --collector.ephemeral.top-destinations=N
                                     busiest destinations reported with their ephemeral ports in use (default ${DEFAULT_EPHEMERAL_OPTIONS.topDestinations})
   --no-collector.ephemeral.remote-address

@@ -225,9 +225,7 @@ export class EphemeralPortTracker implements SocketSink {
     for (const p of reserved) if (p >= range.low && p <= range.high) reservedInRange++;
     const usablePorts = Math.max(0, range.high - range.low + 1 - (reservedInRange - reservedServices) - servicePorts);
     const worst = this.fillNonReusable();
-    // The 2K busiest: the first K are this cycle's top, the rest still keep a reported slot.
-    const ranked = this.topSlots(2 * this.topK);
-    const top = ranked.slice(0, this.topK);
+    const top = this.topSlots(this.topK);
     const ratio = (n: number): number => (usablePorts > 0 ? n / usablePorts : n > 0 ? 1 : 0);
     return {
       range: { low: range.low, high: range.high },
@@ -239,7 +237,10 @@ export class EphemeralPortTracker implements SocketSink {
       worstDestinationRatio: ratio(worst),
       timeWaitReuse: this.reuse,
       top: top.map((slot) => this.destinationPorts(slot, ratio)),
-      series: this.slots.assign(ranked.map((slot) => this.table.keyText(slot))).flatMap((key, i) => {
+      series: this.slots.assign(top.map((slot) => ({ key: this.table.keyText(slot), value: this.nonReusable[slot]! })), (key) => {
+        const slot = this.table.slotOfText(key);
+        return slot >= 0 ? this.nonReusable[slot]! : null;
+      }).flatMap((key, i) => {
         if (key === null) return [];
         const slot = this.table.slotOfText(key);
         return [{ rank: i + 1, ...(slot >= 0 ? this.destinationPorts(slot, ratio) : this.goneDestination(key)) }];

@@ -18,7 +18,7 @@ export const EPHEMERAL_METRICS: readonly MetricFamily[] = [
   ),
   {
     name: `${PREFIX}ephemeral_port_destination_usage_ratio`,
-    help: 'Local ports connect() to this destination cannot pick (held by its non-TIME_WAIT connections, and by its TIME_WAIT ones unless net.ipv4.tcp_tw_reuse applies: 1 any destination, 2 loopback only, both only with net.ipv4.tcp_timestamps on) over tcpstate_ephemeral_ports_usable; for the K busiest destinations by that count. rank is a slot a destination keeps while it is reported (it enters after ranking among the K busiest for --collector.series.admit-cycles cycles and leaves --collector.series.keep-cycles cycles after it last ranked among the 2K busiest), so a reshuffle makes no new series: order by value (topk, sort_desc), not by rank. Ports bind() holds for other destinations are not in it: see tcpstate_ephemeral_ports_held.',
+    help: 'Local ports connect() to this destination cannot pick (held by its non-TIME_WAIT connections, and by its TIME_WAIT ones unless net.ipv4.tcp_tw_reuse applies: 1 any destination, 2 loopback only, both only with net.ipv4.tcp_timestamps on) over tcpstate_ephemeral_ports_usable; for the K busiest destinations by that count. rank is a slot a destination keeps while it is reported (it enters after ranking among the K busiest for --collector.series.admit-cycles cycles, and leaves --collector.series.keep-cycles cycles after it last held a port, or when one twice as busy takes its slot), so a reshuffle makes no new series: order by value (topk, sort_desc), not by rank. Ports bind() holds for other destinations are not in it: see tcpstate_ephemeral_ports_held.',
     type: 'gauge',
     labelNames: ['rank', 'family', 'remote_address', 'remote_port'],
     collector: 'sockets',

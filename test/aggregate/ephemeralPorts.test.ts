@@ -271,19 +271,26 @@ describe('EphemeralPortTracker destination series', () => {
     expect(cycle(t, { 443: 3, 80: 5, 22: 1 })).toEqual([[1, 443, 3], [2, 80, 5]]);
   });
 
-  it('keeps a destination that left the top K (at zero when gone) until keepCycles pass, while a newcomer waits', () => {
+  it('keeps a destination that is gone, at zero, for keepCycles, then gives its slot to a newcomer', () => {
     const t = new EphemeralPortTracker(2, undefined, { admitCycles: 2, keepCycles: 2 });
     cycle(t, { 443: 5, 80: 3 });
-    expect(cycle(t, { 443: 5, 5432: 9 })).toEqual([[1, 443, 5], [2, 80, 0]]);
-    expect(cycle(t, { 443: 5, 5432: 9 })).toEqual([[1, 443, 5], [2, 80, 0]]);
-    expect(cycle(t, { 443: 5, 5432: 9 })).toEqual([[1, 443, 5], [2, 5432, 9]]);
+    expect(cycle(t, { 443: 5, 5432: 2 })).toEqual([[1, 443, 5], [2, 80, 0]]);
+    expect(cycle(t, { 443: 5, 5432: 2 })).toEqual([[1, 443, 5], [2, 80, 0]]);
+    expect(cycle(t, { 443: 5, 5432: 2 })).toEqual([[1, 443, 5], [2, 5432, 2]]);
   });
 
-  it('keeps a destination that stays among the 2K busiest while others take turns above it', () => {
-    const t = new EphemeralPortTracker(2, undefined, { admitCycles: 1, keepCycles: 1 });
-    cycle(t, { 443: 5, 80: 4, 22: 1 });
-    for (let i = 0; i < 6; i++) {
-      const r = cycle(t, i % 2 ? { 443: 5, 80: 1, 22: 9 } : { 443: 1, 80: 5, 22: 9 });
+  it('lets a new heavy hitter take the slot of a quieter destination once that one held it keepCycles', () => {
+    const t = new EphemeralPortTracker(2, undefined, { admitCycles: 1, keepCycles: 3 });
+    cycle(t, { 443: 5, 80: 4 });
+    for (let i = 0; i < 2; i++) expect(cycle(t, { 443: 5, 80: 4, 22: 40 })).toEqual([[1, 443, 5], [2, 80, 4]]);
+    expect(cycle(t, { 443: 5, 80: 4, 22: 40 })).toEqual([[1, 443, 5], [2, 22, 40]]);
+  });
+
+  it('does not trade places between destinations of similar counts', () => {
+    const t = new EphemeralPortTracker(2, undefined, { admitCycles: 1, keepCycles: 10 });
+    cycle(t, { 443: 5, 80: 3, 22: 1 });
+    for (let i = 0; i < 20; i++) {
+      const r = cycle(t, i % 2 ? { 443: 5, 80: 3, 22: 9 } : { 443: 3, 80: 5, 22: 9 });
       expect(r.map(([rank, port]) => [rank, port])).toEqual([[1, 443], [2, 80]]);
     }
   });

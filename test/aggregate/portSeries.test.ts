@@ -35,20 +35,23 @@ describe('PortSeriesSelector', () => {
     expect(cycle(sel, { 80: 5 }).named).toEqual([80]);
   });
 
-  it('never holds more than the cap: a newcomer waits until a slot is released', () => {
+  it('never holds more than the cap: a newcomer takes a slot only from a port it is twice as busy as, held keepCycles', () => {
     const sel = new PortSeriesSelector(2, [], { admitCycles: 1, keepCycles: 3 });
-    cycle(sel, { 1: 10, 2: 10 });
-    // 3, 4 and 5 overtake both; 1 stays among the 2 x 2 busiest, 2 falls below them and keeps
-    // its slot for 3 cycles, while 3 is counted in "other".
-    const counts = { 1: 10, 2: 1, 3: 20, 4: 20, 5: 20 };
-    for (let i = 0; i < 3; i++) expect(cycle(sel, counts)).toEqual({ named: [1, 2], folded: [3, 4, 5], ephemeral: [] });
-    expect(cycle(sel, counts)).toEqual({ named: [1, 3], folded: [4, 5, 2], ephemeral: [] });
+    cycle(sel, { 1: 10, 2: 9 });
+    // 3 is the busiest but not twice as busy as 2: it waits in "other".
+    for (let i = 0; i < 6; i++) expect(cycle(sel, { 1: 10, 2: 9, 3: 15 })).toEqual({ named: [1, 2], folded: [3], ephemeral: [] });
+    // Twice 2's peak: it takes 2's slot (held for more than keepCycles).
+    expect(cycle(sel, { 1: 10, 2: 9, 3: 20 })).toEqual({ named: [1, 3], folded: [2], ephemeral: [] });
+    // 2 is now the one waiting: not twice as busy as 1, nothing moves; twice as busy as 1 (held for
+    // more than keepCycles), it takes 1's slot, not 3's (held for fewer).
+    expect(cycle(sel, { 1: 10, 2: 19, 3: 20 })).toEqual({ named: [1, 3], folded: [2], ephemeral: [] });
+    expect(cycle(sel, { 1: 10, 2: 45, 3: 20 })).toEqual({ named: [2, 3], folded: [1], ephemeral: [] });
   });
 
-  it('keeps a port that stays among the 2K busiest, however long it is outranked', () => {
+  it('keeps a port while it is in use, however long a port less than twice as busy outranks it', () => {
     const sel = new PortSeriesSelector(2, [], { admitCycles: 1, keepCycles: 1 });
     cycle(sel, { 1: 10, 2: 10 });
-    for (let i = 0; i < 10; i++) expect(cycle(sel, { 1: 10, 2: 5, 3: 20 }).named).toEqual([1, 2]);
+    for (let i = 0; i < 10; i++) expect(cycle(sel, { 1: 10, 2: 5, 3: 9 }).named).toEqual([1, 2]);
   });
 
   it('does not rotate ports of similar counts in and out of the top K', () => {
