@@ -8,7 +8,8 @@
  *   keep hysteresis, stable destination ranks);
  * - "per-cycle": --collector.ports.ephemeral-by-number with admit and keep cycles at 0: the
  *   busiest K of each cycle, as before issue 14.
- * Every 30 s and at the end it prints, per exporter and per group of families, the distinct
+ * The exporters start once the population is in its steady state (70 s: pools full, TIME_WAIT
+ * built up). Every 30 s and at the end it prints, per exporter and per group of families, the distinct
  * series Prometheus stored since the start against the series live now, and their ratio
  * (target for "bounded": <= 1.2x). Everything it creates is removed at the end.
  */
@@ -23,7 +24,7 @@ const CLI = join(here, '..', 'src', 'cli.js');
 const SECONDS = Number(process.argv[2] ?? 300);
 const REPORT_EVERY_S = 30;
 const TARGET = 1.2;
-const SETTLE_S = 10;
+const SETTLE_S = 70;
 
 const GROUPS: Record<string, readonly string[]> = {
   'per-port families': [
@@ -75,8 +76,8 @@ async function main(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'tcpstate-churn-prom-'));
   try {
     await ns.startUntil(process.execPath, [join(here, 'churnWorkload.js')], /"ready":true/);
-    // The exporters start on a running host: the pools have filled and the first transient
-    // listeners and destinations have come and gone.
+    // The exporters start on a host in its steady state: the pools have filled, transient
+    // listeners and destinations come and go, and TIME_WAIT sockets (60 s) have built up.
     await sleep(SETTLE_S * 1000);
     for (const e of EXPORTERS) {
       await ns.startUntil(CLI, [`--web.listen-address=127.0.0.1:${e.port}`, '--collector.interval=1s', '--log.format=json', ...e.args], /"url":"/, 'stderr');

@@ -65,9 +65,9 @@ function countErrors(m: Map<string, number>): Record<string, number> {
 
 describe.runIf(canCreateNetns())('series churn: 40 short-lived listeners on kernel-chosen ports', () => {
   let ns: Netns;
-  const runs: Record<'folded' | 'byNumber', { values: Set<string>; scrapes: number; errors: Array<Record<string, number>>; bucketListeners: number }> = {
-    folded: { values: new Set(), scrapes: 0, errors: [], bucketListeners: 0 },
-    byNumber: { values: new Set(), scrapes: 0, errors: [], bucketListeners: 0 },
+  const runs: Record<'folded' | 'byNumber', { values: Set<string>; errors: Array<Record<string, number>>; bucketListeners: number }> = {
+    folded: { values: new Set(), errors: [], bucketListeners: 0 },
+    byNumber: { values: new Set(), errors: [], bucketListeners: 0 },
   };
   let ports: number[] = [];
 
@@ -93,7 +93,6 @@ describe.runIf(canCreateNetns())('series churn: 40 short-lived listeners on kern
       for (const name of ['folded', 'byNumber'] as const) {
         const m = exporters[name].samples();
         const r = runs[name];
-        r.scrapes++;
         for (const v of portValues(m)) r.values.add(v);
         const e = countErrors(m);
         if (Object.keys(e).length > 0) r.errors.push(e);
@@ -110,7 +109,6 @@ describe.runIf(canCreateNetns())('series churn: 40 short-lived listeners on kern
     expect(ports.every((p) => p >= 32768 && p <= 60999)).toBe(true);
     expect(runs.folded.bucketListeners).toBeGreaterThanOrEqual(1);
     expect(runs.byNumber.bucketListeners).toBeGreaterThanOrEqual(1);
-    expect(runs.folded.scrapes).toBeGreaterThanOrEqual(10);
   });
 
   it('by default folds them into port="ephemeral": at most a dozen port values over the run', () => {
