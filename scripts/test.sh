@@ -31,6 +31,7 @@ command -v amtool >/dev/null || need+=(prometheus-alertmanager)                 
 command -v systemd-socket-activate >/dev/null || need+=(systemd)                      # socket activation (--web.systemd-socket)
 command -v git >/dev/null || need+=(git)                                              # the fresh-clone check
 command -v unzip >/dev/null || need+=(unzip)                                          # helm and kubectl come zipped
+command -v iptables >/dev/null || need+=(iptables)                                     # holding LAST_ACK, CLOSING, SYN_SENT in a namespace
 if [ ${#need[@]} -gt 0 ]; then
   sudo=""
   [ "$(id -u)" -eq 0 ] || sudo="sudo"

@@ -56,7 +56,7 @@ async function buildPoller(config: ExporterConfig, log: Logger): Promise<Snapsho
   }
   const collectors = buildCollectors({
     enabled: config.collectors,
-    sockets: { sources, portLimits: config.portLimits, ephemeral: config.ephemeral },
+    sockets: { sources, portLimits: config.portLimits, ephemeral: config.ephemeral, hysteresis: config.seriesHysteresis },
     processes: config.processes,
     netns: config.netns,
   });

@@ -1,4 +1,5 @@
 import { parseArgs } from 'node:util';
+import { DEFAULT_SERIES_HYSTERESIS, type SeriesHysteresis } from './aggregate/portSeries.js';
 import { DEFAULT_PORT_LIMITS, type PortLimits } from './aggregate/socketSummary.js';
 import { COLLECTOR_NAMES, DEFAULT_OFF_COLLECTORS, type CollectorName } from './collectors/index.js';
 import { DEFAULT_NETNS_OPTIONS, DEFAULT_PROCESS_OPTIONS, type NetnsOptions, type ProcessOptions } from './collectors/options.js';
@@ -30,6 +31,8 @@ export interface ExporterConfig {
   collectorTimeoutMs: number;
   source: SourceChoice;
   portLimits: PortLimits;
+  /** Cycles before a port or destination gets series of its own, and cycles it keeps them. */
+  seriesHysteresis: SeriesHysteresis;
   ephemeral: EphemeralOptions;
   processes: ProcessOptions;
   netns: NetnsOptions;
@@ -91,6 +94,9 @@ const OPTIONS = {
   'collector.ports.max-server': { type: 'string', default: String(DEFAULT_PORT_LIMITS.maxServerPorts) },
   'collector.ports.top-client': { type: 'string', default: String(DEFAULT_PORT_LIMITS.topClientPorts) },
   'collector.ports.pin': { type: 'string', multiple: true, default: [] as string[] },
+  'collector.ports.ephemeral-by-number': { type: 'boolean' },
+  'collector.series.admit-cycles': { type: 'string', default: String(DEFAULT_SERIES_HYSTERESIS.admitCycles) },
+  'collector.series.keep-cycles': { type: 'string', default: String(DEFAULT_SERIES_HYSTERESIS.keepCycles) },
   'collector.ephemeral.top-destinations': { type: 'string', default: String(DEFAULT_EPHEMERAL_OPTIONS.topDestinations) },
   'collector.ephemeral.remote-address': { type: 'boolean' },
   'no-collector.ephemeral.remote-address': { type: 'boolean' },
@@ -197,6 +203,11 @@ export function parseCommandLine(argv: readonly string[]): ParsedCommandLine {
         maxServerPorts: intInRange('collector.ports.max-server', values['collector.ports.max-server'], 0, 10000),
         topClientPorts: intInRange('collector.ports.top-client', values['collector.ports.top-client'], 0, 10000),
         pinnedPorts: [...new Set(pinnedPorts)],
+        ephemeralPorts: values['collector.ports.ephemeral-by-number'] === true ? 'number' : 'fold',
+      },
+      seriesHysteresis: {
+        admitCycles: intInRange('collector.series.admit-cycles', values['collector.series.admit-cycles'], 0, 10_000),
+        keepCycles: intInRange('collector.series.keep-cycles', values['collector.series.keep-cycles'], 0, 1_000_000),
       },
       ephemeral: {
         topDestinations: intInRange('collector.ephemeral.top-destinations', values['collector.ephemeral.top-destinations'], 0, 100),
@@ -249,7 +260,14 @@ Flags:
                                     netlink on Linux with procfs as fallback)
   --collector.ports.max-server=N    listening ports reported by number, the rest as port="other" (default ${DEFAULT_PORT_LIMITS.maxServerPorts})
   --collector.ports.top-client=N    remote ports of outgoing connections reported, busiest first (default ${DEFAULT_PORT_LIMITS.topClientPorts})
-  --collector.ports.pin=PORT[,..]   ports always reported in both roles (repeatable)
+  --collector.ports.pin=PORT[,..]   ports always reported in both roles, never folded (repeatable)
+  --collector.ports.ephemeral-by-number
+                                    report ports inside ip_local_port_range by number like the rest, instead of
+                                    summing them in port="ephemeral"
+  --collector.series.admit-cycles=N cycles a new port or destination must stay busy before it gets series of its
+                                    own (default ${DEFAULT_SERIES_HYSTERESIS.admitCycles}; those in use at the first cycle get them at once)
+  --collector.series.keep-cycles=N  cycles a port or destination keeps its series after its last use, and holds
+                                    them before one twice as busy may take over (default ${DEFAULT_SERIES_HYSTERESIS.keepCycles}; 0: no memory)
   --collector.ephemeral.top-destinations=N
                                     busiest destinations reported with their ephemeral ports in use (default ${DEFAULT_EPHEMERAL_OPTIONS.topDestinations})
   --no-collector.ephemeral.remote-address

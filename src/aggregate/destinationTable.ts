@@ -83,16 +83,21 @@ export class DestinationTable {
     return this.timeWaits[slot]!;
   }
 
-  /**
-   * Whether the slot's address is loopback as the kernel's tcp_twsk_unique() tests it for
-   * tcp_tw_reuse = 2: 127.0.0.0/8, ::1, or ::ffff:127.0.0.0/104.
-   */
+  /** Whether the slot's address is loopback as tcp_twsk_unique() tests it (see isLoopbackKey). */
   isLoopback(slot: number): boolean {
-    const o = slot * KEY_WORDS;
-    const k = this.keys;
-    if ((k[o + 4]! & IPV6_BIT) === 0) return k[o]! >>> 24 === 127;
-    if (k[o] !== 0 || k[o + 1] !== 0) return false;
-    return (k[o + 2] === 0 && k[o + 3] === 1) || (k[o + 2] === 0xffff && k[o + 3]! >>> 24 === 127);
+    return isLoopbackKey(this.keys, slot * KEY_WORDS);
+  }
+
+  /** The slot's key words as text, stable across cycles: how DestinationSlots names a destination. */
+  keyText(slot: number): string {
+    return Array.from(this.keys.subarray(slot * KEY_WORDS, slot * KEY_WORDS + KEY_WORDS)).join(',');
+  }
+
+  /** The slot holding the destination whose keyText is `text`, or -1 when it is not in the table. */
+  slotOfText(text: string): number {
+    const k = keyOfText(text);
+    const slot = this.find(this.keys, this.totals, k, 0);
+    return this.totals[slot] === 0 ? -1 : slot;
   }
 
   /** Key order: family (IPv4 first), then address, then port; negative when a comes first. */
@@ -111,18 +116,7 @@ export class DestinationTable {
   }
 
   destinationAt(slot: number): Destination {
-    const o = slot * KEY_WORDS;
-    const w4 = this.keys[o + 4]!;
-    const family = w4 & IPV6_BIT ? 'ipv6' : 'ipv4';
-    const bytes = new Uint8Array(16);
-    for (let i = 0; i < 4; i++) {
-      const w = this.keys[o + i]!;
-      bytes[i * 4] = w >>> 24;
-      bytes[i * 4 + 1] = (w >>> 16) & 0xff;
-      bytes[i * 4 + 2] = (w >>> 8) & 0xff;
-      bytes[i * 4 + 3] = w & 0xff;
-    }
-    return { family, remoteAddress: formatAddress(family, bytes), remotePort: w4 & 0xffff };
+    return destinationOfKey(this.keys, slot * KEY_WORDS);
   }
 
   /** The slot holding the key at k[from..], or the empty slot where it belongs (linear probing). */
@@ -165,4 +159,34 @@ export class DestinationTable {
     this.spare = { keys, totals, timeWaits };
     this.used = used;
   }
+}
+
+/** The words of a key from its keyText. */
+export function keyOfText(text: string): Uint32Array {
+  return Uint32Array.from(text.split(',').map(Number));
+}
+
+/** The destination a key (KEY_WORDS words at `o`) stands for. */
+export function destinationOfKey(keys: Uint32Array, o: number): Destination {
+  const w4 = keys[o + 4]!;
+  const family = w4 & IPV6_BIT ? 'ipv6' : 'ipv4';
+  const bytes = new Uint8Array(16);
+  for (let i = 0; i < 4; i++) {
+    const w = keys[o + i]!;
+    bytes[i * 4] = w >>> 24;
+    bytes[i * 4 + 1] = (w >>> 16) & 0xff;
+    bytes[i * 4 + 2] = (w >>> 8) & 0xff;
+    bytes[i * 4 + 3] = w & 0xff;
+  }
+  return { family, remoteAddress: formatAddress(family, bytes), remotePort: w4 & 0xffff };
+}
+
+/**
+ * Whether a key's address is loopback as the kernel's tcp_twsk_unique() tests it for
+ * tcp_tw_reuse = 2: 127.0.0.0/8, ::1, or ::ffff:127.0.0.0/104.
+ */
+export function isLoopbackKey(k: Uint32Array, o: number): boolean {
+  if ((k[o + 4]! & IPV6_BIT) === 0) return k[o]! >>> 24 === 127;
+  if (k[o] !== 0 || k[o + 1] !== 0) return false;
+  return (k[o + 2] === 0 && k[o + 3] === 1) || (k[o + 2] === 0xffff && k[o + 3]! >>> 24 === 127);
 }

@@ -1,6 +1,8 @@
 import { LISTEN, TIME_WAIT } from '../model/tcpState.js';
 import type { SocketRecord, SocketSink } from '../model/socketRecord.js';
-import { DestinationTable, KEY_WORDS, type Destination } from './destinationTable.js';
+import { DestinationSlots } from './destinationSlots.js';
+import { destinationOfKey, DestinationTable, isLoopbackKey, KEY_WORDS, keyOfText, type Destination } from './destinationTable.js';
+import { DEFAULT_SERIES_HYSTERESIS, type SeriesHysteresis } from './portSeries.js';
 
 /** The ephemeral range and the ports carved out of it, as the kernel's sysctls give them. */
 export interface PortRange {
@@ -45,7 +47,12 @@ export interface DestinationPorts extends Destination {
   usageRatio: number;
 }
 
-/** Distinct usable ports of the range by what holds them (listeners and their accepted sockets excluded). */
+/** A reported destination: its rank slot (the `rank` label, stable while it is reported) and its ports now. */
+export interface DestinationSeries extends DestinationPorts {
+  rank: number;
+}
+
+/** Distinct usable ports of the range by what holds them (service ports excluded: listeners' and server sockets'). */
 export interface HeldPorts {
   /** Held by exactly one non-TIME_WAIT socket: what bind() before connect() leaves. */
   exclusive: number;
@@ -58,11 +65,12 @@ export interface HeldPorts {
 export interface EphemeralPortUsage {
   range: { low: number; high: number };
   /**
-   * Ports connect() can hand out: the range, less reserved ports and ports bound by listeners
-   * in it (the kernel skips a port with an explicit bind() when it picks one for connect()).
+   * Ports connect() can hand out: the range, less reserved ports and service ports in it (bound
+   * by listeners, or held by the server sockets of a listener since closed): the kernel skips a
+   * port with an explicit bind() when it picks one for connect().
    */
   usablePorts: number;
-  /** Distinct local ports in the range that some socket holds, listeners included. */
+  /** Distinct local ports in the range that some socket holds, service ports included. */
   portsInUse: number;
   held: HeldPorts;
   /** usablePorts less every held port: what bind(0) can still pick. */
@@ -73,8 +81,14 @@ export interface EphemeralPortUsage {
   worstDestinationRatio: number;
   /** The tcp_tw_reuse rule applied to the destinations. */
   timeWaitReuse: TimeWaitReuse;
-  /** By nonReusablePorts, highest first, at most the configured K. */
+  /** By nonReusablePorts, highest first, at most the configured K: this cycle's ranking. */
   top: readonly DestinationPorts[];
+  /**
+   * What the destination series report: up to K destinations in rank slots that stay put while
+   * a destination is reported (DestinationSlots), by slot; one that left the top K keeps its slot,
+   * with its current (maybe zero) ports, until the hysteresis releases it.
+   */
+  series: readonly DestinationSeries[];
   /** How many ports any per-destination count may be short by (0: every count is exact). */
   countError: number;
 }
@@ -84,13 +98,14 @@ const PORTS = 65536;
 export const TRACKED_DESTINATIONS = 8192;
 
 /**
- * Per-port word: the low 24 bits count the non-TIME_WAIT sockets holding the port (listeners and
- * their accepted sockets excluded; 16M holders of one port is beyond any socket table), the high
+ * Per-port word: the low 24 bits count the non-TIME_WAIT sockets holding the port (service ports'
+ * sockets excluded; 16M holders of one port is beyond any socket table), the high
  * bits are flags. One word per port, so a socket costs one read and one write of it.
  */
 const HOLDERS = 0xffffff;
 const TOUCHED = 1 << 24;
-const LISTENER = 1 << 25;
+/** A service port: a listener, or server sockets (SocketRoles), hold it. */
+const SERVICE = 1 << 25;
 const HAS_TIME_WAIT = 1 << 26;
 
 /**
@@ -122,7 +137,7 @@ export class EphemeralPortTracker implements SocketSink {
   private range: PortRange | null = null;
   private reuse: TimeWaitReuse = 'none';
   private readonly table: DestinationTable;
-  /** Holder count and flags per port (HOLDERS, TOUCHED, LISTENER, HAS_TIME_WAIT). */
+  /** Holder count and flags per port (HOLDERS, TOUCHED, SERVICE, HAS_TIME_WAIT). */
   private readonly ports = new Uint32Array(PORTS);
   /** Ports with a flag set this cycle, so reset() and summarize() touch nothing else. */
   private readonly touched = new Uint16Array(PORTS);
@@ -130,13 +145,17 @@ export class EphemeralPortTracker implements SocketSink {
   private readonly key = new Uint32Array(KEY_WORDS);
   /** nonReusablePorts per table slot, filled by summarize(). */
   private readonly nonReusable: Uint32Array;
+  private readonly slots: DestinationSlots;
 
+  /** Call reset(), add() for every socket, then summarize() once per cycle (the rank slots count cycles by it). */
   constructor(
     private readonly topK: number,
     capacity = TRACKED_DESTINATIONS,
+    hysteresis: SeriesHysteresis = DEFAULT_SERIES_HYSTERESIS,
   ) {
     this.table = new DestinationTable(capacity);
     this.nonReusable = new Uint32Array(this.table.slots);
+    this.slots = new DestinationSlots(topK, hysteresis);
   }
 
   /** Starts a cycle; a null range (sysctl unreadable) makes the cycle's usage null. */
@@ -148,19 +167,26 @@ export class EphemeralPortTracker implements SocketSink {
     this.touchedCount = 0;
   }
 
-  add(s: Readonly<SocketRecord>): void {
+  /**
+   * Counts one socket. `server`: whether the socket aggregator counted it as the server end of its
+   * connection (SocketRoles); without it, a socket is a server socket when a listener on its local
+   * port came first. A server socket's local port is the service's, not one connect() took: like
+   * a listener's, it is no ephemeral port held (its bind bucket, inherited from the listener,
+   * keeps connect() off the port as long as any of them lives: inet_csk_get_port(),
+   * __inet_inherit_port(), __inet_hash_connect()).
+   */
+  add(s: Readonly<SocketRecord>, server?: boolean): void {
     const range = this.range;
     if (range === null) return;
     const port = s.localPort;
     if (port < range.low || port > range.high) return;
     const word = this.ports[port]!;
     if (word === 0) this.touched[this.touchedCount++] = port;
-    if (s.state === LISTEN) {
-      this.ports[port] = word | TOUCHED | LISTENER;
+    if (s.state === LISTEN || server === true) {
+      this.ports[port] = word | TOUCHED | SERVICE;
       return;
     }
-    // The accepted side of a connection to a listener in the range holds no ephemeral port.
-    if ((word & LISTENER) !== 0) return;
+    if ((word & SERVICE) !== 0) return;
     const timeWait = s.state === TIME_WAIT;
     this.ports[port] = timeWait ? word | TOUCHED | HAS_TIME_WAIT : (word | TOUCHED) + 1;
     const a = s.remoteAddress;
@@ -177,15 +203,15 @@ export class EphemeralPortTracker implements SocketSink {
     const range = this.range;
     if (range === null) return null;
     const reserved = new Set(range.reserved);
-    let listenerPorts = 0;
-    let reservedListeners = 0;
+    let servicePorts = 0;
+    let reservedServices = 0;
     const held: HeldPorts = { exclusive: 0, shared: 0, timeWait: 0 };
     for (let i = 0; i < this.touchedCount; i++) {
       const p = this.touched[i]!;
       const f = this.ports[p]!;
-      if ((f & LISTENER) !== 0) {
-        listenerPorts++;
-        if (reserved.has(p)) reservedListeners++;
+      if ((f & SERVICE) !== 0) {
+        servicePorts++;
+        if (reserved.has(p)) reservedServices++;
         continue;
       }
       // A reserved port someone bound explicitly is not one connect() or bind(0) could have had.
@@ -197,8 +223,9 @@ export class EphemeralPortTracker implements SocketSink {
     }
     let reservedInRange = 0;
     for (const p of reserved) if (p >= range.low && p <= range.high) reservedInRange++;
-    const usablePorts = Math.max(0, range.high - range.low + 1 - (reservedInRange - reservedListeners) - listenerPorts);
+    const usablePorts = Math.max(0, range.high - range.low + 1 - (reservedInRange - reservedServices) - servicePorts);
     const worst = this.fillNonReusable();
+    const top = this.topSlots(this.topK);
     const ratio = (n: number): number => (usablePorts > 0 ? n / usablePorts : n > 0 ? 1 : 0);
     return {
       range: { low: range.low, high: range.high },
@@ -209,20 +236,37 @@ export class EphemeralPortTracker implements SocketSink {
       destinations: this.table.used,
       worstDestinationRatio: ratio(worst),
       timeWaitReuse: this.reuse,
-      top: this.topSlots().map((slot) => {
-        const timeWaitPorts = this.table.timeWaitAt(slot);
-        const nonReusablePorts = this.nonReusable[slot]!;
-        return {
-          ...this.table.destinationAt(slot),
-          timeWaitPorts,
-          otherPorts: this.table.totalAt(slot) - timeWaitPorts,
-          timeWaitReusable: this.reusable(slot),
-          nonReusablePorts,
-          usageRatio: ratio(nonReusablePorts),
-        };
+      top: top.map((slot) => this.destinationPorts(slot, ratio)),
+      series: this.slots.assign(top.map((slot) => ({ key: this.table.keyText(slot), value: this.nonReusable[slot]! })), (key) => {
+        const slot = this.table.slotOfText(key);
+        return slot >= 0 ? this.nonReusable[slot]! : null;
+      }).flatMap((key, i) => {
+        if (key === null) return [];
+        const slot = this.table.slotOfText(key);
+        return [{ rank: i + 1, ...(slot >= 0 ? this.destinationPorts(slot, ratio) : this.goneDestination(key)) }];
       }),
       countError: this.table.decrements,
     };
+  }
+
+  private destinationPorts(slot: number, ratio: (n: number) => number): DestinationPorts {
+    const timeWaitPorts = this.table.timeWaitAt(slot);
+    const nonReusablePorts = this.nonReusable[slot]!;
+    return {
+      ...this.table.destinationAt(slot),
+      timeWaitPorts,
+      otherPorts: this.table.totalAt(slot) - timeWaitPorts,
+      timeWaitReusable: this.reusable(slot),
+      nonReusablePorts,
+      usageRatio: ratio(nonReusablePorts),
+    };
+  }
+
+  /** A reported destination that holds no port this cycle. */
+  private goneDestination(key: string): DestinationPorts {
+    const k = keyOfText(key);
+    const reusable = this.reuse === 'any' || (this.reuse === 'loopback' && isLoopbackKey(k, 0));
+    return { ...destinationOfKey(k, 0), timeWaitPorts: 0, otherPorts: 0, timeWaitReusable: reusable, nonReusablePorts: 0, usageRatio: 0 };
   }
 
   private reusable(slot: number): boolean {
@@ -242,13 +286,13 @@ export class EphemeralPortTracker implements SocketSink {
     return max;
   }
 
-  /** Slots of the K highest by nonReusablePorts; ties go to more ports in all, then to the lower family, address and port, so the order is stable. */
-  private topSlots(): number[] {
+  /** Slots of the `k` highest by nonReusablePorts; ties go to more ports in all, then to the lower family, address and port, so the order is stable. */
+  private topSlots(k: number): number[] {
     const top: number[] = [];
-    if (this.topK === 0) return top;
+    if (k === 0) return top;
     for (let slot = 0; slot < this.table.slots; slot++) {
-      if (this.table.totalAt(slot) === 0 || (top.length === this.topK && !this.ranksAbove(slot, top[top.length - 1]!))) continue;
-      let i = top.length === this.topK ? top.length - 1 : top.length;
+      if (this.table.totalAt(slot) === 0 || (top.length === k && !this.ranksAbove(slot, top[top.length - 1]!))) continue;
+      let i = top.length === k ? top.length - 1 : top.length;
       while (i > 0 && this.ranksAbove(slot, top[i - 1]!)) {
         top[i] = top[i - 1]!;
         i--;

@@ -1,7 +1,10 @@
 import { TIMER_KEEPALIVE, TIMER_NONE, type SocketRecord, type SocketSink } from '../model/socketRecord.js';
-import { ESTABLISHED, LISTEN, STATE_COUNT, zeroStates } from '../model/tcpState.js';
-import { selectPorts } from './selectPorts.js';
+import { ESTABLISHED, LISTEN, STATE_COUNT, STATE_INDEX, zeroStates } from '../model/tcpState.js';
+import type { PortRange } from './ephemeralPorts.js';
+import { DEFAULT_SERIES_HYSTERESIS, PortSeriesSelector, type PortSelection, type SeriesHysteresis } from './portSeries.js';
+import { SocketRoles, type EphemeralRange } from './socketRoles.js';
 import {
+  EPHEMERAL_PORT,
   OTHER_PORT,
   type KeepaliveCoverage,
   type ListenQueue,
@@ -17,20 +20,45 @@ const KA_NOT_ARMED = 1;
 const KA_UNKNOWN = 2;
 
 /**
+ * Sequence space the kernel's queue figures count that is no data: both sources report
+ * rcv_nxt - copied_seq and write_seq - snd_una (tcp_diag_get_info(), get_tcp4_sock()), and a
+ * SYN or FIN takes one sequence number. Received FIN: in CLOSE_WAIT, LAST_ACK and CLOSING it
+ * sits in rcv_nxt until the application reads the end of stream (recv() returning 0 moves
+ * copied_seq past it, tcp_recvmsg_locked()), so the receive queue is data + 1 while any
+ * figure is above 0, and 0 once it was read (all data is read before it). Sent FIN: in FIN_WAIT1,
+ * CLOSING and LAST_ACK our FIN is unacknowledged by definition and counted in write_seq
+ * (tcp_send_fin()); sent SYN: in SYN_SENT, the same (tcp_connect_queue_skb()). TIME_WAIT sockets
+ * report 0 for both queues (inet_twsk_diag_fill(), get_timewait4_sock()): nothing to take off.
+ */
+const RX_CONTROL = new Uint8Array(STATE_COUNT);
+const TX_CONTROL = new Uint8Array(STATE_COUNT);
+for (const s of [STATE_INDEX.close_wait, STATE_INDEX.last_ack, STATE_INDEX.closing]) RX_CONTROL[s] = 1;
+for (const s of [STATE_INDEX.syn_sent, STATE_INDEX.fin_wait1, STATE_INDEX.closing, STATE_INDEX.last_ack]) TX_CONTROL[s] = 1;
+
+/**
  * Folds sockets into fixed-size per-port arrays as they stream past: memory is the same for ten
  * sockets or ten million, and the arrays are reused across cycles. The arrays span every port
  * (~8 MB) but only the ports in use are ever written, and only those are cleared between cycles,
  * so only their pages become resident: on a host with a few hundred ports, a few hundred KB.
  *
- * Role assignment: a socket whose local port has a listener is a server socket, counted under
- * that port; any other socket is a client socket, counted under its remote port. Both the
- * /proc/net/tcp walk and a sock_diag dump visit a family's listeners before its connections, and
- * an accepted IPv4 connection on a dual-stack listener is itself an IPv6 (v4-mapped) socket, so
- * each listener is known before the sockets that belong to it.
+ * Roles (SocketRoles): a socket whose local port has a listener is a server socket, counted under
+ * that port, and so is one the rules for sockets without a listener make one (the accepted
+ * connections a server keeps after it stopped listening); any other socket is a client socket,
+ * counted under its remote port. Both the /proc/net/tcp walk and a sock_diag dump visit a
+ * family's listeners before its connections, and an accepted IPv4 connection on a dual-stack
+ * listener is itself an IPv6 (v4-mapped) socket, so each listener is known before the sockets
+ * that belong to it.
+ *
+ * Which ports are reported by number is decided by a PortSeriesSelector per role (caps, pins,
+ * hysteresis, the "ephemeral" bucket); each socket is counted in exactly one port, "other" or
+ * "ephemeral" of its role, so the sums over ports equal the per-state totals.
+ *
+ * Call reset(), add() for every socket, then summarize() once per cycle: the roles' memory and
+ * the hysteresis count cycles by those calls.
  */
 export class SocketAggregator implements SocketSink {
   private readonly family = { ipv4: new Float64Array(STATE_COUNT), ipv6: new Float64Array(STATE_COUNT) };
-  private readonly listening = new Uint8Array(PORTS);
+  private readonly roles: SocketRoles;
   private readonly serverStates = new Uint32Array(PORTS * STATE_COUNT);
   private readonly serverTotal = new Uint32Array(PORTS);
   private readonly clientStates = new Uint32Array(PORTS * STATE_COUNT);
@@ -50,17 +78,36 @@ export class SocketAggregator implements SocketSink {
   /** Ports written this cycle, per role, so reset() and summarize() touch nothing else. */
   private readonly serverPortsUsed = new PortList();
   private readonly clientPortsUsed = new PortList();
+  private readonly serverSeries: PortSeriesSelector;
+  private readonly clientSeries: PortSeriesSelector;
+  /** Fold mode: whether a port is inside the ephemeral range of this cycle; null: ports by number. */
+  private readonly fold: ((port: number) => boolean) | null;
 
-  constructor(private readonly limits: PortLimits) {}
+  /**
+   * @param hysteresis admission and keep times of port series, in cycles.
+   * @param remember whether the roles remember service ports across cycles: off for an
+   *   aggregator that walks several network namespaces in turn (one cycle each).
+   */
+  constructor(
+    private readonly limits: PortLimits,
+    hysteresis: SeriesHysteresis = DEFAULT_SERIES_HYSTERESIS,
+    remember = true,
+  ) {
+    this.roles = new SocketRoles(remember ? Math.max(1, hysteresis.keepCycles) : 0);
+    this.serverSeries = new PortSeriesSelector(limits.maxServerPorts, limits.pinnedPorts, hysteresis);
+    this.clientSeries = new PortSeriesSelector(limits.topClientPorts, limits.pinnedPorts, hysteresis);
+    const roles = this.roles;
+    this.fold = limits.ephemeralPorts === 'number' ? null : (port) => roles.inEphemeralRange(port);
+  }
 
-  reset(): void {
+  /** Starts a cycle; `range` is the namespace's ip_local_port_range (null: unreadable, the kernel's default is assumed). */
+  reset(range: PortRange | EphemeralRange | null = null): void {
     this.family.ipv4.fill(0);
     this.family.ipv6.fill(0);
     for (const p of this.serverPortsUsed.ports()) {
       this.serverStates.fill(0, p * STATE_COUNT, (p + 1) * STATE_COUNT);
       this.serverKeepalive.fill(0, p * 3, p * 3 + 3);
       this.serverTotal[p] = 0;
-      this.listening[p] = 0;
       this.listeners[p] = 0;
       this.acceptQueue[p] = 0;
       this.backlog[p] = 0;
@@ -74,17 +121,19 @@ export class SocketAggregator implements SocketSink {
     }
     this.serverPortsUsed.clear();
     this.clientPortsUsed.clear();
+    this.roles.reset(range);
     this.keepalive.fill(0);
     this.rxBytes.fill(0);
     this.txBytes.fill(0);
   }
 
-  add(s: Readonly<SocketRecord>): void {
+  /** Counts one socket; returns whether it was counted as a server socket (listeners included). */
+  add(s: Readonly<SocketRecord>): boolean {
     const state = s.state;
     this.family[s.family][state]!++;
     if (state === LISTEN) {
       const port = s.localPort;
-      this.listening[port] = 1;
+      this.roles.listen(port);
       this.listeners[port]!++;
       this.acceptQueue[port]! += s.rxQueue;
       if (s.txQueue < 0) {
@@ -99,14 +148,16 @@ export class SocketAggregator implements SocketSink {
       }
       if (this.serverTotal[port]!++ === 0) this.serverPortsUsed.add(port);
       this.serverStates[port * STATE_COUNT + state]!++;
-      return;
+      return true;
     }
-    this.rxBytes[state]! += s.rxQueue;
-    this.txBytes[state]! += s.txQueue;
-    const server = this.listening[s.localPort] === 1;
+    const rx = s.rxQueue;
+    const tx = s.txQueue;
+    this.rxBytes[state]! += rx > 0 ? rx - RX_CONTROL[state]! : 0;
+    this.txBytes[state]! += tx > 0 ? tx - TX_CONTROL[state]! : 0;
+    const server = this.roles.isServer(s.localPort, s.remotePort);
     if (server) {
+      if (this.serverTotal[s.localPort]!++ === 0) this.serverPortsUsed.add(s.localPort);
       this.serverStates[s.localPort * STATE_COUNT + state]!++;
-      this.serverTotal[s.localPort]!++;
     } else {
       if (this.clientTotal[s.remotePort]!++ === 0) this.clientPortsUsed.add(s.remotePort);
       this.clientStates[s.remotePort * STATE_COUNT + state]!++;
@@ -117,13 +168,13 @@ export class SocketAggregator implements SocketSink {
       if (server) this.serverKeepalive[s.localPort * 3 + ka]!++;
       else this.clientKeepalive[s.remotePort * 3 + ka]!++;
     }
+    return server;
   }
 
-  /** The aggregate of everything added since the last reset, with port caps applied. */
+  /** The aggregate of everything added since the last reset, with the port series chosen; once per cycle. */
   summarize(): SocketSummary {
-    const { maxServerPorts, topClientPorts, pinnedPorts } = this.limits;
-    const server = selectPorts(this.serverTotal, this.serverPortsUsed.ports(), maxServerPorts, pinnedPorts);
-    const client = selectPorts(this.clientTotal, this.clientPortsUsed.ports(), topClientPorts, pinnedPorts);
+    const server = this.serverSeries.select(this.serverTotal, this.serverPortsUsed.ports(), this.fold);
+    const client = this.clientSeries.select(this.clientTotal, this.clientPortsUsed.ports(), this.fold);
     return {
       byFamily: { ipv4: Array.from(this.family.ipv4), ipv6: Array.from(this.family.ipv6) },
       serverPorts: this.portStates(this.serverStates, server),
@@ -132,19 +183,27 @@ export class SocketAggregator implements SocketSink {
       receiveQueueBytes: Array.from(this.rxBytes),
       sendQueueBytes: Array.from(this.txBytes),
       keepalive: coverage(this.keepalive[KA_ARMED]!, this.keepalive[KA_NOT_ARMED]!, this.keepalive[KA_UNKNOWN]!),
-      keepaliveByServerPort: keepaliveByPorts(this.serverKeepalive, server),
-      keepaliveByClientPort: keepaliveByPorts(this.clientKeepalive, client),
+      keepaliveByServerPort: this.buckets(server, (port, ports) => keepaliveOf(this.serverKeepalive, port, ports)),
+      keepaliveByClientPort: this.buckets(client, (port, ports) => keepaliveOf(this.clientKeepalive, port, ports)),
     };
   }
 
-  private portStates(counts: Uint32Array, sel: PortSelection): PortStates[] {
-    const out: PortStates[] = sel.named.map((port) => ({ port: String(port), states: statesOf(counts, port) }));
-    const other = zeroStates();
-    for (const port of sel.folded) {
-      for (let i = 0; i < STATE_COUNT; i++) other[i]! += counts[port * STATE_COUNT + i]!;
-    }
-    out.push({ port: OTHER_PORT, states: other });
+  /** One entry per named port, then "other", then "ephemeral" in fold mode (always present, so their series are stable). */
+  private buckets<T>(sel: PortSelection, one: (port: string, ports: readonly number[]) => T, keep: (port: number) => boolean = () => true): T[] {
+    const out = sel.named.filter(keep).map((p) => one(String(p), [p]));
+    out.push(one(OTHER_PORT, sel.folded.filter(keep)));
+    if (this.fold !== null) out.push(one(EPHEMERAL_PORT, sel.ephemeral.filter(keep)));
     return out;
+  }
+
+  private portStates(counts: Uint32Array, sel: PortSelection): PortStates[] {
+    return this.buckets(sel, (port, ports) => {
+      const states = zeroStates();
+      for (const p of ports) {
+        for (let i = 0; i < STATE_COUNT; i++) states[i]! += counts[p * STATE_COUNT + i]!;
+      }
+      return { port, states };
+    });
   }
 
   private listenQueues(sel: PortSelection): ListenQueue[] {
@@ -163,36 +222,20 @@ export class SocketAggregator implements SocketSink {
       }
       return { port, listeners, acceptQueue: accept, backlog: known ? backlog : null, maxFillRatio: known ? fill : null };
     };
-    const out = sel.named.filter((p) => this.listening[p] === 1).map((p) => one(String(p), [p]));
-    out.push(one(OTHER_PORT, sel.folded.filter((p) => this.listening[p] === 1)));
-    return out;
+    return this.buckets(sel, one, (p) => this.roles.isListening(p));
   }
 }
 
-interface PortSelection {
-  named: readonly number[];
-  folded: readonly number[];
-}
-
-function keepaliveByPorts(counts: Uint32Array, sel: PortSelection): PortKeepalive[] {
-  const one = (port: string, ports: readonly number[]): PortKeepalive => {
-    let armed = 0;
-    let notArmed = 0;
-    let unknown = 0;
-    for (const p of ports) {
-      armed += counts[p * 3 + KA_ARMED]!;
-      notArmed += counts[p * 3 + KA_NOT_ARMED]!;
-      unknown += counts[p * 3 + KA_UNKNOWN]!;
-    }
-    return { port, ...coverage(armed, notArmed, unknown) };
-  };
-  const out = sel.named.map((p) => one(String(p), [p]));
-  out.push(one(OTHER_PORT, sel.folded));
-  return out;
-}
-
-function statesOf(counts: Uint32Array, port: number): number[] {
-  return Array.from(counts.subarray(port * STATE_COUNT, (port + 1) * STATE_COUNT));
+function keepaliveOf(counts: Uint32Array, port: string, ports: readonly number[]): PortKeepalive {
+  let armed = 0;
+  let notArmed = 0;
+  let unknown = 0;
+  for (const p of ports) {
+    armed += counts[p * 3 + KA_ARMED]!;
+    notArmed += counts[p * 3 + KA_NOT_ARMED]!;
+    unknown += counts[p * 3 + KA_UNKNOWN]!;
+  }
+  return { port, ...coverage(armed, notArmed, unknown) };
 }
 
 function coverage(armed: number, notArmed: number, unknown: number): KeepaliveCoverage {

@@ -1,10 +1,16 @@
 import type { StateCounts } from '../model/tcpState.js';
 
-/** "other" collects every port beyond the caps, so the series count stays bounded. */
+/** "other" collects every port beyond the caps (or not yet admitted), so the series count stays bounded. */
 export const OTHER_PORT = 'other';
 
+/**
+ * "ephemeral" collects the ports inside ip_local_port_range (kernel-chosen listener ports, the
+ * peers' ports of services in the range), unless --collector.ports.ephemeral-by-number.
+ */
+export const EPHEMERAL_PORT = 'ephemeral';
+
 export interface PortStates {
-  /** A port number as a string, or "other". */
+  /** A port number as a string, "other" or "ephemeral". */
   port: string;
   states: StateCounts;
 }
@@ -58,24 +64,36 @@ export interface PortLimits {
   maxServerPorts: number;
   /** Remote ports of outgoing connections reported by number (top-K by socket count). */
   topClientPorts: number;
-  /** Ports always reported in both roles, even at zero, on top of the caps. */
+  /** Ports always reported in both roles, even at zero, on top of the caps; never folded. */
   pinnedPorts: readonly number[];
+  /**
+   * Ports inside ip_local_port_range: summed in port="ephemeral" ("fold", the default) or
+   * reported by number like any other port ("number").
+   */
+  ephemeralPorts?: 'fold' | 'number';
 }
 
-export const DEFAULT_PORT_LIMITS: PortLimits = { maxServerPorts: 50, topClientPorts: 20, pinnedPorts: [] };
+export const DEFAULT_PORT_LIMITS: PortLimits = { maxServerPorts: 50, topClientPorts: 20, pinnedPorts: [], ephemeralPorts: 'fold' };
+
+/** Label values per role on top of the named ports: "other", and "ephemeral" in fold mode. */
+export function bucketCount(limits: PortLimits): number {
+  return limits.ephemeralPorts === 'number' ? 1 : 2;
+}
 
 /**
- * Upper bound of tcpstate_port_sockets series: (ports per role + "other") x the states served for
- * the role: all 11 for servers, 10 for clients (a client socket is never LISTEN, so
+ * Upper bound of tcpstate_port_sockets series: (ports per role + the buckets) x the states served
+ * for the role: all 11 for servers, 10 for clients (a client socket is never LISTEN, so
  * role="client",state="listen" is not served).
  */
 export function worstCasePortSeries(limits: PortLimits, states = 11): number {
   const pinned = limits.pinnedPorts.length;
-  return (limits.maxServerPorts + pinned + 1) * states + (limits.topClientPorts + pinned + 1) * (states - 1);
+  const b = bucketCount(limits);
+  return (limits.maxServerPorts + pinned + b) * states + (limits.topClientPorts + pinned + b) * (states - 1);
 }
 
-/** Upper bound of tcpstate_port_established_keepalive_sockets series: (ports per role + "other") x 3, both roles. */
+/** Upper bound of tcpstate_port_established_keepalive_sockets series: (ports per role + the buckets) x 3, both roles. */
 export function worstCaseKeepaliveSeries(limits: PortLimits): number {
   const pinned = limits.pinnedPorts.length;
-  return (limits.maxServerPorts + pinned + 1) * 3 + (limits.topClientPorts + pinned + 1) * 3;
+  const b = bucketCount(limits);
+  return (limits.maxServerPorts + pinned + b) * 3 + (limits.topClientPorts + pinned + b) * 3;
 }

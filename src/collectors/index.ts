@@ -1,3 +1,4 @@
+import type { SeriesHysteresis } from '../aggregate/portSeries.js';
 import type { PortLimits } from '../aggregate/socketSummary.js';
 import type { Collector } from './collector.js';
 import type { NetnsResult } from './netnsCollector.js';
@@ -32,15 +33,15 @@ export type CollectorSet = { [K in CollectorName]?: Collector<CollectedData[K]> 
 
 export interface CollectorOptions {
   enabled: ReadonlySet<CollectorName>;
-  /** The socket-table sources (shared by the sockets, processes and netns collectors) and the sockets collector's caps. */
-  sockets: { sources: SocketSources; portLimits: PortLimits; ephemeral?: EphemeralOptions };
+  /** The socket-table sources (shared by the sockets, processes and netns collectors), the sockets collector's caps and series hysteresis. */
+  sockets: { sources: SocketSources; portLimits: PortLimits; ephemeral?: EphemeralOptions; hysteresis?: SeriesHysteresis };
   processes?: ProcessOptions;
   netns?: NetnsOptions;
 }
 
 export function buildCollectors(opts: CollectorOptions): CollectorSet {
-  const { sources, portLimits, ephemeral = DEFAULT_EPHEMERAL_OPTIONS } = opts.sockets;
-  const sockets = opts.enabled.has('sockets') ? new SocketsCollector(sources, portLimits, ephemeral) : undefined;
+  const { sources, portLimits, ephemeral = DEFAULT_EPHEMERAL_OPTIONS, hysteresis } = opts.sockets;
+  const sockets = opts.enabled.has('sockets') ? new SocketsCollector(sources, portLimits, ephemeral, hysteresis) : undefined;
   const all: { [K in CollectorName]: () => Collector<CollectedData[K]> } = {
     sockets: () => sockets!,
     sysctl: () => new SysctlCollector(),
@@ -49,7 +50,7 @@ export function buildCollectors(opts: CollectorOptions): CollectorSet {
     sockstat: () => new SockstatCollector(),
     // The opt-in collectors' modules are loaded on their first collection only.
     processes: () => lazy('processes', async () => new (await import('./processesCollector.js')).ProcessesCollector(sources, opts.processes ?? DEFAULT_PROCESS_OPTIONS)),
-    netns: () => lazy('netns', async () => new (await import('./netnsCollector.js')).NetnsCollector(opts.netns ?? DEFAULT_NETNS_OPTIONS, { summary: () => sockets?.current(), sources })),
+    netns: () => lazy('netns', async () => new (await import('./netnsCollector.js')).NetnsCollector({ ...(opts.netns ?? DEFAULT_NETNS_OPTIONS), ephemeralPorts: portLimits.ephemeralPorts ?? 'fold' }, { summary: () => sockets?.current(), sources })),
   };
   const set: CollectorSet = {};
   for (const name of COLLECTOR_NAMES) {

@@ -1,9 +1,12 @@
+import type { PortRange } from '../aggregate/ephemeralPorts.js';
+import { NO_SERIES_HYSTERESIS } from '../aggregate/portSeries.js';
 import { recapPorts } from '../aggregate/recapPorts.js';
 import { SocketAggregator } from '../aggregate/socketAggregator.js';
 import type { PortStates, SocketSummary } from '../aggregate/socketSummary.js';
 import { STATE_COUNT, type StateCounts } from '../model/tcpState.js';
 import { parseCgroupIdentity } from '../parse/cgroup.js';
 import { discoverNetworkNamespaces, type NetworkNamespace } from '../sources/netnsDiscovery.js';
+import { readPortRange } from '../sources/portRange.js';
 import { procPath, readSmallFile } from '../sources/procfsFiles.js';
 import { NetlinkError, openSockDiagIn } from '../sources/netlink/libcNetlink.js';
 import { NetlinkSocketSource } from '../sources/netlinkSocketSource.js';
@@ -63,6 +66,7 @@ export class NetnsCollector implements Collector<NetnsResult> {
   readonly name = 'netns';
   private readonly aggregator: SocketAggregator;
   private warnedUnreadable = false;
+  private range: PortRange | null = null;
   /** Cleared for good the first time setns() is refused: every namespace is then read from procfs. */
   private netlinkAllowed = true;
   /** The inode of this process's own namespace when --path.procfs shows it; neither changes while we run. */
@@ -72,10 +76,20 @@ export class NetnsCollector implements Collector<NetnsResult> {
     private readonly options: NetnsOptions,
     private readonly own: { summary: OwnNamespaceSummary; sources: SocketSources },
   ) {
-    this.aggregator = new SocketAggregator({ maxServerPorts: options.serverPorts, topClientPorts: options.clientPorts, pinnedPorts: [] });
+    // One aggregator walks every namespace in turn: no memory across its walks (no hysteresis,
+    // no remembered service ports), each namespace's summary is that walk's alone.
+    this.aggregator = new SocketAggregator(
+      { maxServerPorts: options.serverPorts, topClientPorts: options.clientPorts, pinnedPorts: [], ephemeralPorts: options.ephemeralPorts ?? 'fold' },
+      NO_SERIES_HYSTERESIS,
+      false,
+    );
   }
 
   async collect(ctx: CollectContext): Promise<NetnsResult> {
+    // The ephemeral range that decides roles and the "ephemeral" bucket: this namespace's, taken
+    // for every namespace (each may set its own; reading another's takes entering it). Unreadable:
+    // the kernel's default.
+    this.range = await readPortRange(ctx.procfs).catch(() => null);
     const found = discoverNetworkNamespaces(ctx.procfs);
     if (found.unreadable > 0 && !this.warnedUnreadable) {
       this.warnedUnreadable = true;
@@ -105,8 +119,8 @@ export class NetnsCollector implements Collector<NetnsResult> {
       if (r) return r.summary;
     }
     // The sockets collector is off or failed this cycle: walk the namespace here.
-    this.aggregator.reset();
-    await walkWithFallback(this.own.sources, this.aggregator, () => this.aggregator.reset());
+    this.aggregator.reset(this.range);
+    await walkWithFallback(this.own.sources, this.aggregator, () => this.aggregator.reset(this.range));
     return this.aggregator.summarize();
   }
 
@@ -136,7 +150,7 @@ export class NetnsCollector implements Collector<NetnsResult> {
   }
 
   private async summarizeWalk(source: SocketSource): Promise<SocketSummary> {
-    this.aggregator.reset();
+    this.aggregator.reset(this.range);
     await source.walk(this.aggregator);
     return this.aggregator.summarize();
   }

@@ -21,6 +21,8 @@ export interface NetnsOptions {
   ports: boolean;
   serverPorts: number;
   clientPorts: number;
+  /** As PortLimits.ephemeralPorts (the sockets collector's setting). */
+  ephemeralPorts?: 'fold' | 'number';
 }
 
 export const DEFAULT_NETNS_OPTIONS: NetnsOptions = { max: 100, ports: false, serverPorts: 10, clientPorts: 5 };

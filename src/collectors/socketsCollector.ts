@@ -1,5 +1,7 @@
 import { EphemeralPortTracker, NO_TIME_WAIT_REUSE, type EphemeralPortUsage, type PortRange, type TimeWaitReuseSysctls } from '../aggregate/ephemeralPorts.js';
+import { DEFAULT_SERIES_HYSTERESIS, type SeriesHysteresis } from '../aggregate/portSeries.js';
 import { SocketAggregator } from '../aggregate/socketAggregator.js';
+import { DEFAULT_EPHEMERAL_RANGE } from '../aggregate/socketRoles.js';
 import type { PortLimits, SocketSummary } from '../aggregate/socketSummary.js';
 import type { SocketRecord, SocketSink } from '../model/socketRecord.js';
 import { readPortRange, readTimeWaitReuseSysctls } from '../sources/portRange.js';
@@ -67,17 +69,18 @@ export class SocketsCollector implements Collector<SocketsResult> {
 
   constructor(
     private readonly sources: SocketSources,
-    limits: PortLimits,
+    private readonly limits: PortLimits,
     private readonly ephemeralOptions: EphemeralOptions = DEFAULT_EPHEMERAL_OPTIONS,
+    hysteresis: SeriesHysteresis = DEFAULT_SERIES_HYSTERESIS,
   ) {
-    const aggregator = new SocketAggregator(limits);
-    const ephemeral = new EphemeralPortTracker(ephemeralOptions.topDestinations);
+    const aggregator = new SocketAggregator(limits, hysteresis);
+    const ephemeral = new EphemeralPortTracker(ephemeralOptions.topDestinations, undefined, hysteresis);
     this.aggregator = aggregator;
     this.ephemeral = ephemeral;
     this.sink = {
       add(s: Readonly<SocketRecord>): void {
-        aggregator.add(s);
-        ephemeral.add(s);
+        // One role decision per socket for both: a server socket's local port is the service's.
+        ephemeral.add(s, aggregator.add(s));
       },
     };
   }
@@ -94,6 +97,14 @@ export class SocketsCollector implements Collector<SocketsResult> {
 
   private async run(ctx: CollectContext): Promise<SocketsResult> {
     const range = await this.portRange(ctx);
+    if (range !== null && range.low < DEFAULT_EPHEMERAL_RANGE.low && this.limits.ephemeralPorts !== 'number') {
+      this.once('wide-range', () =>
+        ctx.log.warn(
+          { low: range.low, high: range.high },
+          'ip_local_port_range starts below 32768 and may cover service ports: sockets on ports in it are reported as port="ephemeral"; pin service ports (--collector.ports.pin) or report them by number (--collector.ports.ephemeral-by-number)',
+        ),
+      );
+    }
     const reuse = range === null ? NO_TIME_WAIT_REUSE : await this.timeWaitReuse(ctx);
     this.reset(range, reuse);
     // The failed walk may have added part of the table: the cycle starts over.
@@ -124,7 +135,7 @@ export class SocketsCollector implements Collector<SocketsResult> {
   }
 
   private reset(range: PortRange | null, reuse: TimeWaitReuseSysctls): void {
-    this.aggregator.reset();
+    this.aggregator.reset(range);
     this.ephemeral.reset(range, reuse);
   }
 
@@ -150,7 +161,7 @@ export class SocketsCollector implements Collector<SocketsResult> {
   private ephemeralUsage(): EphemeralPortUsage | null {
     const usage = this.ephemeral.summarize();
     if (usage === null || this.ephemeralOptions.remoteAddresses) return usage;
-    return { ...usage, top: usage.top.map((d) => ({ ...d, remoteAddress: '' })) };
+    return { ...usage, top: usage.top.map((d) => ({ ...d, remoteAddress: '' })), series: usage.series.map((d) => ({ ...d, remoteAddress: '' })) };
   }
 
   private once(key: string, fn: () => void): void {

@@ -1,8 +1,8 @@
-import type { DestinationPorts } from '../aggregate/ephemeralPorts.js';
+import type { DestinationSeries } from '../aggregate/ephemeralPorts.js';
 import { fromData, PREFIX, scalarGauge, type MetricFamily } from './metricFamily.js';
 
-const destinationLabels = (t: DestinationPorts, i: number): Record<string, string> => ({
-  rank: String(i + 1),
+const destinationLabels = (t: DestinationSeries): Record<string, string> => ({
+  rank: String(t.rank),
   family: t.family,
   remote_address: t.remoteAddress,
   remote_port: String(t.remotePort),
@@ -18,28 +18,28 @@ export const EPHEMERAL_METRICS: readonly MetricFamily[] = [
   ),
   {
     name: `${PREFIX}ephemeral_port_destination_usage_ratio`,
-    help: 'Local ports connect() to this destination cannot pick (held by its non-TIME_WAIT connections, and by its TIME_WAIT ones unless net.ipv4.tcp_tw_reuse applies: 1 any destination, 2 loopback only, both only with net.ipv4.tcp_timestamps on) over tcpstate_ephemeral_ports_usable; the top K destinations by that count, rank 1 highest. Ports bind() holds for other destinations are not in it: see tcpstate_ephemeral_ports_held.',
+    help: 'Local ports connect() to this destination cannot pick (held by its non-TIME_WAIT connections, and by its TIME_WAIT ones unless net.ipv4.tcp_tw_reuse applies: 1 any destination, 2 loopback only, both only with net.ipv4.tcp_timestamps on) over tcpstate_ephemeral_ports_usable; for the K busiest destinations by that count. rank is a slot a destination keeps while it is reported (it enters after ranking among the K busiest for --collector.series.admit-cycles cycles, and leaves --collector.series.keep-cycles cycles after it last held a port, or when one twice as busy takes its slot), so a reshuffle makes no new series: order by value (topk, sort_desc), not by rank. Ports bind() holds for other destinations are not in it: see tcpstate_ephemeral_ports_held.',
     type: 'gauge',
     labelNames: ['rank', 'family', 'remote_address', 'remote_port'],
     collector: 'sockets',
-    samples: fromData('sockets', (d) => (d.ephemeral?.top ?? []).map((t, i) => ({ labels: destinationLabels(t, i), value: t.usageRatio }))),
+    samples: fromData('sockets', (d) => (d.ephemeral?.series ?? []).map((t) => ({ labels: destinationLabels(t), value: t.usageRatio }))),
   },
   {
     name: `${PREFIX}ephemeral_port_destination_ports`,
-    help: 'Local ports from the ephemeral range held by connections to each of the top K destinations (ranked as tcpstate_ephemeral_port_destination_usage_ratio), by state: "time_wait" or "other" (every other state); remote_address is empty when --no-collector.ephemeral.remote-address is given.',
+    help: 'Local ports from the ephemeral range held by connections to each reported destination (the destinations and rank slots of tcpstate_ephemeral_port_destination_usage_ratio), by state: "time_wait" or "other" (every other state); remote_address is empty when --no-collector.ephemeral.remote-address is given.',
     type: 'gauge',
     labelNames: ['rank', 'family', 'remote_address', 'remote_port', 'state'],
     collector: 'sockets',
     samples: fromData('sockets', (d) =>
-      (d.ephemeral?.top ?? []).flatMap((t, i) => [
-        { labels: { ...destinationLabels(t, i), state: 'time_wait' }, value: t.timeWaitPorts },
-        { labels: { ...destinationLabels(t, i), state: 'other' }, value: t.otherPorts },
+      (d.ephemeral?.series ?? []).flatMap((t) => [
+        { labels: { ...destinationLabels(t), state: 'time_wait' }, value: t.timeWaitPorts },
+        { labels: { ...destinationLabels(t), state: 'other' }, value: t.otherPorts },
       ]),
     ),
   },
   {
     name: `${PREFIX}ephemeral_ports_held`,
-    help: 'Distinct usable ports of the ephemeral range held by sockets (listeners and their accepted connections excluded), by holder: "exclusive" (one non-TIME_WAIT socket: what bind() before connect() leaves; such a port is lost to connect() towards every destination), "shared" (two or more non-TIME_WAIT sockets: connect() shares a port across destinations), "time_wait" (TIME_WAIT sockets only). held{state="exclusive"} / tcpstate_ephemeral_ports_usable near 1 means bind() and connect() are running out.',
+    help: 'Distinct usable ports of the ephemeral range held by sockets (service ports excluded: those of listeners and of server sockets, see Socket roles), by holder: "exclusive" (one non-TIME_WAIT socket: what bind() before connect() leaves; such a port is lost to connect() towards every destination), "shared" (two or more non-TIME_WAIT sockets: connect() shares a port across destinations), "time_wait" (TIME_WAIT sockets only). held{state="exclusive"} / tcpstate_ephemeral_ports_usable near 1 means bind() and connect() are running out.',
     type: 'gauge',
     labelNames: ['state'],
     collector: 'sockets',
@@ -62,13 +62,13 @@ export const EPHEMERAL_METRICS: readonly MetricFamily[] = [
   scalarGauge(
     'sockets',
     'ephemeral_ports_usable',
-    'Ports connect() can pick from: net.ipv4.ip_local_port_range less ip_local_reserved_ports and ports bound by listeners in it.',
+    'Ports connect() can pick from: net.ipv4.ip_local_port_range less ip_local_reserved_ports and the service ports in it (bound by a listener, or by the server sockets a closed listener left).',
     (d) => d.ephemeral?.usablePorts,
   ),
   scalarGauge(
     'sockets',
     'ephemeral_ports_in_use',
-    'Distinct local ports inside net.ipv4.ip_local_port_range held by any socket, listeners and TIME_WAIT included (connections to different destinations may share one).',
+    'Distinct local ports inside net.ipv4.ip_local_port_range held by any socket, service ports and TIME_WAIT included (connections to different destinations may share one).',
     (d) => d.ephemeral?.portsInUse,
   ),
   scalarGauge(

@@ -32,7 +32,7 @@ export const NETNS_METRICS: readonly MetricFamily[] = [
   },
   {
     name: `${PREFIX}netns_port_sockets`,
-    help: 'As tcpstate_port_sockets, per network namespace (--collector.netns.ports): the busiest 10 server and 5 client ports of each, the rest in port="other".',
+    help: 'As tcpstate_port_sockets, per network namespace (--collector.netns.ports): the busiest 10 server and 5 client ports of each (chosen per cycle, without hysteresis), the rest in port="other" and port="ephemeral".',
     type: 'gauge',
     labelNames: [...IDENTITY, 'role', 'port', 'state'],
     collector: 'netns',

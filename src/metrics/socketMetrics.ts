@@ -24,7 +24,7 @@ export const SOCKET_METRICS: readonly MetricFamily[] = [
   },
   {
     name: `${PREFIX}port_sockets`,
-    help: 'TCP sockets by role and port: role="server" by local listening port, role="client" by remote port; ports beyond the caps are summed in port="other". Every state is present for each port, except state="listen" for role="client" (never non-zero).',
+    help: 'TCP sockets by role and port: role="server" by local port (a listening port, or the port of a server whose listener is gone: see Socket roles), role="client" by remote port; ports inside ip_local_port_range are summed in port="ephemeral" (unless --collector.ports.ephemeral-by-number), ports beyond the caps or not yet admitted in port="other", so the ports of a role add up to every socket of it. Every state is present for each port, except state="listen" for role="client" (never non-zero).',
     type: 'gauge',
     labelNames: ['role', 'port', 'state'],
     collector: 'sockets',
@@ -71,7 +71,7 @@ export const SOCKET_METRICS: readonly MetricFamily[] = [
   },
   {
     name: `${PREFIX}receive_queue_bytes`,
-    help: 'Bytes received and not yet read by the application, summed over non-listening sockets in this state.',
+    help: 'Data bytes received and not yet read by the application, summed over non-listening sockets in this state. A received FIN the application has not read yet (CLOSE_WAIT, LAST_ACK, CLOSING), which the kernel counts as one byte, is not included; TIME_WAIT sockets have no queues (0).',
     type: 'gauge',
     labelNames: ['state'],
     collector: 'sockets',
@@ -79,7 +79,7 @@ export const SOCKET_METRICS: readonly MetricFamily[] = [
   },
   {
     name: `${PREFIX}send_queue_bytes`,
-    help: 'Bytes not yet sent or not yet acknowledged by the peer, summed over non-listening sockets in this state.',
+    help: 'Data bytes not yet sent or not yet acknowledged by the peer, summed over non-listening sockets in this state. The SYN (SYN_SENT) and FIN (FIN_WAIT1, CLOSING, LAST_ACK) awaiting acknowledgement, which the kernel counts as one byte each, are not included.',
     type: 'gauge',
     labelNames: ['state'],
     collector: 'sockets',
@@ -95,7 +95,7 @@ export const SOCKET_METRICS: readonly MetricFamily[] = [
   },
   {
     name: `${PREFIX}port_established_keepalive_sockets`,
-    help: 'ESTABLISHED sockets by role, port and keepalive timer, as tcpstate_established_keepalive_sockets: role="server" by local listening port, role="client" by remote port (connection pools to 5432, 6379, ...), with the ports and port="other" of tcpstate_port_sockets for that role.',
+    help: 'ESTABLISHED sockets by role, port and keepalive timer, as tcpstate_established_keepalive_sockets: role="server" by local port, role="client" by remote port (connection pools to 5432, 6379, ...), with the ports, port="other" and port="ephemeral" of tcpstate_port_sockets for that role.',
     type: 'gauge',
     labelNames: ['role', 'port', 'keepalive'],
     collector: 'sockets',

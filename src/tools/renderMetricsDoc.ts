@@ -1,10 +1,8 @@
-import { DEFAULT_PORT_LIMITS, worstCaseKeepaliveSeries, worstCasePortSeries } from '../aggregate/socketSummary.js';
 import { COLLECTOR_DESCRIPTIONS, COLLECTOR_NAMES, DEFAULT_OFF_COLLECTORS } from '../collectors/index.js';
-import { DEFAULT_NETNS_OPTIONS, DEFAULT_PROCESS_OPTIONS } from '../collectors/options.js';
-import { DEFAULT_EPHEMERAL_OPTIONS } from '../collectors/socketsCollector.js';
 import { metricCatalog } from '../metrics/catalog.js';
 import { TCP_STATES } from '../model/tcpState.js';
 import { BUILD_INFO } from '../version.js';
+import { cardinalitySection, queueBytesSection, rolesSection } from './metricsDocSections.js';
 
 /**
  * Renders docs/metrics.md from the metric catalog, the one place metrics are described.
@@ -20,14 +18,9 @@ export function renderMetricsDoc(): string {
     `Every metric has the \`tcpstate_\` prefix. States are always zero-filled: each series with a \`state\` label exists for all ${TCP_STATES.length} TCP states (${TCP_STATES.join(', ')}), except \`role="client",state="listen"\` in the per-port families, which cannot be non-zero (a listener is a server socket by definition) and is not served. (\`tcpstate_ephemeral_port_destination_ports\` and \`tcpstate_ephemeral_ports_held\` use \`state\` for their own small sets of values, listed with them.)`,
     'A collector that fails in a cycle reports `tcpstate_collector_success{collector="…"} 0` and its metrics are absent until it succeeds again; old values are never served as fresh.',
     '',
-    '## Label cardinality',
-    '',
-    '`tcpstate_port_sockets` names at most `--collector.ports.max-server` listening ports (busiest first) and `--collector.ports.top-client` remote ports of outgoing connections (busiest first); all other ports are summed under `port="other"`. Ports given with `--collector.ports.pin` are always reported, in both roles, on top of the caps.',
-    '',
-    `Worst case with the defaults (${DEFAULT_PORT_LIMITS.maxServerPorts} server ports, ${DEFAULT_PORT_LIMITS.topClientPorts} client ports, nothing pinned): (${DEFAULT_PORT_LIMITS.maxServerPorts} + 1) × 11 + (${DEFAULT_PORT_LIMITS.topClientPorts} + 1) × 10 = **${worstCasePortSeries(DEFAULT_PORT_LIMITS)} series** for \`tcpstate_port_sockets\` (a client socket is never LISTEN, so \`role="client",state="listen"\` is not served: 10 states for client ports), plus at most (${DEFAULT_PORT_LIMITS.maxServerPorts} + 1) × 4 listen-queue series (length, backlog, fill ratio, listeners) and (${DEFAULT_PORT_LIMITS.maxServerPorts} + 1) × 3 + (${DEFAULT_PORT_LIMITS.topClientPorts} + 1) × 3 = ${worstCaseKeepaliveSeries(DEFAULT_PORT_LIMITS)} per-port keepalive series (both roles). In general, for S server ports, C client ports and P pinned ports: (S + P + 1) × 11 + (C + P + 1) × 10 port series, (S + P + 1) × 4 listen-queue series and (S + P + 1) × 3 + (C + P + 1) × 3 keepalive series, whatever the number of sockets or ports in use.`,
-    '',
-    `The opt-in families are bounded the same way: \`tcpstate_ephemeral_port_destination_ports\` has 2 × \`--collector.ephemeral.top-destinations\` series (TIME_WAIT and other; default ${2 * DEFAULT_EPHEMERAL_OPTIONS.topDestinations}) and \`tcpstate_ephemeral_port_destination_usage_ratio\` one per destination (default ${DEFAULT_EPHEMERAL_OPTIONS.topDestinations}); \`tcpstate_process_sockets\` at most \`--collector.processes.top\` × 11 (default ${DEFAULT_PROCESS_OPTIONS.top * 11}: the top processes of each state, with or without the pid label); \`tcpstate_netns_sockets\` \`--collector.netns.max\` × 11 (default ${DEFAULT_NETNS_OPTIONS.max * 11}), and with \`--collector.netns.ports\` \`tcpstate_netns_port_sockets\` adds up to max × ((${DEFAULT_NETNS_OPTIONS.serverPorts} + 1) × 11 + (${DEFAULT_NETNS_OPTIONS.clientPorts} + 1) × 10) (default ${DEFAULT_NETNS_OPTIONS.max * ((DEFAULT_NETNS_OPTIONS.serverPorts + 1) * 11 + (DEFAULT_NETNS_OPTIONS.clientPorts + 1) * 10)}; lower \`--collector.netns.max\` on dense nodes).`,
-    '',
+    ...cardinalitySection(),
+    ...rolesSection(),
+    ...queueBytesSection(),
     '## Collectors',
     '',
     '| collector | what it reads |',

@@ -29,7 +29,7 @@ function v6(text: string): number[] {
   return b;
 }
 
-function feed(t: EphemeralPortTracker, sockets: readonly S[]): void {
+function feed(t: EphemeralPortTracker, sockets: readonly S[], server?: boolean): void {
   const r = newSocketRecord();
   for (const s of sockets) {
     r.state = STATE_INDEX[s.state];
@@ -39,7 +39,7 @@ function feed(t: EphemeralPortTracker, sockets: readonly S[]): void {
     r.remoteAddress.fill(0);
     if (r.family === 'ipv4') r.remoteAddress.set(v4(s.remote));
     else r.remoteAddress.set(v6(s.remote));
-    t.add(r);
+    t.add(r, server);
   }
 }
 
@@ -236,6 +236,77 @@ describe('EphemeralPortTracker', () => {
     expect(u.countError).toBeLessThanOrEqual(Math.floor(sockets.length / 9));
     // Per-port counts are exact whatever the table drops: every port has one holder.
     expect(u.held).toEqual({ exclusive: 1000 + 125, shared: 0, timeWait: 125 });
+  });
+});
+
+describe('EphemeralPortTracker and socket roles', () => {
+  it('takes a port whose sockets the aggregator counts as server (a listener since closed) as a service port, not held', () => {
+    const t = new EphemeralPortTracker(5);
+    t.reset(RANGE, NO_REUSE);
+    // A listener on 40050 (bind(0)) accepted three connections and was closed: their local port is 40050.
+    feed(t, conns(3, '10.0.0.9', 51000).map((c, i) => ({ ...c, local: 40050, port: 51000 + i })), true);
+    feed(t, conns(2, '10.0.0.1', 443), false);
+    const u = t.summarize()!;
+    expect(u.usablePorts).toBe(99);
+    expect(u.held).toEqual({ exclusive: 2, shared: 0, timeWait: 0 });
+    expect(u.top).toEqual([dest('10.0.0.1', 443, 2, 0, false, 99)]);
+  });
+});
+
+describe('EphemeralPortTracker destination series', () => {
+  const cycle = (t: EphemeralPortTracker, per: Record<number, number>) => {
+    t.reset(RANGE, NO_REUSE);
+    let first = 40000;
+    for (const [port, n] of Object.entries(per)) {
+      feed(t, conns(n, '10.0.0.1', Number(port), first));
+      first += n;
+    }
+    return t.summarize()!.series.map((d) => [d.rank, d.remotePort, d.otherPorts]);
+  };
+
+  it('gives ranks in order at the first cycle, then keeps each destination in its rank slot', () => {
+    const t = new EphemeralPortTracker(2, undefined, { admitCycles: 2, keepCycles: 3 });
+    expect(cycle(t, { 443: 5, 80: 3, 22: 1 })).toEqual([[1, 443, 5], [2, 80, 3]]);
+    // 80 overtakes 443: no swap of ranks, so no new series.
+    expect(cycle(t, { 443: 3, 80: 5, 22: 1 })).toEqual([[1, 443, 3], [2, 80, 5]]);
+  });
+
+  it('keeps a destination that is gone, at zero, for keepCycles, then gives its slot to a newcomer', () => {
+    const t = new EphemeralPortTracker(2, undefined, { admitCycles: 2, keepCycles: 2 });
+    cycle(t, { 443: 5, 80: 3 });
+    expect(cycle(t, { 443: 5, 5432: 2 })).toEqual([[1, 443, 5], [2, 80, 0]]);
+    expect(cycle(t, { 443: 5, 5432: 2 })).toEqual([[1, 443, 5], [2, 80, 0]]);
+    expect(cycle(t, { 443: 5, 5432: 2 })).toEqual([[1, 443, 5], [2, 5432, 2]]);
+  });
+
+  it('lets a new heavy hitter take the slot of a quieter destination once that one held it keepCycles', () => {
+    const t = new EphemeralPortTracker(2, undefined, { admitCycles: 1, keepCycles: 3 });
+    cycle(t, { 443: 5, 80: 4 });
+    for (let i = 0; i < 2; i++) expect(cycle(t, { 443: 5, 80: 4, 22: 40 })).toEqual([[1, 443, 5], [2, 80, 4]]);
+    expect(cycle(t, { 443: 5, 80: 4, 22: 40 })).toEqual([[1, 443, 5], [2, 22, 40]]);
+  });
+
+  it('does not trade places between destinations of similar counts', () => {
+    const t = new EphemeralPortTracker(2, undefined, { admitCycles: 1, keepCycles: 10 });
+    cycle(t, { 443: 5, 80: 3, 22: 1 });
+    for (let i = 0; i < 20; i++) {
+      const r = cycle(t, i % 2 ? { 443: 5, 80: 3, 22: 9 } : { 443: 3, 80: 5, 22: 9 });
+      expect(r.map(([rank, port]) => [rank, port])).toEqual([[1, 443], [2, 80]]);
+    }
+  });
+
+  it('never admits a destination that comes and goes faster than admitCycles', () => {
+    const t = new EphemeralPortTracker(3, undefined, { admitCycles: 2, keepCycles: 10 });
+    cycle(t, { 443: 5 });
+    const seen = new Set<number>();
+    for (let i = 0; i < 20; i++) for (const [, port] of cycle(t, { 443: 5, [1000 + i]: 20 })) seen.add(port!);
+    expect([...seen]).toEqual([443]);
+  });
+
+  it('with no hysteresis ranks the K busiest of each cycle in order', () => {
+    const t = new EphemeralPortTracker(2, undefined, { admitCycles: 0, keepCycles: 0 });
+    cycle(t, { 443: 5, 80: 3 });
+    expect(cycle(t, { 443: 3, 80: 5 })).toEqual([[1, 80, 5], [2, 443, 3]]);
   });
 });
 

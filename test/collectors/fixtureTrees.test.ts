@@ -46,7 +46,7 @@ describe('collectors on the healthy fixture tree', async () => {
   it('counts the ephemeral ports the client sockets hold, per destination and per port', () => {
     // Client sockets of make-socket-tables.py with local ports in 32768-60999; tw_reuse=2 with
     // timestamps: only the loopback destinations' TIME_WAIT could be reused, and they have none.
-    expect(s.data.sockets!.ephemeral).toEqual({
+    expect(s.data.sockets!.ephemeral).toMatchObject({
       range: { low: 32768, high: 60999 },
       usablePorts: 28232,
       portsInUse: 13,
@@ -64,6 +64,9 @@ describe('collectors on the healthy fixture tree', async () => {
       ],
       countError: 0,
     });
+    // The first cycle gives the rank slots in rank order.
+    const ephemeral = s.data.sockets!.ephemeral!;
+    expect(ephemeral.series).toEqual(ephemeral.top.map((d, i) => ({ rank: i + 1, ...d })));
   });
 });
 
@@ -109,7 +112,10 @@ describe('collectors on the header-only tree', async () => {
   it('reports zero sockets in every state and fails only the collectors without files', () => {
     expect(s.status.sockets!.success).toBe(true);
     expect(s.data.sockets!.summary.byFamily.ipv4.every((n) => n === 0)).toBe(true);
-    expect(s.data.sockets!.summary.serverPorts).toEqual([{ port: 'other', states: new Array(11).fill(0) }]);
+    expect(s.data.sockets!.summary.serverPorts).toEqual([
+      { port: 'other', states: new Array(11).fill(0) },
+      { port: 'ephemeral', states: new Array(11).fill(0) },
+    ]);
     for (const name of ['sysctl', 'snmp', 'netstat', 'sockstat'] as const) expect(s.status[name]!.success).toBe(false);
     expect(s.status.snmp!.error).toMatch(/ENOENT/);
   });

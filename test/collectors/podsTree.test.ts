@@ -78,12 +78,14 @@ describe('NetnsCollector on a fixture tree', () => {
     expect(pod.serverPorts!.map((p) => [p.port, nonZero(p.states)])).toEqual([
       ['8080', { established: 2, close_wait: 1, listen: 1 }],
       ['other', {}],
+      ['ephemeral', {}],
     ]);
     expect(pod.clientPorts!.map((p) => [p.port, nonZero(p.states)])).toEqual([
       ['53', { time_wait: 1 }],
       ['other', {}],
+      ['ephemeral', {}],
     ]);
     // The host listens on 22 (5 sockets), 8080 (4) and 9090 (4): the busiest is named, the rest are "other".
-    expect(r.namespaces[0]!.serverPorts!.map((p) => p.port)).toEqual(['22', 'other']);
+    expect(r.namespaces[0]!.serverPorts!.map((p) => p.port)).toEqual(['22', 'other', 'ephemeral']);
   });
 });

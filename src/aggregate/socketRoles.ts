@@ -1,0 +1,110 @@
+import type { PortRange } from './ephemeralPorts.js';
+
+const PORTS = 65536;
+
+/** The ephemeral port range, low and high inclusive. */
+export interface EphemeralRange {
+  low: number;
+  high: number;
+}
+
+/**
+ * The kernel's default net.ipv4.ip_local_port_range (inet_init_net(), net/ipv4/af_inet.c), taken
+ * when the namespace's own cannot be read.
+ */
+export const DEFAULT_EPHEMERAL_RANGE: EphemeralRange = { low: 32768, high: 60999 };
+
+/**
+ * IANA's dynamic ports (RFC 6335: 49152-65535): the ephemeral range of Windows, macOS and the
+ * BSDs. A peer's source port there looks ephemeral even when it is outside our own range.
+ */
+export const IANA_DYNAMIC_LOW = 49152;
+
+/**
+ * Decides, socket by socket, whether a connection is the server end (counted under its local
+ * port) or the client end (counted under its remote port), in O(1) and without allocation.
+ * Rules, first match wins (docs/metrics.md "Socket roles"):
+ *
+ * 1. a listener on the local port this cycle: server. Every source walks the listeners of both
+ *    families before the connections, so a listener is known before its accepted sockets;
+ * 2. local port outside our ephemeral range, remote port inside it (or in 49152-65535): server.
+ *    connect() picks its local port from the range, so a local port outside it was bound on
+ *    purpose, and the peer's looks picked for it;
+ * 3. local port inside the range, remote port outside it and below 49152: client;
+ * 4. otherwise (both look ephemeral, or neither): a local port remembered as a service port:
+ *    server; a remote port with a listener here, or remembered: client (a connection of ours to
+ *    a service of ours). A port is remembered for `memoryCycles` cycles after the last cycle in
+ *    which it had a listener, or a socket rule 2 or this rule made a server socket, so a
+ *    server's sockets stay its own for as long as they outlive its listener;
+ * 5. otherwise the lower port is the service's: server when local < remote, else client. This
+ *    guess is never remembered, so it cannot entrench itself.
+ *
+ * Rules 2-5 apply only to sockets whose local port has no listener: the accepted connections a
+ * server leaves when it stops listening, and every outgoing connection.
+ */
+export class SocketRoles {
+  private range: EphemeralRange = DEFAULT_EPHEMERAL_RANGE;
+  private readonly listening = new Uint8Array(PORTS);
+  private readonly listeningPorts = new Uint16Array(PORTS);
+  private listeningCount = 0;
+  /** Per port, the last cycle (1-based) in which it had a listener or server sockets; 0: never. */
+  private readonly serviceSeen = new Uint32Array(PORTS);
+  private cycle = 0;
+
+  /** @param memoryCycles cycles a service port is remembered after its last server socket; 0: no memory. */
+  constructor(private readonly memoryCycles: number) {}
+
+  /** Starts a cycle; a null range (sysctl unreadable) is taken as the kernel's default. */
+  reset(range: PortRange | EphemeralRange | null = null): void {
+    for (let i = 0; i < this.listeningCount; i++) this.listening[this.listeningPorts[i]!] = 0;
+    this.listeningCount = 0;
+    this.range = range === null ? DEFAULT_EPHEMERAL_RANGE : { low: range.low, high: range.high };
+    this.cycle++;
+  }
+
+  get ephemeralRange(): EphemeralRange {
+    return this.range;
+  }
+
+  /** A listening socket on `port` (this cycle). */
+  listen(port: number): void {
+    if (this.listening[port] === 1) return;
+    this.listening[port] = 1;
+    this.listeningPorts[this.listeningCount++] = port;
+    this.mark(port);
+  }
+
+  isListening(port: number): boolean {
+    return this.listening[port] === 1;
+  }
+
+  inEphemeralRange(port: number): boolean {
+    return port >= this.range.low && port <= this.range.high;
+  }
+
+  /** Whether a non-listening socket is the server end of its connection (rules above). */
+  isServer(localPort: number, remotePort: number): boolean {
+    if (this.listening[localPort] === 1) return true;
+    const localEphemeral = localPort >= this.range.low && localPort <= this.range.high;
+    const remoteEphemeral = remotePort >= IANA_DYNAMIC_LOW || (remotePort >= this.range.low && remotePort <= this.range.high);
+    if (localEphemeral !== remoteEphemeral) {
+      if (remoteEphemeral) this.mark(localPort);
+      return remoteEphemeral;
+    }
+    if (this.remembered(localPort)) {
+      this.mark(localPort);
+      return true;
+    }
+    if (this.listening[remotePort] === 1 || this.remembered(remotePort)) return false;
+    return localPort < remotePort;
+  }
+
+  private mark(port: number): void {
+    if (this.memoryCycles > 0) this.serviceSeen[port] = this.cycle;
+  }
+
+  private remembered(port: number): boolean {
+    const seen = this.serviceSeen[port]!;
+    return seen !== 0 && this.cycle - seen <= this.memoryCycles;
+  }
+}
