@@ -1,13 +1,10 @@
-import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync, readlinkSync } from 'node:fs';
 import { createServer } from 'node:net';
-import { join } from 'node:path';
-import { createInterface } from 'node:readline';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Netns } from '../../bench/netns.js';
 import { eventually } from '../helpers/exporterProcess.js';
 import { helmTemplate, kubeTools, kustomize, podSpecOf, type KubeObject } from '../helpers/kubeTools.js';
-import { REPO_ROOT } from '../helpers/paths.js';
+import { holdSockets, type Held } from '../helpers/socketHolder.js';
 import { containerLogs, containerState, fetchInNetns, inNetns, podman, podmanSetup, processView, removeContainers } from '../helpers/podman.js';
 import { planRun, type RunPlan } from '../helpers/podSpec.js';
 
@@ -20,26 +17,10 @@ import { planRun, type RunPlan } from '../helpers/podSpec.js';
  */
 const setup = podmanSetup();
 const tools = kubeTools();
-const HOLDER = join(REPO_ROOT, 'test', 'helpers', 'socket_holder.py');
 const IMAGE_USER = { uid: 65532, gid: 65532 };
 const HOST_NETNS = readlinkSync('/proc/self/ns/net');
 const HOST_PIDNS = readlinkSync('/proc/self/ns/pid');
 
-interface Held {
-  child: ChildProcess;
-  port: number;
-  pid: number;
-}
-
-/** socket_holder.py NAME ESTABLISHED CLOSE_WAIT, on the host or in a namespace of ours. */
-async function hold(args: readonly string[], ns?: Netns): Promise<Held> {
-  const child = ns ? ns.start('python3', [HOLDER, ...args]) : spawn('python3', [HOLDER, ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
-  const line = await new Promise<string>((resolve, reject) => {
-    createInterface({ input: child.stdout! }).once('line', resolve);
-    child.once('exit', (code) => reject(new Error(`socket_holder exited with ${code}`)));
-  });
-  return { child, ...(JSON.parse(line) as { port: number; pid: number }) };
-}
 
 async function freePort(): Promise<number> {
   const server = createServer();
@@ -96,9 +77,9 @@ describe.runIf(setup !== undefined && tools !== undefined)('pod specs of the cha
   beforeAll(async () => {
     // On the host: a process holding a listener, 3 open pairs and 2 CLOSE_WAIT sockets; in a
     // network namespace of ours, as a pod would be: a listener, 2 open pairs and 1 CLOSE_WAIT.
-    host = await hold(['tcpci-holder', '3', '2']);
+    host = await holdSockets(['tcpci-holder', '3', '2']);
     ns = new Netns('tcpstate-podspec');
-    inPod = await hold(['tcpci-podapp', '2', '1'], ns);
+    inPod = await holdSockets(['tcpci-podapp', '2', '1'], ns);
     podNetnsInode = /net:\[(\d+)\]/.exec(readlinkSync(`/proc/${inPod.pid}/ns/net`))![1]!;
   });
 

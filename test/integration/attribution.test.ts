@@ -1,7 +1,6 @@
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { mkdirSync, readlinkSync, rmdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { canCreateNetns, Netns } from '../../bench/netns.js';
 import { NetnsCollector } from '../../src/collectors/netnsCollector.js';
@@ -13,29 +12,13 @@ import { TCP_STATES } from '../../src/model/tcpState.js';
 import { selectSocketSources } from '../../src/sources/selectSocketSource.js';
 import { silentLogger } from '../helpers/collect.js';
 import { parseSs } from '../helpers/ss.js';
-import { CLI, REPO_ROOT } from '../helpers/paths.js';
+import { CLI } from '../helpers/paths.js';
+import { holdSockets, type Held } from '../helpers/socketHolder.js';
 import { AS_NOBODY, canDropPrivileges } from '../helpers/privileges.js';
 
-const HOLDER = join(REPO_ROOT, 'test', 'helpers', 'socket_holder.py');
 const linux = process.platform === 'linux';
 const ctx = { procfs: '/proc', log: silentLogger };
 
-interface Held {
-  child: ChildProcess;
-  port: number;
-  pid: number;
-}
-
-/** Starts socket_holder.py (optionally through `ip netns exec`) and waits for its ready line. */
-async function hold(args: readonly string[], ns?: Netns): Promise<Held> {
-  const child = ns ? ns.start('python3', [HOLDER, ...args]) : spawn('python3', [HOLDER, ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
-  const line = await new Promise<string>((resolve, reject) => {
-    createInterface({ input: child.stdout! }).once('line', resolve);
-    child.once('exit', (code) => reject(new Error(`socket_holder exited with ${code}`)));
-  });
-  const { port, pid } = JSON.parse(line) as { port: number; pid: number };
-  return { child, port, pid };
-}
 
 const named = (states: readonly number[]): Record<string, number> =>
   Object.fromEntries(states.map((n, i) => [TCP_STATES[i]!, n] as const).filter(([, n]) => n > 0));
@@ -44,7 +27,7 @@ describe.runIf(linux)('per-process attribution on real sockets', () => {
   let leaky: Held;
   beforeAll(async () => {
     // 7 accepted connections it never closes (CLOSE_WAIT) and 3 open pairs (6 ESTABLISHED).
-    leaky = await hold(['leakyapp', '3', '7']);
+    leaky = await holdSockets(['leakyapp', '3', '7']);
   });
   afterAll(() => leaky?.child.kill('SIGKILL'));
 
@@ -85,8 +68,8 @@ describe.runIf(canCreateNetns())('ephemeral-port pressure in a namespace with a 
   beforeAll(async () => {
     ns = new Netns('tcpstate-eph', { 'net.ipv4.ip_local_port_range': '40000 40099', 'net.ipv4.ip_local_reserved_ports': '40090-40094' });
     // Listeners on 8080 and 8081 (outside the range); 60 connections to the first and 10 to the second.
-    await hold(['server', '0', '0', '8081'], ns);
-    await hold(['client', '0', '0', '8080', '127.0.0.1:8080:60', '127.0.0.1:8081:10'], ns);
+    await holdSockets(['server', '0', '0', '8081'], ns);
+    await holdSockets(['client', '0', '0', '8080', '127.0.0.1:8080:60', '127.0.0.1:8081:10'], ns);
   }, 30_000);
   afterAll(() => ns?.destroy());
 
@@ -155,7 +138,7 @@ describe.runIf(canCreateNetns())('per-namespace sockets in namespaces the test c
       const ns = new Netns('tcpstate-netns');
       spaces.push(ns);
       // Namespace i: 1 listener, i+1 open pairs, 2 CLOSE_WAIT (and their FIN_WAIT2 peers).
-      holders.push(await hold([`app${i}`, String(i + 1), '2'], ns));
+      holders.push(await holdSockets([`app${i}`, String(i + 1), '2'], ns));
     }
     cgroup = kubepodsCgroup(UID, CONTAINER);
     if (cgroup) {
