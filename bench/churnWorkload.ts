@@ -2,15 +2,19 @@
  * The churning population of bench/seriesChurn.ts, in the shape that made a real Prometheus store
  * five times more port series than were live (issue 14), all on loopback addresses inside the
  * benchmark's network namespace, until killed:
- * - 8 steady services (8000-8007) with a few connections each;
- * - 30 connection pools (9000-9029) whose sizes are drawn again every 5 s (1-12 connections):
- *   more client ports than the top 20, taking turns;
+ * - 8 steady services (8000-8007) with 3 connections each;
+ * - 30 connection pools (9000-9029) whose sizes are drawn again every 5 s: more client ports than
+ *   the top 20, taking turns;
  * - a listener on a kernel-chosen port every second, with 3 connections, gone after 4 s;
- * - 12 destinations (127.0.1.1-12 port 9100) whose sizes are drawn again every 5 s (1-10), and
- *   a new destination every second (127.0.2.x) with 2 connections for 3 s: destinations that
- *   take turns in the top 5, and ones that come and go.
+ * - 12 destinations (127.0.1.1-12 port 9100) whose sizes are drawn again every 5 s, and a new
+ *   destination every second (127.0.2.x) with 2 connections for 3 s: destinations that take
+ *   turns in the top 5, and ones that come and go.
+ * Pool sizes, mode "skewed" (the default): each pool has a size of its own (a few large, many
+ * small: 40 / rank, at least 2) and is drawn within ±40% of it, as pools follow load; mode
+ * "uniform": every draw is uniform in 1-12 (1-10 for the destinations), so pools of every rank
+ * trade places all the time, the worst case for a top K.
  * Prints {"ready":true} once the steady part is up.
- *   node dist/bench/churnWorkload.js
+ *   node dist/bench/churnWorkload.js [skewed|uniform]
  */
 import { connect, createServer, type Server, type Socket } from 'node:net';
 
@@ -32,12 +36,22 @@ function dial(port: number, host = '127.0.0.1'): Promise<Socket> {
   });
 }
 
-/** Keeps `target()` connections to host:port open, drawing a new target every `everyMs`. */
-function pool(port: number, host: string, max: number, everyMs: number): void {
+const MODE = process.argv[2] ?? 'skewed';
+if (MODE !== 'skewed' && MODE !== 'uniform') throw new Error(`mode ${MODE}: skewed or uniform`);
+
+/** A pool size: around the pool's own size (skewed), or anything up to `max` (uniform). */
+function draw(rank: number, max: number): number {
+  if (MODE === 'uniform') return 1 + Math.floor(Math.random() * max);
+  const size = Math.max(2, Math.round(40 / rank));
+  return Math.max(1, Math.round(size * (0.6 + 0.8 * Math.random())));
+}
+
+/** Keeps connections to host:port open, drawing a new number every `everyMs`. */
+function pool(port: number, host: string, rank: number, max: number, everyMs: number): void {
   const open: Socket[] = [];
-  let target = 1 + Math.floor(Math.random() * max);
+  let target = draw(rank, max);
   setInterval(() => {
-    target = 1 + Math.floor(Math.random() * max);
+    target = draw(rank, max);
   }, everyMs);
   setInterval(() => {
     while (open.length > target) open.pop()!.end();
@@ -55,12 +69,13 @@ for (let p = 8000; p < 8008; p++) {
   await listen(p);
   for (let i = 0; i < 3; i++) await dial(p);
 }
+// Ranks interleave the two kinds of pools, so the busiest destinations are of both.
 for (let p = 9000; p < 9030; p++) {
   await listen(p);
-  pool(p, '127.0.0.1', 12, 5000);
+  pool(p, '127.0.0.1', 1 + (p - 9000) * 1.4, 12, 5000);
 }
 await listen(9100, '0.0.0.0');
-for (let d = 1; d <= 12; d++) pool(9100, `127.0.1.${d}`, 10, 5000);
+for (let d = 1; d <= 12; d++) pool(9100, `127.0.1.${d}`, 1.7 + (d - 1) * 3.5, 10, 5000);
 
 let tick = 0;
 setInterval(() => {

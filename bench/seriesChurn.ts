@@ -1,8 +1,9 @@
 /**
- * npm run bench:churn -- [seconds, default 300]   (root: it creates a network namespace)
+ * npm run bench:churn -- [seconds, default 300] [skewed|uniform, default skewed]   (root: it creates a network namespace)
  * Series churn against a real Prometheus: in a namespace of its own, a churning population
  * (bench/churnWorkload.ts: pools that take turns in the top K, listeners on kernel-chosen ports
- * that come and go, destinations that take turns and come and go) is collected by two exporters
+ * that come and go, destinations that take turns and come and go; pool sizes skewed as on a real
+ * host, or uniform: the worst case) is collected by two exporters
  * at 1 s intervals, scraped every second by one Prometheus:
  * - "bounded": the defaults (ports inside the ephemeral range in port="ephemeral", admission and
  *   keep hysteresis, stable destination ranks);
@@ -22,6 +23,7 @@ import { Netns } from './netns.js';
 const here = dirname(fileURLToPath(import.meta.url));
 const CLI = join(here, '..', 'src', 'cli.js');
 const SECONDS = Number(process.argv[2] ?? 300);
+const MODE = process.argv[3] ?? 'skewed';
 const REPORT_EVERY_S = 30;
 const TARGET = 1.2;
 const SETTLE_S = 70;
@@ -75,7 +77,7 @@ async function main(): Promise<void> {
   const ns = new Netns('tcpstate-bench-churn');
   const dir = mkdtempSync(join(tmpdir(), 'tcpstate-churn-prom-'));
   try {
-    await ns.startUntil(process.execPath, [join(here, 'churnWorkload.js')], /"ready":true/);
+    await ns.startUntil(process.execPath, [join(here, 'churnWorkload.js'), MODE], /"ready":true/);
     // The exporters start on a host in its steady state: the pools have filled, transient
     // listeners and destinations come and go, and TIME_WAIT sockets (60 s) have built up.
     await sleep(SETTLE_S * 1000);
@@ -90,7 +92,7 @@ async function main(): Promise<void> {
       await sleep(1000);
     }
     const start = Date.now();
-    console.log(`Series churn: ${SECONDS} s, exporters at 1 s intervals, scraped every 1 s by Prometheus ${promVersion(ns)}; "bounded" = defaults, "per-cycle" = ports by number, admit and keep cycles 0.\n`);
+    console.log(`Series churn: ${SECONDS} s, ${MODE} pool sizes, exporters at 1 s intervals, scraped every 1 s by Prometheus ${promVersion(ns)}; "bounded" = defaults, "per-cycle" = ports by number, admit and keep cycles 0.\n`);
     console.log('| t | exporter | families | distinct series stored since start | live now | ratio |');
     console.log('| --- | --- | --- | --- | --- | --- |');
     let last: Record<string, Counts> = {};
