@@ -3,6 +3,9 @@
 {
   local c = $._config,
   local exporter = 'TcpstateExporter(Down|NoSnapshot|Absent)',
+  // Absent carries no instance labels (absent() has none to give), so it cannot be matched to an
+  // instance's alerts: only Down and NoSnapshot are sources.
+  local perInstance = 'TcpstateExporter(Down|NoSnapshot)',
 
   alertmanagerInhibitRules+:: [
     // Exhaustion of a destination says everything Pressure on it says.
@@ -13,7 +16,7 @@
     },
     // Without a fresh snapshot the other alerts of that exporter read stale or missing data.
     {
-      source_matchers: ['alertname=~"%s"' % exporter],
+      source_matchers: ['alertname=~"%s"' % perInstance],
       target_matchers: ['alertname=~"Tcpstate.+"', 'alertname!~"%s"' % exporter],
       equal: c.instanceLabels,
     },
