@@ -95,7 +95,8 @@ const OPTIONS = {
   'collector.ports.top-client': { type: 'string', default: String(DEFAULT_PORT_LIMITS.topClientPorts) },
   'collector.ports.pin': { type: 'string', multiple: true, default: [] as string[] },
   'collector.ports.ephemeral-by-number': { type: 'boolean' },
-  'collector.series.admit-cycles': { type: 'string', default: String(DEFAULT_SERIES_HYSTERESIS.admitCycles) },
+  // No default here: `snapshot` and `watch` (a person, no series to churn) admit at once.
+  'collector.series.admit-cycles': { type: 'string' },
   'collector.series.keep-cycles': { type: 'string', default: String(DEFAULT_SERIES_HYSTERESIS.keepCycles) },
   'collector.ephemeral.top-destinations': { type: 'string', default: String(DEFAULT_EPHEMERAL_OPTIONS.topDestinations) },
   'collector.ephemeral.remote-address': { type: 'boolean' },
@@ -203,10 +204,11 @@ export function parseCommandLine(argv: readonly string[]): ParsedCommandLine {
         maxServerPorts: intInRange('collector.ports.max-server', values['collector.ports.max-server'], 0, 10000),
         topClientPorts: intInRange('collector.ports.top-client', values['collector.ports.top-client'], 0, 10000),
         pinnedPorts: [...new Set(pinnedPorts)],
-        ephemeralPorts: values['collector.ports.ephemeral-by-number'] === true ? 'number' : 'fold',
+        // Folding kernel-chosen ports bounds Prometheus series; a person at `snapshot`/`watch` wants the number.
+        ephemeralPorts: values['collector.ports.ephemeral-by-number'] === true || command !== 'serve' ? 'number' : 'fold',
       },
       seriesHysteresis: {
-        admitCycles: intInRange('collector.series.admit-cycles', values['collector.series.admit-cycles'], 0, 10_000),
+        admitCycles: intInRange('collector.series.admit-cycles', values['collector.series.admit-cycles'] ?? (command === 'serve' ? String(DEFAULT_SERIES_HYSTERESIS.admitCycles) : '0'), 0, 10_000),
         keepCycles: intInRange('collector.series.keep-cycles', values['collector.series.keep-cycles'], 0, 1_000_000),
       },
       ephemeral: {
@@ -263,9 +265,9 @@ Flags:
   --collector.ports.pin=PORT[,..]   ports always reported in both roles, never folded (repeatable)
   --collector.ports.ephemeral-by-number
                                     report ports inside ip_local_port_range by number like the rest, instead of
-                                    summing them in port="ephemeral"
+                                    summing them in port="ephemeral" (snapshot and watch always do)
   --collector.series.admit-cycles=N cycles a new port or destination must stay busy before it gets series of its
-                                    own (default ${DEFAULT_SERIES_HYSTERESIS.admitCycles}; those in use at the first cycle get them at once)
+                                    own (default ${DEFAULT_SERIES_HYSTERESIS.admitCycles}, 0 for snapshot and watch; those in use at the first cycle get them at once)
   --collector.series.keep-cycles=N  cycles a port or destination keeps its series after its last use, and holds
                                     them before one twice as busy may take over (default ${DEFAULT_SERIES_HYSTERESIS.keepCycles}; 0: no memory)
   --collector.ephemeral.top-destinations=N
