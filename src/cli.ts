@@ -142,7 +142,8 @@ async function serveCommand(config: ExporterConfig): Promise<number | undefined>
   // Handlers first: a signal from here on is a graceful shutdown, never the default kill.
   let closing = false;
   const exit = (code: number): void => {
-    if (pendingReads.size > 0) log.info({ stuck_reads: pendingReads.size }, 'exiting with file reads still under way');
+    // The same count as tcpstate_stuck_reads: reads merely in flight at this moment are not stuck.
+    if (pendingReads.size > 0) log.info({ reads_under_way: pendingReads.size, stuck_reads: poller.stuckReads().length }, 'exiting with file reads still under way');
     void exitProcess(code);
   };
   const shutdown = (signal: string): void => {

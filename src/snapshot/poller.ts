@@ -192,7 +192,7 @@ export class SnapshotPoller implements SnapshotReader {
    * that long unless it hangs; younger ones belong to collectors still at work (or to the
    * start-up page release reading /proc/self/smaps), not to one that timed out.
    */
-  private stuckReads(): PendingRead[] {
+  stuckReads(): PendingRead[] {
     const now = Date.now();
     return this.reads.list().filter((r) => now - r.sinceMs >= this.timeoutMs / 2);
   }
