@@ -34,6 +34,12 @@ export interface ParseStats {
   lines: number;
   sockets: number;
   malformed: number;
+  /**
+   * Whether the first non-blank line is the kernel's column header (`  sl  local_address
+   * rem_address   st ...`, written by tcp4_seq_show/tcp6_seq_show even for an empty table).
+   * False for an empty file or one that starts with anything else: not a kernel socket table.
+   */
+  header: boolean;
   /** The first malformed line (cut to 160 bytes) and why, for the log. */
   firstError?: string;
 }
@@ -46,7 +52,8 @@ export class ProcNetTcpParser {
   private readonly carry = Buffer.alloc(MAX_LINE);
   private carryLength = 0;
   private carryOverflow = false;
-  private readonly stats: ParseStats = { lines: 0, sockets: 0, malformed: 0 };
+  private readonly stats: ParseStats = { lines: 0, sockets: 0, malformed: 0, header: false };
+  private seenLine = false;
   // Cursor state of parseLine, kept on the instance so the hot path allocates nothing.
   private buf: Buffer = this.carry;
   private pos = 0;
@@ -114,9 +121,11 @@ export class ProcNetTcpParser {
   }
 
   private line(buf: Buffer, start: number, end: number): void {
-    const lineNo = this.stats.lines++;
+    this.stats.lines++;
     if (end > start && buf[end - 1] === 0x0d) end--;
     if (isBlank(buf, start, end)) return;
+    const first = !this.seenLine;
+    this.seenLine = true;
     if (end - start > MAX_LINE) {
       this.malformed(buf, start, end, `line longer than ${MAX_LINE} bytes`);
       return;
@@ -125,7 +134,9 @@ export class ProcNetTcpParser {
     if (why === null) {
       this.stats.sockets++;
       this.sink.add(this.record);
-    } else if (!(lineNo === 0 && isHeader(buf, start, end))) {
+    } else if (first && isHeader(buf, start, end)) {
+      this.stats.header = true;
+    } else {
       this.malformed(buf, start, end, why);
     }
   }

@@ -92,6 +92,9 @@ export class ProcfsSocketSource implements SocketSource {
       throw err;
     }
     const stats = parser.finish();
+    // The kernel writes the header line even for an empty table; without it (an empty file, a
+    // truncated copy, another file mounted in its place) zeros would read as a quiet host.
+    if (!stats.header) throw new Error(`${procPath(this.procfs, file)} is not a kernel socket table: ${stats.lines === 0 ? 'it is empty' : 'its first line is not the column header'} (expected "  sl  local_address rem_address   st ...")`);
     const report: TableReport = { table: file, sockets: stats.sockets, malformed: stats.malformed, present: true };
     if (stats.firstError !== undefined) report.firstError = stats.firstError;
     return report;
