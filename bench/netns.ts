@@ -44,15 +44,21 @@ export class Netns {
   }
 
   /** Starts a long-running command in the namespace (`ip netns exec` execs it: the pid is the command's). */
-  start(command: string, args: readonly string[]): ChildProcess {
-    const child = spawn('ip', ['netns', 'exec', this.name, command, ...args], { stdio: ['pipe', 'pipe', 'pipe'] });
+  /**
+   * Starts a command inside the namespace. `prefix` runs first, outside it, and must exec its
+   * arguments (e.g. MemoryCgroup.prefix(): `ip netns exec` remounts /sys, so a cgroup is joined
+   * before entering); the child keeps one pid through the execs.
+   */
+  start(command: string, args: readonly string[], prefix: readonly string[] = []): ChildProcess {
+    const argv = [...prefix, 'ip', 'netns', 'exec', this.name, command, ...args];
+    const child = spawn(argv[0]!, argv.slice(1), { stdio: ['pipe', 'pipe', 'pipe'] });
     this.children.push(child);
     return child;
   }
 
   /** Starts a command and resolves with its first stdout line that matches. */
-  async startUntil(command: string, args: readonly string[], ready: RegExp, stream: 'stdout' | 'stderr' = 'stdout'): Promise<{ child: ChildProcess; line: string }> {
-    const child = this.start(command, args);
+  async startUntil(command: string, args: readonly string[], ready: RegExp, stream: 'stdout' | 'stderr' = 'stdout', prefix: readonly string[] = []): Promise<{ child: ChildProcess; line: string }> {
+    const child = this.start(command, args, prefix);
     const rl = createInterface({ input: child[stream]! });
     let errors = '';
     child.stderr!.on('data', (d: Buffer) => {

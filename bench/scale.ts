@@ -5,11 +5,17 @@
  * `cat /proc/net/tcp{,6}`, `ss -tan`, node_exporter with only the tcpstat collector (scrape wall
  * and peak RSS), systeminformation (up to BENCH_SI_MAX sockets), the real exporter process
  * (its own cycle time and peak RSS), and /metrics latency under concurrent scrapers while it
- * collects, and the opt-in process scan against `ss -tanp`. Prints each as a ratio to our cycle. Everything it creates is removed at the end.
+ * collects, and the opt-in process scan against `ss -tanp`; the C netlink floor (bench/diagDump.c,
+ * when a C compiler is there) and the exporter's memory as its own memory cgroup is charged.
+ * Prints each as a ratio to our cycle. Everything it creates is removed at the end.
  */
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { median, medianMeasure, type CycleMeasure } from './measure.js';
+import { MemoryCgroup, type CgroupCharge } from './memoryCgroup.js';
 import { Netns, processMemory } from './netns.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -100,21 +106,26 @@ interface ExporterRun {
   privateMb: number;
   fileMb: number;
   latency: { p50: number; p99: number; max: number; requests: number; non2xx: number };
+  /** Its memory cgroup's charge after the scrapers: what a container limit goes by. */
+  cgroup: CgroupCharge;
 }
 
 /** The real exporter in the namespace: cycles as it reports them, peak RSS, /metrics latency while collecting. */
 async function exporterProcess(ns: Netns, intervalMs: number, extraArgs: readonly string[] = []): Promise<ExporterRun> {
   // Exec'd as the package's bin is, so the shebang's runtime flags apply (see src/cli.ts).
-  const { child } = await ns.startUntil(CLI, ['--web.listen-address=127.255.255.1:19816', `--collector.interval=${intervalMs}ms`, '--log.format=json', ...extraArgs], /first collection done/, 'stderr');
+  const group = new MemoryCgroup('tcpstate-bench');
+  const args = ['--web.listen-address=127.255.255.1:19816', `--collector.interval=${intervalMs}ms`, '--log.format=json', ...extraArgs];
+  const { child } = await ns.startUntil(CLI, args, /first collection done/, 'stderr', group.prefix());
   try {
     const url = 'http://127.255.255.1:19816/metrics';
     const { cycles, cpuPerCycleMs } = JSON.parse(ns.run(process.execPath, [join(here, 'scrape.js'), 'cycles', url, String(ROUNDS)]).stdout) as { cycles: number[]; cpuPerCycleMs: number };
     const load = JSON.parse(ns.run(process.execPath, [join(here, 'scrape.js'), 'load', url, '10', '10']).stdout) as ExporterRun['latency'];
     const mem = processMemory(child.pid!);
-    return { cycleMs: median(cycles), cpuPerCycleMs, peakRssMb: mem.peakMb, privateMb: mem.privateMb, fileMb: mem.fileMb, latency: load };
+    return { cycleMs: median(cycles), cpuPerCycleMs, peakRssMb: mem.peakMb, privateMb: mem.privateMb, fileMb: mem.fileMb, latency: load, cgroup: group.charge() };
   } finally {
     // The next run binds the same port.
     if (child.exitCode === null && child.signalCode === null) await new Promise((resolve) => child.once('exit', resolve).kill('SIGTERM'));
+    group.destroy();
   }
 }
 
@@ -134,6 +145,7 @@ async function measure(size: number): Promise<string[]> {
     const viaProcfs = cycle(ns, 'procfs');
     const cat = commandMs(ns, 'cat /proc/net/tcp /proc/net/tcp6 > /dev/null');
     const ss = commandMs(ns, 'ss -tan > /dev/null');
+    const floor = diagDump === undefined ? undefined : commandMs(ns, `${diagDump} > /dev/null`);
     const scan = cycle(ns, 'processes', Math.min(ROUNDS, 3), 2);
     // ss -p looks up every socket's process like we do, but much more slowly: above SI_MAX it is timed once, with a limit.
     const ssp = size <= SI_MAX ? commandMs(ns, 'ss -tanp > /dev/null') : commandOnceMs(ns, 'ss -tanp > /dev/null', SI_TIMEOUT_MS);
@@ -150,6 +162,9 @@ async function measure(size: number): Promise<string[]> {
       `| | ours: procfs source | ${viaProcfs.wallMs.toFixed(0)} ms | ${r(viaProcfs.wallMs)} | ${viaProcfs.peakRssMb.toFixed(0)} MB |`,
       `| | cat /proc/net/tcp{,6} | ${cat.toFixed(0)} ms | ${r(cat)} | |`,
       `| | ss -tan | ${ss.toFixed(0)} ms | ${r(ss)} | |`,
+      floor === undefined
+        ? '| | C netlink floor (bench/diagDump.c) | no C compiler | | |'
+        : `| | C netlink floor (bench/diagDump.c: the same four dumps, nothing formatted) | ${floor.toFixed(0)} ms | ${r(floor)}: ours is **${(ours.wallMs / floor).toFixed(2)}x** the floor | |`,
       `| | ours: process scan (--collector.processes: netlink walk + every /proc/<pid>/fd) | ${scan.wallMs.toFixed(0)} ms (cold ${scan.coldMs.toFixed(0)}, cpu ${scan.cpuMs.toFixed(0)}) | ${r(scan.wallMs)} | ${scan.peakRssMb.toFixed(0)} MB |`,
       ssp === undefined
         ? `| | ss -tanp (owners too: the same /proc/<pid>/fd scan; one run) | did not finish in ${SI_TIMEOUT_MS / 1000} s | > ${r(SI_TIMEOUT_MS)} | |`
@@ -158,13 +173,24 @@ async function measure(size: number): Promise<string[]> {
       si
         ? `| | systeminformation networkConnections()${size > SI_MAX ? ' (one cold call)' : ''} | ${si.wallMs.toFixed(0)} ms | ${r(si.wallMs)} | ${si.peakRssMb.toFixed(0)} MB |`
         : `| | systeminformation networkConnections() (one cold call) | did not finish in ${SI_TIMEOUT_MS / 1000} s | > ${r(SI_TIMEOUT_MS)} | |`,
-      `| | **exporter process** (as deployed) | cycle ${exp.cycleMs.toFixed(0)} ms, cpu ${exp.cpuPerCycleMs.toFixed(0)} ms/cycle | ${r(exp.cycleMs)} | **${exp.peakRssMb.toFixed(0)} MB** (at the end: private ${exp.privateMb.toFixed(0)}, file-backed ${exp.fileMb.toFixed(0)}) |`,
-      `| | exporter process, --no-runtime.release-startup-pages | cycle ${kept.cycleMs.toFixed(0)} ms, cpu ${kept.cpuPerCycleMs.toFixed(0)} ms/cycle | ${r(kept.cycleMs)} | ${kept.peakRssMb.toFixed(0)} MB (at the end: private ${kept.privateMb.toFixed(0)}, file-backed ${kept.fileMb.toFixed(0)}) |`,
+      `| | **exporter process** (as deployed) | cycle ${exp.cycleMs.toFixed(0)} ms, cpu ${exp.cpuPerCycleMs.toFixed(0)} ms/cycle | ${r(exp.cycleMs)} | **${exp.peakRssMb.toFixed(0)} MB** (at the end: private ${exp.privateMb.toFixed(0)}, file-backed ${exp.fileMb.toFixed(0)}); ${cgroupText(exp.cgroup)} |`,
+      `| | exporter process, --no-runtime.release-startup-pages | cycle ${kept.cycleMs.toFixed(0)} ms, cpu ${kept.cpuPerCycleMs.toFixed(0)} ms/cycle | ${r(kept.cycleMs)} | ${kept.peakRssMb.toFixed(0)} MB (at the end: private ${kept.privateMb.toFixed(0)}, file-backed ${kept.fileMb.toFixed(0)}); ${cgroupText(kept.cgroup)} |`,
       `| | /metrics while collecting, 10 concurrent scrapers for 10 s | p50 ${exp.latency.p50} ms, p99 ${exp.latency.p99} ms, max ${exp.latency.max} ms, ${exp.latency.requests} requests, ${exp.latency.non2xx} non-2xx | | |`,
     ];
   } finally {
     ns.destroy();
   }
+}
+
+function cgroupText(c: CgroupCharge): string {
+  return `memory cgroup charge ${c.currentMb.toFixed(0)} MB (peak ${c.peakMb.toFixed(0)}; anon ${c.anonMb.toFixed(0)}, page cache ${c.fileMb.toFixed(0)})`;
+}
+
+/** Builds diagDump.c into a temporary directory, or undefined without a C compiler. */
+function buildDiagDump(dir: string): string | undefined {
+  const out = join(dir, 'diagDump');
+  const r = spawnSync('cc', ['-O2', '-o', out, join(here, '..', '..', 'bench', 'diagDump.c')], { encoding: 'utf8' });
+  return r.status === 0 ? out : undefined;
 }
 
 if (process.getuid?.() !== 0) {
@@ -173,7 +199,13 @@ if (process.getuid?.() !== 0) {
 }
 const sizes = process.argv.slice(2).map(Number).filter((n) => n > 0);
 const rows: string[] = [];
-for (const size of sizes.length ? sizes : [10_000, 100_000, 1_000_000]) rows.push(...(await measure(size)));
+const tmp = mkdtempSync(join(tmpdir(), 'tcpstate-bench-'));
+const diagDump = buildDiagDump(tmp);
+try {
+  for (const size of sizes.length ? sizes : [10_000, 100_000, 1_000_000]) rows.push(...(await measure(size)));
+} finally {
+  rmSync(tmp, { recursive: true, force: true });
+}
 console.log(`Socket populations in a private network namespace; medians of ${ROUNDS} rounds (node ${process.version}).`);
 console.log('Node readers: median warm cycle of a fresh process that collects six times (cold first cycle and CPU in brackets).');
 console.log('Ratios are the reference over our netlink cycle: above 1 means we are faster.\n');
