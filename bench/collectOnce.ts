@@ -18,7 +18,7 @@ import type { Collector } from '../src/collectors/collector.js';
 import { NetnsCollector } from '../src/collectors/netnsCollector.js';
 import { DEFAULT_NETNS_OPTIONS, DEFAULT_PROCESS_OPTIONS } from '../src/collectors/options.js';
 import { ProcessesCollector } from '../src/collectors/processesCollector.js';
-import { SocketsCollector, type SocketSources } from '../src/collectors/socketsCollector.js';
+import { SocketsCollector } from '../src/collectors/socketsCollector.js';
 import type { Log } from '../src/model/log.js';
 import { queryListenerBacklogs } from '../src/sources/netlink/listenerBacklogs.js';
 import { NetlinkSocketSource } from '../src/sources/netlinkSocketSource.js';
@@ -62,20 +62,19 @@ function collectorFor(mode: string, procfs: string): () => Promise<number> {
         : mode === 'procfs'
           ? new ProcfsSocketSource(procfs, () => queryListenerBacklogs())
           : new NetlinkSocketSource();
-  const sources: SocketSources = { primary: source };
   const ctx = { procfs, log: quiet };
   if (mode === 'processes') {
-    const c = new ProcessesCollector(sources, { ...DEFAULT_PROCESS_OPTIONS, intervalMs: 0 });
+    const c = new ProcessesCollector(source, { ...DEFAULT_PROCESS_OPTIONS, intervalMs: 0 });
     return async () => {
       const r = await c.collect(ctx);
       return r.top.reduce((a, t) => a + t.sockets, 0) + r.unattributed.reduce((a, b) => a + b, 0);
     };
   }
   if (mode === 'netns') {
-    const c = new NetnsCollector({ ...DEFAULT_NETNS_OPTIONS, max: 100_000 }, { summary: () => undefined, sources });
+    const c = new NetnsCollector({ ...DEFAULT_NETNS_OPTIONS, max: 100_000 }, source);
     return async () => (await c.collect(ctx)).namespaces.reduce((a, n) => a + n.states.reduce((x, y) => x + y, 0), 0);
   }
-  const c: Collector<{ tables: ReadonlyArray<{ sockets: number }> }> = new SocketsCollector(sources, DEFAULT_PORT_LIMITS);
+  const c: Collector<{ tables: ReadonlyArray<{ sockets: number }> }> = new SocketsCollector(source, DEFAULT_PORT_LIMITS);
   return async () => (await c.collect(ctx)).tables.reduce((a, t) => a + t.sockets, 0);
 }
 

@@ -67,6 +67,20 @@ function coldOnce(ns: Netns, mode: string, timeoutMs: number): CycleMeasure | un
   return JSON.parse(r.stdout) as CycleMeasure;
 }
 
+/** Median wall and CPU (user + system of the command's processes, from bash's `times`) in ms. */
+function commandCpuMs(ns: Netns, command: string): { wallMs: number; cpuMs: number } {
+  const runs = Array.from({ length: ROUNDS }, () => {
+    const r = ns.run('bash', ['-c', `${command}; times`]);
+    // `times` prints the shell's user/system line, then its children's: "0m1.234s 0m0.567s".
+    const children = r.stdout.trim().split('\n').at(-1)!.split(' ').map((t) => {
+      const m = /^(\d+)m([\d.]+)s$/.exec(t);
+      return m ? Number(m[1]) * 60_000 + Number(m[2]) * 1000 : NaN;
+    });
+    return { wallMs: r.ms, cpuMs: children[0]! + children[1]! };
+  });
+  return { wallMs: median(runs.map((x) => x.wallMs)), cpuMs: median(runs.map((x) => x.cpuMs)) };
+}
+
 function commandMs(ns: Netns, command: string): number {
   return median(Array.from({ length: ROUNDS }, () => ns.run('sh', ['-c', command]).ms));
 }
@@ -145,7 +159,7 @@ async function measure(size: number): Promise<string[]> {
     const viaProcfs = cycle(ns, 'procfs');
     const cat = commandMs(ns, 'cat /proc/net/tcp /proc/net/tcp6 > /dev/null');
     const ss = commandMs(ns, 'ss -tan > /dev/null');
-    const floor = diagDump === undefined ? undefined : commandMs(ns, `${diagDump} > /dev/null`);
+    const floor = diagDump === undefined ? undefined : commandCpuMs(ns, `${diagDump} > /dev/null`);
     const scan = cycle(ns, 'processes', Math.min(ROUNDS, 3), 2);
     // ss -p looks up every socket's process like we do, but much more slowly: above SI_MAX it is timed once, with a limit.
     const ssp = size <= SI_MAX ? commandMs(ns, 'ss -tanp > /dev/null') : commandOnceMs(ns, 'ss -tanp > /dev/null', SI_TIMEOUT_MS);
@@ -153,8 +167,6 @@ async function measure(size: number): Promise<string[]> {
     const si = size <= SI_MAX ? cycle(ns, 'systeminformation') : coldOnce(ns, 'systeminformation', SI_TIMEOUT_MS);
     const intervalMs = Math.max(1000, Math.round(ours.wallMs * 1.5));
     const exp = await exporterProcess(ns, intervalMs);
-    // The same run with the node binary's startup-only pages kept resident, for comparison.
-    const kept = await exporterProcess(ns, intervalMs, ['--no-runtime.release-startup-pages']);
     const r = (ms: number): string => `${(ms / ours.wallMs).toFixed(2)}x`;
     console.error(`# ${size}: ${ours.sockets} sockets in ${holders.length} holder processes, built in ${buildS.toFixed(0)} s`);
     return [
@@ -164,7 +176,7 @@ async function measure(size: number): Promise<string[]> {
       `| | ss -tan | ${ss.toFixed(0)} ms | ${r(ss)} | |`,
       floor === undefined
         ? '| | C netlink floor (bench/diagDump.c) | no C compiler | | |'
-        : `| | C netlink floor (bench/diagDump.c: the same four dumps, nothing formatted) | ${floor.toFixed(0)} ms | ${r(floor)}: ours is **${(ours.wallMs / floor).toFixed(2)}x** the floor | |`,
+        : `| | C netlink floor (bench/diagDump.c: the same four dumps, nothing formatted) | ${floor.wallMs.toFixed(0)} ms (cpu ${floor.cpuMs.toFixed(0)}) | ${r(floor.wallMs)}: ours is **${(ours.wallMs / floor.wallMs).toFixed(2)}x** the floor in wall time, ${(ours.cpuMs / floor.cpuMs).toFixed(2)}x in CPU | |`,
       `| | ours: process scan (--collector.processes: netlink walk + every /proc/<pid>/fd) | ${scan.wallMs.toFixed(0)} ms (cold ${scan.coldMs.toFixed(0)}, cpu ${scan.cpuMs.toFixed(0)}) | ${r(scan.wallMs)} | ${scan.peakRssMb.toFixed(0)} MB |`,
       ssp === undefined
         ? `| | ss -tanp (owners too: the same /proc/<pid>/fd scan; one run) | did not finish in ${SI_TIMEOUT_MS / 1000} s | > ${r(SI_TIMEOUT_MS)} | |`
@@ -174,7 +186,6 @@ async function measure(size: number): Promise<string[]> {
         ? `| | systeminformation networkConnections()${size > SI_MAX ? ' (one cold call)' : ''} | ${si.wallMs.toFixed(0)} ms | ${r(si.wallMs)} | ${si.peakRssMb.toFixed(0)} MB |`
         : `| | systeminformation networkConnections() (one cold call) | did not finish in ${SI_TIMEOUT_MS / 1000} s | > ${r(SI_TIMEOUT_MS)} | |`,
       `| | **exporter process** (as deployed) | cycle ${exp.cycleMs.toFixed(0)} ms, cpu ${exp.cpuPerCycleMs.toFixed(0)} ms/cycle | ${r(exp.cycleMs)} | **${exp.peakRssMb.toFixed(0)} MB** (at the end: private ${exp.privateMb.toFixed(0)}, file-backed ${exp.fileMb.toFixed(0)}); ${cgroupText(exp.cgroup)} |`,
-      `| | exporter process, --no-runtime.release-startup-pages | cycle ${kept.cycleMs.toFixed(0)} ms, cpu ${kept.cpuPerCycleMs.toFixed(0)} ms/cycle | ${r(kept.cycleMs)} | ${kept.peakRssMb.toFixed(0)} MB (at the end: private ${kept.privateMb.toFixed(0)}, file-backed ${kept.fileMb.toFixed(0)}); ${cgroupText(kept.cgroup)} |`,
       `| | /metrics while collecting, 10 concurrent scrapers for 10 s | p50 ${exp.latency.p50} ms, p99 ${exp.latency.p99} ms, max ${exp.latency.max} ms, ${exp.latency.requests} requests, ${exp.latency.non2xx} non-2xx | | |`,
     ];
   } finally {

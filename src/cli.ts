@@ -14,14 +14,14 @@ import { metricCatalog } from './metrics/catalog.js';
 import { buildExposition } from './metrics/exposition.js';
 import { buildApp } from './server/app.js';
 import { exitProcess } from './runtime/exit.js';
-import { releaseStartupPages } from './runtime/releaseStartupPages.js';
 import { createLogger } from './server/logger.js';
 import type { WebSecurity } from './server/webSecurity.js';
 import { staleAfterMs } from './snapshot/deadline.js';
 import { SnapshotPoller } from './snapshot/poller.js';
 import { pendingReads } from './sources/pendingReads.js';
 import { procfsRootProblem } from './sources/procfsRoot.js';
-import { selectSocketSources } from './sources/selectSocketSource.js';
+import { FallbackSocketSource } from './sources/fallbackSocketSource.js';
+import { selectSocketSource } from './sources/selectSocketSource.js';
 import { describeTableNamespace, tableNamespace } from './sources/tableNamespace.js';
 import { BUILD_INFO } from './version.js';
 
@@ -45,18 +45,19 @@ async function procfsProblem(config: ExporterConfig): Promise<string | null> {
  * answering during a million-socket walk without a second V8 isolate (docs/design.md).
  */
 async function buildPoller(config: ExporterConfig, log: Logger): Promise<SnapshotPoller> {
-  const sources = await selectSocketSources(config.source, config.procfs, log);
+  const source = await selectSocketSource(config.source, config.procfs, log);
   if (config.collectors.has('sockets')) {
-    if (sources.primary.reportsKernelDetail) log.info({ source: sources.primary.name, fallback: sources.fallback?.name, procfs: config.procfs }, 'socket source selected');
-    else log.warn({ source: sources.primary.name }, 'no kernel socket table under --path.procfs: using systeminformation (states and ports only, no queues or timers)');
+    const fallback = source instanceof FallbackSocketSource ? source.fallback.name : undefined;
+    if (source.reportsKernelDetail) log.info({ source: source.name, fallback, procfs: config.procfs }, 'socket source selected');
+    else log.warn({ source: source.name }, 'no kernel socket table under --path.procfs: using systeminformation (states and ports only, no queues or timers)');
     if (process.platform === 'linux') {
-      const said = describeTableNamespace(await tableNamespace(config.procfs, sources.primary.name), config.procfs);
+      const said = describeTableNamespace(await tableNamespace(config.procfs, source.name), config.procfs);
       log[said.level](said.fields, said.msg);
     }
   }
   const collectors = buildCollectors({
     enabled: config.collectors,
-    sockets: { sources, portLimits: config.portLimits, ephemeral: config.ephemeral, hysteresis: config.seriesHysteresis },
+    sockets: { source, portLimits: config.portLimits, ephemeral: config.ephemeral, hysteresis: config.seriesHysteresis },
     processes: config.processes,
     netns: config.netns,
   });
@@ -167,20 +168,8 @@ async function serveCommand(config: ExporterConfig): Promise<number | undefined>
   };
   process.once('SIGTERM', () => shutdown('SIGTERM'));
   process.once('SIGINT', () => shutdown('SIGINT'));
-  // Startup pages go once everything is loaded, and again after the first collection, which
-  // brings in the optimizing compiler; steady state touches neither again.
-  const releasePages = async (after: string): Promise<void> => {
-    if (!config.releaseStartupPages) return;
-    const released = await releaseStartupPages();
-    if (released) log.debug({ after, mappings: released.mappings, released_mb: Math.round(released.bytes / 2 ** 20) }, 'released startup-only pages of the node binary');
-  };
-  await releasePages('listening');
-  if (closing) return;
   void poller.start().then(
-    async (s) => {
-      log.info({ duration_ms: Math.round(s.durationSeconds * 1000) }, 'first collection done');
-      await releasePages('first collection');
-    },
+    (s) => log.info({ duration_ms: Math.round(s.durationSeconds * 1000) }, 'first collection done'),
     (err: unknown) => log.error({ err }, 'first collection failed'),
   );
 }

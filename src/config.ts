@@ -1,16 +1,17 @@
 import { parseArgs } from 'node:util';
 import { DEFAULT_SERIES_HYSTERESIS, type SeriesHysteresis } from './aggregate/portSeries.js';
-import { DEFAULT_PORT_LIMITS, type PortLimits } from './aggregate/socketSummary.js';
+import type { PortLimits } from './aggregate/socketSummary.js';
 import { COLLECTOR_NAMES, DEFAULT_OFF_COLLECTORS, type CollectorName } from './collectors/index.js';
-import { DEFAULT_NETNS_OPTIONS, DEFAULT_PROCESS_OPTIONS, type NetnsOptions, type ProcessOptions } from './collectors/options.js';
-import { DEFAULT_EPHEMERAL_OPTIONS, type EphemeralOptions } from './collectors/socketsCollector.js';
+import { DEFAULT_NETNS_OPTIONS, type EphemeralOptions, type NetnsOptions, type ProcessOptions } from './collectors/options.js';
 import { parseDurationMs } from './config/duration.js';
+import { DEFAULTS, PARSE_OPTIONS, renderUsage } from './config/flags.js';
 import { parseListenAddress, type ListenAddress } from './config/listenAddress.js';
-import { defaultCollectorTimeoutMs, MIN_DEFAULT_TIMEOUT_MS } from './snapshot/deadline.js';
+import { defaultCollectorTimeoutMs } from './snapshot/deadline.js';
+import type { SocketSourceChoice } from './sources/selectSocketSource.js';
 
 export type LogFormat = 'logfmt' | 'json';
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
-export type SourceChoice = 'auto' | 'netlink' | 'procfs' | 'systeminformation';
+export type SourceChoice = SocketSourceChoice;
 export type Command = 'serve' | 'snapshot' | 'watch' | 'help' | 'version';
 
 export interface ExporterConfig {
@@ -37,8 +38,6 @@ export interface ExporterConfig {
   processes: ProcessOptions;
   netns: NetnsOptions;
   collectors: ReadonlySet<CollectorName>;
-  /** Drop the Node.js binary's startup-only pages from the resident set (src/runtime/releaseStartupPages.ts). */
-  releaseStartupPages: boolean;
   logLevel: LogLevel;
   logFormat: LogFormat;
   /** `snapshot` command only. */
@@ -57,65 +56,9 @@ export class UsageError extends Error {
   override name = 'UsageError';
 }
 
-export const DEFAULTS = {
-  listenAddress: ':9816',
-  telemetryPath: '/metrics',
-  procfs: '/proc',
-  interval: '15s',
-  /** `watch` redraws this often unless --collector.interval is given. */
-  watchInterval: '2s',
-  source: 'auto',
-  logLevel: 'info',
-  logFormat: 'logfmt',
-} as const;
+export { DEFAULTS } from './config/flags.js';
 
 const MIN_INTERVAL_MS = 100;
-
-const collectorFlags = Object.fromEntries(
-  COLLECTOR_NAMES.flatMap((n) => [
-    [`collector.${n}`, { type: 'boolean' as const }],
-    [`no-collector.${n}`, { type: 'boolean' as const }],
-  ]),
-);
-
-const OPTIONS = {
-  'web.listen-address': { type: 'string', multiple: true, default: [DEFAULTS.listenAddress] as string[] },
-  'web.systemd-socket': { type: 'boolean' },
-  'web.disable-exporter-metrics': { type: 'boolean' },
-  'web.telemetry-path': { type: 'string', default: DEFAULTS.telemetryPath },
-  'web.config.file': { type: 'string' },
-  'web.max-requests': { type: 'string', default: '40' },
-  'path.procfs': { type: 'string', default: DEFAULTS.procfs },
-  // No default here: `watch` has its own, so whether the flag was given must show.
-  'collector.interval': { type: 'string' },
-  'collector.timeout': { type: 'string' },
-  'collector.disable-defaults': { type: 'boolean' },
-  'collector.source': { type: 'string', default: DEFAULTS.source },
-  'collector.ports.max-server': { type: 'string', default: String(DEFAULT_PORT_LIMITS.maxServerPorts) },
-  'collector.ports.top-client': { type: 'string', default: String(DEFAULT_PORT_LIMITS.topClientPorts) },
-  'collector.ports.pin': { type: 'string', multiple: true, default: [] as string[] },
-  'collector.ports.ephemeral-by-number': { type: 'boolean' },
-  // No default here: `snapshot` and `watch` (a person, no series to churn) admit at once.
-  'collector.series.admit-cycles': { type: 'string' },
-  'collector.series.keep-cycles': { type: 'string', default: String(DEFAULT_SERIES_HYSTERESIS.keepCycles) },
-  'collector.ephemeral.top-destinations': { type: 'string', default: String(DEFAULT_EPHEMERAL_OPTIONS.topDestinations) },
-  'collector.ephemeral.remote-address': { type: 'boolean' },
-  'no-collector.ephemeral.remote-address': { type: 'boolean' },
-  'collector.processes.interval': { type: 'string', default: `${DEFAULT_PROCESS_OPTIONS.intervalMs / 1000}s` },
-  'collector.processes.top': { type: 'string', default: String(DEFAULT_PROCESS_OPTIONS.top) },
-  'collector.processes.pid': { type: 'boolean' },
-  'collector.netns.max': { type: 'string', default: String(DEFAULT_NETNS_OPTIONS.max) },
-  'collector.netns.ports': { type: 'boolean' },
-  'runtime.release-startup-pages': { type: 'boolean' },
-  'no-runtime.release-startup-pages': { type: 'boolean' },
-  'log.level': { type: 'string', default: DEFAULTS.logLevel },
-  'log.format': { type: 'string', default: DEFAULTS.logFormat },
-  format: { type: 'string', default: 'table' },
-  wide: { type: 'boolean' },
-  help: { type: 'boolean', short: 'h' },
-  version: { type: 'boolean' },
-  ...collectorFlags,
-} as const;
 
 function oneOf<T extends string>(flag: string, value: string, allowed: readonly T[]): T {
   if ((allowed as readonly string[]).includes(value)) return value as T;
@@ -139,7 +82,7 @@ function intInRange(flag: string, value: string, min: number, max: number): numb
 export function parseCommandLine(argv: readonly string[]): ParsedCommandLine {
   let parsed;
   try {
-    parsed = parseArgs({ args: [...argv], options: OPTIONS, allowPositionals: true, strict: true });
+    parsed = parseArgs({ args: [...argv], options: PARSE_OPTIONS, allowPositionals: true, strict: true });
   } catch (err) {
     throw new UsageError(err instanceof Error ? err.message.replace(/\. To specify a positional.*$/s, '') : String(err));
   }
@@ -226,7 +169,6 @@ export function parseCommandLine(argv: readonly string[]): ParsedCommandLine {
         ports: values['collector.netns.ports'] === true,
       },
       collectors,
-      releaseStartupPages: onOff(flags, 'runtime.release-startup-pages', true),
       logLevel: oneOf('log.level', values['log.level'], ['debug', 'info', 'warn', 'error']),
       logFormat: oneOf('log.format', values['log.format'], ['logfmt', 'json']),
       snapshotFormat: oneOf('format', values.format, ['table', 'json']),
@@ -235,62 +177,5 @@ export function parseCommandLine(argv: readonly string[]): ParsedCommandLine {
   };
 }
 
-export const USAGE = `usage: tcpstate-exporter [serve|snapshot|watch] [flags]
-
-Commands:
-  serve      run the exporter (default)
-  snapshot   collect once and print the aggregation (--format table|json; with --collector.processes,
-             the processes holding sockets in each state)
-  watch      redraw the snapshot table every --collector.interval (default ${DEFAULTS.watchInterval} here) with each
-             port's changes since the last draw; Ctrl-C ends it
-
-Flags:
-  --web.listen-address=HOST:PORT    address to serve on (default "${DEFAULTS.listenAddress}", all interfaces); repeat it to
-                                    serve on several
-  --web.systemd-socket              serve on the sockets systemd passes (socket activation: a .socket unit,
-                                    deploy/systemd) instead of --web.listen-address
-  --web.telemetry-path=PATH         path of the metrics endpoint (default "${DEFAULTS.telemetryPath}")
-  --web.config.file=FILE            TLS, basic auth, headers, HTTP/2 and rate limit: the Prometheus
-                                    exporter-toolkit format, every key (re-read when it changes; docs/security.md)
-  --web.max-requests=N              requests served at once, more get 503 (default 40; 0: no limit)
-  --web.disable-exporter-metrics    leave out the metrics about the exporter process (process_*, nodejs_*)
-  --path.procfs=DIR                 procfs mount point (default "${DEFAULTS.procfs}")
-  --collector.interval=DURATION     time between collections, e.g. 15s, 1m (default "${DEFAULTS.interval}")
-  --collector.timeout=DURATION      time each collector may take; past it, it fails with reason "timeout" and the
-                                    cycle is published without it (default: the interval, at least ${MIN_DEFAULT_TIMEOUT_MS / 1000}s)
-  --collector.source=SOURCE         socket table source: auto, netlink, procfs, systeminformation (default "auto":
-                                    netlink on Linux with procfs as fallback)
-  --collector.ports.max-server=N    listening ports reported by number, the rest as port="other" (default ${DEFAULT_PORT_LIMITS.maxServerPorts})
-  --collector.ports.top-client=N    remote ports of outgoing connections reported, busiest first (default ${DEFAULT_PORT_LIMITS.topClientPorts})
-  --collector.ports.pin=PORT[,..]   ports always reported in both roles, never folded (repeatable)
-  --collector.ports.ephemeral-by-number
-                                    report ports inside ip_local_port_range by number like the rest, instead of
-                                    summing them in port="ephemeral" (snapshot and watch always do)
-  --collector.series.admit-cycles=N cycles a new port or destination must stay busy before it gets series of its
-                                    own (default ${DEFAULT_SERIES_HYSTERESIS.admitCycles}, 0 for snapshot and watch; those in use at the first cycle get them at once)
-  --collector.series.keep-cycles=N  cycles a port or destination keeps its series after its last use, and holds
-                                    them before one twice as busy may take over (default ${DEFAULT_SERIES_HYSTERESIS.keepCycles}; 0: no memory)
-  --collector.ephemeral.top-destinations=N
-                                    busiest destinations reported with their ephemeral ports in use (default ${DEFAULT_EPHEMERAL_OPTIONS.topDestinations})
-  --no-collector.ephemeral.remote-address
-                                    leave the remote address out of those series (rank and remote port only)
-  --collector.<name> / --no-collector.<name>
-                                    enable or disable a collector: ${COLLECTOR_NAMES.filter((n) => !DEFAULT_OFF_COLLECTORS.has(n)).join(', ')} (on by default),
-                                    ${[...DEFAULT_OFF_COLLECTORS].join(', ')} (off by default: each walks every process)
-  --collector.disable-defaults      every collector off unless enabled by name with --collector.<name>
-  --collector.processes.interval=DURATION
-                                    time between process scans, apart from --collector.interval (default "${DEFAULT_PROCESS_OPTIONS.intervalMs / 1000}s")
-  --collector.processes.top=N       processes reported per state, most sockets first (default ${DEFAULT_PROCESS_OPTIONS.top})
-  --collector.processes.pid         add a pid label (one series per process instead of per process name)
-  --collector.netns.max=N           network namespaces collected, the host's first (default ${DEFAULT_NETNS_OPTIONS.max})
-  --collector.netns.ports           per-namespace port series too (${DEFAULT_NETNS_OPTIONS.serverPorts} server and ${DEFAULT_NETNS_OPTIONS.clientPorts} client ports each), not only state totals
-  --no-runtime.release-startup-pages
-                                    keep the Node.js binary's startup-only pages resident (by default they are
-                                    released once listening and after the first collection: ~20 MB less RSS)
-  --log.level=LEVEL                 debug, info, warn, error (default "${DEFAULTS.logLevel}")
-  --log.format=FORMAT               logfmt or json (default "${DEFAULTS.logFormat}")
-  --format=FORMAT                   snapshot output: table or json (default "table")
-  --wide                            snapshot and watch: every state column, lines longer than 100 columns
-  -h, --help                        show this help
-  --version                         show the version
-`;
+/** The `--help` text, rendered from the flags' own descriptions (config/flags.ts). */
+export const USAGE = renderUsage();

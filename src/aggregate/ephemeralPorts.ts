@@ -240,7 +240,7 @@ export class EphemeralPortTracker implements SocketSink {
       series: this.slots.assign(top.map((slot) => ({ key: this.table.keyText(slot), value: this.nonReusable[slot]! })), (key) => {
         const slot = this.table.slotOfText(key);
         return slot >= 0 ? this.nonReusable[slot]! : null;
-      }).flatMap((key, i) => {
+      }, usablePorts).flatMap((key, i) => {
         if (key === null) return [];
         const slot = this.table.slotOfText(key);
         return [{ rank: i + 1, ...(slot >= 0 ? this.destinationPorts(slot, ratio) : this.goneDestination(key)) }];

@@ -1,18 +1,8 @@
-import { SeriesSlots } from './seriesSlots.js';
+import { SeriesSlots, type SeriesHysteresis } from './seriesSlots.js';
+
+export type { SeriesHysteresis };
 
 const PORTS = 65536;
-
-/**
- * How long a port or destination must be busy before it gets series of its own, and how long it
- * keeps them, in collection cycles (SeriesSlots has the rules). keepCycles 0: the busiest K of
- * each cycle, with no memory.
- */
-export interface SeriesHysteresis {
-  /** Consecutive cycles in use (and among the K busiest) before a newcomer is named; those in use at the first cycle are named at once. */
-  admitCycles: number;
-  /** Cycles a named port keeps its series after its last use, and the least it holds them before a busier one may take them. */
-  keepCycles: number;
-}
 
 export const DEFAULT_SERIES_HYSTERESIS: SeriesHysteresis = { admitCycles: 4, keepCycles: 40 };
 export const NO_SERIES_HYSTERESIS: SeriesHysteresis = { admitCycles: 0, keepCycles: 0 };

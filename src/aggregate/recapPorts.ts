@@ -1,4 +1,4 @@
-import { STATE_COUNT } from '../model/tcpState.js';
+import { STATE_SLOTS } from '../model/tcpState.js';
 import { EPHEMERAL_PORT, OTHER_PORT, type PortStates } from './socketSummary.js';
 
 /**
@@ -8,9 +8,9 @@ import { EPHEMERAL_PORT, OTHER_PORT, type PortStates } from './socketSummary.js'
 export function recapPorts(ports: readonly PortStates[], cap: number): PortStates[] {
   const total = (p: PortStates): number => p.states.reduce((a, b) => a + b, 0);
   const named = ports.filter((p) => p.port !== OTHER_PORT && p.port !== EPHEMERAL_PORT).sort((a, b) => total(b) - total(a) || Number(a.port) - Number(b.port));
-  const other = new Array<number>(STATE_COUNT).fill(0);
+  const other = new Array<number>(STATE_SLOTS).fill(0);
   for (const p of [...named.slice(cap), ...ports.filter((q) => q.port === OTHER_PORT)]) {
-    for (let i = 0; i < STATE_COUNT; i++) other[i]! += p.states[i]!;
+    for (let i = 0; i < STATE_SLOTS; i++) other[i]! += p.states[i]!;
   }
   return [...named.slice(0, cap).sort((a, b) => Number(a.port) - Number(b.port)), { port: OTHER_PORT, states: other }, ...ports.filter((q) => q.port === EPHEMERAL_PORT)];
 }

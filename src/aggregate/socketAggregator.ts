@@ -1,5 +1,5 @@
 import { TIMER_KEEPALIVE, TIMER_NONE, type SocketRecord, type SocketSink } from '../model/socketRecord.js';
-import { ESTABLISHED, LISTEN, STATE_COUNT, STATE_INDEX, zeroStates } from '../model/tcpState.js';
+import { ESTABLISHED, LISTEN, STATE_CODE, STATE_SLOTS, zeroStates } from '../model/tcpState.js';
 import type { PortRange } from './ephemeralPorts.js';
 import { DEFAULT_SERIES_HYSTERESIS, PortSeriesSelector, type PortSelection, type SeriesHysteresis } from './portSeries.js';
 import { SocketRoles, type EphemeralRange } from './socketRoles.js';
@@ -30,10 +30,10 @@ const KA_UNKNOWN = 2;
  * (tcp_send_fin()); sent SYN: in SYN_SENT, the same (tcp_connect_queue_skb()). TIME_WAIT sockets
  * report 0 for both queues (inet_twsk_diag_fill(), get_timewait4_sock()): nothing to take off.
  */
-const RX_CONTROL = new Uint8Array(STATE_COUNT);
-const TX_CONTROL = new Uint8Array(STATE_COUNT);
-for (const s of [STATE_INDEX.close_wait, STATE_INDEX.last_ack, STATE_INDEX.closing]) RX_CONTROL[s] = 1;
-for (const s of [STATE_INDEX.syn_sent, STATE_INDEX.fin_wait1, STATE_INDEX.closing, STATE_INDEX.last_ack]) TX_CONTROL[s] = 1;
+const RX_CONTROL = new Uint8Array(STATE_SLOTS);
+const TX_CONTROL = new Uint8Array(STATE_SLOTS);
+for (const s of [STATE_CODE.close_wait, STATE_CODE.last_ack, STATE_CODE.closing]) RX_CONTROL[s] = 1;
+for (const s of [STATE_CODE.syn_sent, STATE_CODE.fin_wait1, STATE_CODE.closing, STATE_CODE.last_ack]) TX_CONTROL[s] = 1;
 
 /**
  * Folds sockets into fixed-size per-port arrays as they stream past: memory is the same for ten
@@ -44,10 +44,9 @@ for (const s of [STATE_INDEX.syn_sent, STATE_INDEX.fin_wait1, STATE_INDEX.closin
  * Roles (SocketRoles): a socket whose local port has a listener is a server socket, counted under
  * that port, and so is one the rules for sockets without a listener make one (the accepted
  * connections a server keeps after it stopped listening); any other socket is a client socket,
- * counted under its remote port. Both the /proc/net/tcp walk and a sock_diag dump visit a
- * family's listeners before its connections, and an accepted IPv4 connection on a dual-stack
- * listener is itself an IPv6 (v4-mapped) socket, so each listener is known before the sockets
- * that belong to it.
+ * counted under its remote port. The role is decided as each socket streams past, which is
+ * right because every source feeds the listeners of both families first (the contract of
+ * SocketSource.walk, src/sources/socketSource.ts).
  *
  * Which ports are reported by number is decided by a PortSeriesSelector per role (caps, pins,
  * hysteresis, the "ephemeral" bucket); each socket is counted in exactly one port, "other" or
@@ -57,11 +56,11 @@ for (const s of [STATE_INDEX.syn_sent, STATE_INDEX.fin_wait1, STATE_INDEX.closin
  * the hysteresis count cycles by those calls.
  */
 export class SocketAggregator implements SocketSink {
-  private readonly family = { ipv4: new Float64Array(STATE_COUNT), ipv6: new Float64Array(STATE_COUNT) };
+  private readonly family = { ipv4: new Float64Array(STATE_SLOTS), ipv6: new Float64Array(STATE_SLOTS) };
   private readonly roles: SocketRoles;
-  private readonly serverStates = new Uint32Array(PORTS * STATE_COUNT);
+  private readonly serverStates = new Uint32Array(PORTS * STATE_SLOTS);
   private readonly serverTotal = new Uint32Array(PORTS);
-  private readonly clientStates = new Uint32Array(PORTS * STATE_COUNT);
+  private readonly clientStates = new Uint32Array(PORTS * STATE_SLOTS);
   private readonly clientTotal = new Uint32Array(PORTS);
   private readonly listeners = new Uint32Array(PORTS);
   private readonly acceptQueue = new Float64Array(PORTS);
@@ -73,8 +72,8 @@ export class SocketAggregator implements SocketSink {
   private readonly serverKeepalive = new Uint32Array(PORTS * 3);
   private readonly clientKeepalive = new Uint32Array(PORTS * 3);
   private readonly keepalive = new Float64Array(3);
-  private readonly rxBytes = new Float64Array(STATE_COUNT);
-  private readonly txBytes = new Float64Array(STATE_COUNT);
+  private readonly rxBytes = new Float64Array(STATE_SLOTS);
+  private readonly txBytes = new Float64Array(STATE_SLOTS);
   /** Ports written this cycle, per role, so reset() and summarize() touch nothing else. */
   private readonly serverPortsUsed = new PortList();
   private readonly clientPortsUsed = new PortList();
@@ -105,7 +104,7 @@ export class SocketAggregator implements SocketSink {
     this.family.ipv4.fill(0);
     this.family.ipv6.fill(0);
     for (const p of this.serverPortsUsed.ports()) {
-      this.serverStates.fill(0, p * STATE_COUNT, (p + 1) * STATE_COUNT);
+      this.serverStates.fill(0, p * STATE_SLOTS, (p + 1) * STATE_SLOTS);
       this.serverKeepalive.fill(0, p * 3, p * 3 + 3);
       this.serverTotal[p] = 0;
       this.listeners[p] = 0;
@@ -115,7 +114,7 @@ export class SocketAggregator implements SocketSink {
       this.backlogUnknown[p] = 0;
     }
     for (const p of this.clientPortsUsed.ports()) {
-      this.clientStates.fill(0, p * STATE_COUNT, (p + 1) * STATE_COUNT);
+      this.clientStates.fill(0, p * STATE_SLOTS, (p + 1) * STATE_SLOTS);
       this.clientKeepalive.fill(0, p * 3, p * 3 + 3);
       this.clientTotal[p] = 0;
     }
@@ -147,7 +146,7 @@ export class SocketAggregator implements SocketSink {
         if (fill > this.maxFill[port]!) this.maxFill[port] = fill;
       }
       if (this.serverTotal[port]!++ === 0) this.serverPortsUsed.add(port);
-      this.serverStates[port * STATE_COUNT + state]!++;
+      this.serverStates[port * STATE_SLOTS + state]!++;
       return true;
     }
     const rx = s.rxQueue;
@@ -157,10 +156,10 @@ export class SocketAggregator implements SocketSink {
     const server = this.roles.isServer(s.localPort, s.remotePort);
     if (server) {
       if (this.serverTotal[s.localPort]!++ === 0) this.serverPortsUsed.add(s.localPort);
-      this.serverStates[s.localPort * STATE_COUNT + state]!++;
+      this.serverStates[s.localPort * STATE_SLOTS + state]!++;
     } else {
       if (this.clientTotal[s.remotePort]!++ === 0) this.clientPortsUsed.add(s.remotePort);
-      this.clientStates[s.remotePort * STATE_COUNT + state]!++;
+      this.clientStates[s.remotePort * STATE_SLOTS + state]!++;
     }
     if (state === ESTABLISHED) {
       const ka = s.timer === TIMER_KEEPALIVE ? KA_ARMED : s.timer === TIMER_NONE ? KA_NOT_ARMED : KA_UNKNOWN;
@@ -200,7 +199,7 @@ export class SocketAggregator implements SocketSink {
     return this.buckets(sel, (port, ports) => {
       const states = zeroStates();
       for (const p of ports) {
-        for (let i = 0; i < STATE_COUNT; i++) states[i]! += counts[p * STATE_COUNT + i]!;
+        for (let i = 0; i < STATE_SLOTS; i++) states[i]! += counts[p * STATE_SLOTS + i]!;
       }
       return { port, states };
     });

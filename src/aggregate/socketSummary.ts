@@ -1,4 +1,4 @@
-import type { StateCounts } from '../model/tcpState.js';
+import { TCP_STATES, type StateCounts } from '../model/tcpState.js';
 
 /** "other" collects every port beyond the caps (or not yet admitted), so the series count stays bounded. */
 export const OTHER_PORT = 'other';
@@ -85,7 +85,7 @@ export function bucketCount(limits: PortLimits): number {
  * for the role: all 11 for servers, 10 for clients (a client socket is never LISTEN, so
  * role="client",state="listen" is not served).
  */
-export function worstCasePortSeries(limits: PortLimits, states = 11): number {
+export function worstCasePortSeries(limits: PortLimits, states = TCP_STATES.length): number {
   const pinned = limits.pinnedPorts.length;
   const b = bucketCount(limits);
   return (limits.maxServerPorts + pinned + b) * states + (limits.topClientPorts + pinned + b) * (states - 1);

@@ -1,5 +1,5 @@
 import type { PortStates, SocketSummary } from '../aggregate/socketSummary.js';
-import { STATE_COUNT } from '../model/tcpState.js';
+import { STATE_SLOTS } from '../model/tcpState.js';
 
 export type PortRole = 'server' | 'client';
 
@@ -10,7 +10,7 @@ export interface PortChange {
   port: string;
   /** Change of the port's total socket count. */
   total: number;
-  /** Change per state, indexed like TCP_STATES. */
+  /** Change per state, indexed by state code (StateCounts). */
   states: readonly number[];
 }
 
@@ -25,7 +25,7 @@ function diff(role: PortRole, before: readonly PortStates[], after: readonly Por
   for (const port of new Set([...old.keys(), ...now.keys()])) {
     const a = old.get(port);
     const b = now.get(port);
-    const states = Array.from({ length: STATE_COUNT }, (_, i) => (b?.[i] ?? 0) - (a?.[i] ?? 0));
+    const states = Array.from({ length: STATE_SLOTS }, (_, i) => (b?.[i] ?? 0) - (a?.[i] ?? 0));
     if (states.some((d) => d !== 0)) out.push({ role, port, total: states.reduce((x, y) => x + y, 0), states });
   }
   return out;

@@ -1,7 +1,7 @@
 import type { PortStates } from '../aggregate/socketSummary.js';
 import type { ProcessesResult } from '../collectors/processesCollector.js';
 import { deadPeerDetectionSeconds } from '../collectors/sysctlCollector.js';
-import { STATE_INDEX, TCP_STATES, type StateCounts } from '../model/tcpState.js';
+import { STATE_CODE, STATE_CODES, STATE_SLOTS, stateName, statesByName, type StateCounts } from '../model/tcpState.js';
 import type { Snapshot } from '../snapshot/snapshot.js';
 import type { PortChange } from './portChanges.js';
 import { fit, renderTable, type Cell } from './textTable.js';
@@ -35,22 +35,22 @@ function portTable(role: 'server' | 'client', ports: readonly PortStates[], opts
   const shown = ports.filter((p) => sum(p.states) > 0);
   const changed = new Map((opts.changes ?? []).filter((c) => c.role === role).map((c) => [c.port, c.total]));
   if (shown.length === 0) return '  (none)';
-  const states = TCP_STATES.map((_, i) => i).filter((i) => opts.wide || shown.some((p) => p.states[i]! > 0));
-  const header = ['PORT', 'TOTAL', ...(opts.changes ? ['CHANGE'] : []), ...states.map((i) => SHORT[TCP_STATES[i]!]!)];
-  const rows = shown.map((p): Cell[] => [p.port, sum(p.states), ...(opts.changes ? [signed(changed.get(p.port) ?? 0)] : []), ...states.map((i) => p.states[i]!)]);
+  const states = STATE_CODES.filter((code) => opts.wide || shown.some((p) => p.states[code]! > 0));
+  const header = ['PORT', 'TOTAL', ...(opts.changes ? ['CHANGE'] : []), ...states.map((code) => SHORT[stateName(code)]!)];
+  const rows = shown.map((p): Cell[] => [p.port, sum(p.states), ...(opts.changes ? [signed(changed.get(p.port) ?? 0)] : []), ...states.map((code) => p.states[code]!)]);
   return renderTable(header, rows, width);
 }
 
 /** Top processes per state, CLOSE_WAIT first (the 3 a.m. question), then the others in kernel order. */
 function ownersSection(p: ProcessesResult, width: number): string[] {
-  const order = [STATE_INDEX.close_wait, ...TCP_STATES.map((_, i) => i).filter((i) => i !== STATE_INDEX.close_wait)];
+  const order = [STATE_CODE.close_wait, ...STATE_CODES.filter((code) => code !== STATE_CODE.close_wait)];
   const rows: Cell[][] = [];
-  for (const i of order) {
-    for (const t of p.top.filter((x) => x.state === TCP_STATES[i])) rows.push([t.state, t.sockets, t.pid ? `${t.process} (pid ${t.pid})` : t.process]);
+  for (const code of order) {
+    for (const t of p.top.filter((x) => x.state === stateName(code))) rows.push([t.state, t.sockets, t.pid ? `${t.process} (pid ${t.pid})` : t.process]);
   }
   const out = ['', fit(`PROCESSES (top per state, scanned ${new Date(p.scannedAtSeconds * 1000).toISOString()})`, width)];
   out.push(rows.length === 0 ? '  (none)' : renderTable(['STATE', 'SOCKETS', 'PROCESS'], rows, width, 1));
-  const unattributed = TCP_STATES.map((s, i) => [s, p.unattributed[i]!] as const).filter(([, n]) => n > 0);
+  const unattributed = STATE_CODES.map((code) => [stateName(code), p.unattributed[code]!] as const).filter(([, n]) => n > 0);
   if (unattributed.length > 0 || p.processesUnreadable > 0) {
     out.push(fit(`not attributed: ${unattributed.map(([s, n]) => `${s} ${n}`).join(', ') || 'none'}; processes not readable: ${p.processesUnreadable}`, width));
   }
@@ -61,7 +61,7 @@ function changesSection(changes: readonly PortChange[], width: number): string[]
   const out = ['', 'CHANGES SINCE LAST DRAW'];
   if (changes.length === 0) return [...out, '  (none)'];
   for (const c of changes.slice(0, MAX_CHANGE_LINES)) {
-    const states = c.states.map((d, i) => (d === 0 ? '' : `${SHORT[TCP_STATES[i]!]} ${signed(d)}`)).filter(Boolean);
+    const states = STATE_CODES.map((code) => (c.states[code] === 0 ? '' : `${SHORT[stateName(code)]} ${signed(c.states[code]!)}`)).filter(Boolean);
     out.push(fit(`  ${c.role} ${c.port}: ${states.join(', ')}`, width));
   }
   if (changes.length > MAX_CHANGE_LINES) out.push(`  … and ${changes.length - MAX_CHANGE_LINES} more ports`);
@@ -82,7 +82,7 @@ export function renderSnapshotTable(s: Snapshot, opts: ReportOptions = {}): stri
     out.push(
       renderTable(
         ['STATE', 'IPV4', 'IPV6', 'TOTAL'],
-        TCP_STATES.map((st, i) => [st, summary.byFamily.ipv4[i]!, summary.byFamily.ipv6[i]!, summary.byFamily.ipv4[i]! + summary.byFamily.ipv6[i]!]),
+        STATE_CODES.map((code) => [stateName(code), summary.byFamily.ipv4[code]!, summary.byFamily.ipv6[code]!, summary.byFamily.ipv4[code]! + summary.byFamily.ipv6[code]!]),
         width,
       ),
     );
@@ -107,7 +107,7 @@ export function renderSnapshotTable(s: Snapshot, opts: ReportOptions = {}): stri
   if (sysctl) {
     const v = sysctl.values;
     out.push(
-      fit(`keepalive sysctls: time ${v['keepalive_time_seconds'] ?? '?'}s, interval ${v['keepalive_interval_seconds'] ?? '?'}s, probes ${v['keepalive_probes'] ?? '?'} -> dead peer noticed after ${deadPeerDetectionSeconds(v) ?? '?'}s`, width),
+      fit(`keepalive sysctls: time ${v['tcp_keepalive_time']?.[0] ?? '?'}s, interval ${v['tcp_keepalive_intvl']?.[0] ?? '?'}s, probes ${v['tcp_keepalive_probes']?.[0] ?? '?'} -> dead peer noticed after ${deadPeerDetectionSeconds(v) ?? '?'}s`, width),
       fit(`fin_timeout ${v['fin_timeout_seconds'] ?? '?'}s, tw_reuse ${v['tw_reuse'] ?? '?'}, max_tw_buckets ${v['max_tw_buckets'] ?? '?'}, local ports ${v['local_port_range_min'] ?? '?'}-${v['local_port_range_max'] ?? '?'}`, width),
       fit(`somaxconn ${v['somaxconn'] ?? '?'}, max_syn_backlog ${v['max_syn_backlog'] ?? '?'}`, width),
     );
@@ -140,11 +140,11 @@ function wrap(text: string, width: number, indent: string): string[] {
   return lines.map((l) => fit(l, width));
 }
 
-/** JSON with per-state arrays turned into {state: count} objects, so it reads without the index table. */
+/** JSON with per-state arrays turned into {state: count} objects, so it reads without the state codes. */
 export function renderSnapshotJson(s: Snapshot): string {
-  return `${JSON.stringify(s, (_key, value: unknown) => (isStateVector(value) ? Object.fromEntries(TCP_STATES.map((st, i) => [st, value[i]])) : value), 2)}\n`;
+  return `${JSON.stringify(s, (_key, value: unknown) => (isStateVector(value) ? statesByName(value) : value), 2)}\n`;
 }
 
 function isStateVector(v: unknown): v is number[] {
-  return Array.isArray(v) && v.length === TCP_STATES.length && v.every((x) => typeof x === 'number');
+  return Array.isArray(v) && v.length === STATE_SLOTS && v.every((x) => typeof x === 'number');
 }

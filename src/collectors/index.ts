@@ -1,16 +1,21 @@
 import type { SeriesHysteresis } from '../aggregate/portSeries.js';
 import type { PortLimits } from '../aggregate/socketSummary.js';
+import type { SocketSource } from '../sources/socketSource.js';
 import type { Collector } from './collector.js';
 import type { NetnsResult } from './netnsCollector.js';
 import { NetstatCollector } from './netstatCollector.js';
-import { DEFAULT_NETNS_OPTIONS, DEFAULT_PROCESS_OPTIONS, type NetnsOptions, type ProcessOptions } from './options.js';
+import { DEFAULT_EPHEMERAL_OPTIONS, DEFAULT_NETNS_OPTIONS, DEFAULT_PROCESS_OPTIONS, NETNS_INPUTS, type EphemeralOptions, type NetnsOptions, type ProcessOptions } from './options.js';
 import type { ProcessesResult } from './processesCollector.js';
 import { SnmpCollector, type CounterValues } from './snmpCollector.js';
 import { SockstatCollector, type SockstatResult } from './sockstatCollector.js';
-import { DEFAULT_EPHEMERAL_OPTIONS, SocketsCollector, type EphemeralOptions, type SocketSources, type SocketsResult } from './socketsCollector.js';
+import { SocketsCollector, type SocketsResult } from './socketsCollector.js';
 import { SysctlCollector, type SysctlResult } from './sysctlCollector.js';
 
-/** What each collector contributes to a snapshot. The keys are the collector names. */
+/**
+ * What each collector contributes to a snapshot, keyed by collector name. The one line per
+ * collector outside the table below (the table is typed by it, so tsc refuses a row missing
+ * from either).
+ */
 export interface CollectedData {
   sockets: SocketsResult;
   sysctl: SysctlResult;
@@ -23,61 +28,102 @@ export interface CollectedData {
 
 export type CollectorName = keyof CollectedData;
 
-/** The explicit list of collectors, in the order they are documented and reported. */
-export const COLLECTOR_NAMES: readonly CollectorName[] = ['sockets', 'sysctl', 'snmp', 'netstat', 'sockstat', 'processes', 'netns'];
-
-/** Opt-in: each walks every process on the host (see docs/metrics.md for their cost). */
-export const DEFAULT_OFF_COLLECTORS: ReadonlySet<CollectorName> = new Set(['processes', 'netns']);
-
 export type CollectorSet = { [K in CollectorName]?: Collector<CollectedData[K]> };
 
 export interface CollectorOptions {
   enabled: ReadonlySet<CollectorName>;
-  /** The socket-table sources (shared by the sockets, processes and netns collectors), the sockets collector's caps and series hysteresis. */
-  sockets: { sources: SocketSources; portLimits: PortLimits; ephemeral?: EphemeralOptions; hysteresis?: SeriesHysteresis };
+  /** The socket-table source (shared by the sockets, processes and netns collectors), the sockets collector's caps and series hysteresis. */
+  sockets: { source: SocketSource; portLimits: PortLimits; ephemeral?: EphemeralOptions; hysteresis?: SeriesHysteresis };
   processes?: ProcessOptions;
   netns?: NetnsOptions;
 }
 
+/** One row of the collector table: everything the rest of the exporter knows about a collector. */
+export interface CollectorEntry<T> {
+  /** What it reads, one line: `--help` and docs/metrics.md show it. */
+  description: string;
+  /** Runs unless `--no-collector.<name>` (or `--collector.disable-defaults`); off: `--collector.<name>` turns it on. */
+  defaultOn: boolean;
+  /** Makes the collector; called only when it is enabled. */
+  build(opts: CollectorOptions): Collector<T>;
+}
+
+/**
+ * The collectors, in the order they are documented and reported. Adding one is adding a row:
+ * its name, flags, description, default and result type all come from here.
+ */
+const COLLECTORS: { readonly [K in CollectorName]: CollectorEntry<CollectedData[K]> } = {
+  sockets: {
+    description: 'TCP sockets per state, family and port; listen queues; queue bytes; keepalive coverage',
+    defaultOn: true,
+    build: ({ sockets: { source, portLimits, ephemeral = DEFAULT_EPHEMERAL_OPTIONS, hysteresis } }) => new SocketsCollector(source, portLimits, ephemeral, hysteresis),
+  },
+  sysctl: {
+    description: 'TCP sysctls that decide socket lifetime and memory (keepalive, FIN/TIME_WAIT, timestamps, backlogs, port range, tcp_mem)',
+    defaultOn: true,
+    build: () => new SysctlCollector(),
+  },
+  snmp: {
+    description: 'TCP counters of /proc/net/snmp (opens, resets, segments, retransmissions)',
+    defaultOn: true,
+    build: () => new SnmpCollector(),
+  },
+  netstat: {
+    description: 'TcpExt counters of /proc/net/netstat (listen overflows, aborts, TIME_WAIT overflow, syncookies, memory pressure)',
+    defaultOn: true,
+    build: () => new NetstatCollector(),
+  },
+  sockstat: {
+    description: 'Kernel socket accounting of /proc/net/sockstat{,6} (in use, orphans, TIME_WAIT, memory)',
+    defaultOn: true,
+    build: () => new SockstatCollector(),
+  },
+  // Off by default: each walks every process on the host (docs/attribution.md gives the cost).
+  // Their modules are loaded on their first collection only.
+  processes: {
+    description: 'Top processes holding sockets in each state (CLOSE_WAIT owners first), from /proc/<pid>/fd; own interval',
+    defaultOn: false,
+    build: (opts) => lazy('processes', async () => new (await import('./processesCollector.js')).ProcessesCollector(opts.sockets.source, opts.processes ?? DEFAULT_PROCESS_OPTIONS)),
+  },
+  netns: {
+    description: 'Sockets per network namespace, labelled with the pod UID and container ID from the cgroup path',
+    defaultOn: false,
+    build: (opts) => {
+      const options = { ...(opts.netns ?? DEFAULT_NETNS_OPTIONS), ephemeralPorts: opts.sockets.portLimits.ephemeralPorts ?? 'fold' };
+      return lazy('netns', async () => new (await import('./netnsCollector.js')).NetnsCollector(options, opts.sockets.source), NETNS_INPUTS);
+    },
+  },
+};
+
+/** Every collector name, in table order. (Object.keys of the table: exactly its keys.) */
+export const COLLECTOR_NAMES: readonly CollectorName[] = Object.keys(COLLECTORS) as CollectorName[];
+
+/** The table as `--help`, docs and flag parsing read it (descriptions and defaults; no building). */
+export const COLLECTOR_TABLE: { readonly [K in CollectorName]: Readonly<Pick<CollectorEntry<unknown>, 'description' | 'defaultOn'>> } = COLLECTORS;
+
+/** Opt-in collectors: those whose row says `defaultOn: false`. */
+export const DEFAULT_OFF_COLLECTORS: ReadonlySet<CollectorName> = new Set(COLLECTOR_NAMES.filter((n) => !COLLECTORS[n].defaultOn));
+
+/** Descriptions for --help and docs, without building anything. */
+export const COLLECTOR_DESCRIPTIONS: Readonly<Record<CollectorName, string>> = Object.fromEntries(COLLECTOR_NAMES.map((n) => [n, COLLECTORS[n].description])) as Record<CollectorName, string>;
+
+/** The enabled collectors, built from their rows. */
 export function buildCollectors(opts: CollectorOptions): CollectorSet {
-  const { sources, portLimits, ephemeral = DEFAULT_EPHEMERAL_OPTIONS, hysteresis } = opts.sockets;
-  const sockets = opts.enabled.has('sockets') ? new SocketsCollector(sources, portLimits, ephemeral, hysteresis) : undefined;
-  const all: { [K in CollectorName]: () => Collector<CollectedData[K]> } = {
-    sockets: () => sockets!,
-    sysctl: () => new SysctlCollector(),
-    snmp: () => new SnmpCollector(),
-    netstat: () => new NetstatCollector(),
-    sockstat: () => new SockstatCollector(),
-    // The opt-in collectors' modules are loaded on their first collection only.
-    processes: () => lazy('processes', async () => new (await import('./processesCollector.js')).ProcessesCollector(sources, opts.processes ?? DEFAULT_PROCESS_OPTIONS)),
-    netns: () => lazy('netns', async () => new (await import('./netnsCollector.js')).NetnsCollector({ ...(opts.netns ?? DEFAULT_NETNS_OPTIONS), ephemeralPorts: portLimits.ephemeralPorts ?? 'fold' }, { summary: () => sockets?.current(), sources })),
-  };
   const set: CollectorSet = {};
-  for (const name of COLLECTOR_NAMES) {
-    if (opts.enabled.has(name)) (set as Record<string, unknown>)[name] = all[name]();
-  }
+  // Object.assign: tsc cannot relate set[name] to its row's type for a name it only knows as a union.
+  for (const name of COLLECTOR_NAMES) if (opts.enabled.has(name)) Object.assign(set, { [name]: COLLECTORS[name].build(opts) });
   return set;
 }
 
-/** A collector whose implementation is imported when it first collects. */
-function lazy<T>(name: string, load: () => Promise<Collector<T>>): Collector<T> {
-  let loaded: Promise<Collector<T>> | undefined;
+/** A collector whose implementation is imported when it first collects; `inputs` as the implementation declares them. */
+function lazy<T, In extends object>(name: string, load: () => Promise<Collector<T, In>>, inputs: readonly string[] = []): Collector<T, In> {
+  let loaded: Promise<Collector<T, In>> | undefined;
   return {
     name,
-    async collect(ctx) {
+    inputs,
+    async collect(ctx, given) {
       loaded ??= load();
-      return (await loaded).collect(ctx);
+      return (await loaded).collect(ctx, given);
     },
   };
 }
-
-/** Descriptions for --help and docs, without building anything. */
-export const COLLECTOR_DESCRIPTIONS: Readonly<Record<CollectorName, string>> = {
-  sockets: 'TCP sockets per state, family and port; listen queues; queue bytes; keepalive coverage',
-  sysctl: 'TCP sysctls that decide socket lifetime and memory (keepalive, FIN/TIME_WAIT, timestamps, backlogs, port range, tcp_mem)',
-  snmp: 'TCP counters of /proc/net/snmp (opens, resets, segments, retransmissions)',
-  netstat: 'TcpExt counters of /proc/net/netstat (listen overflows, aborts, TIME_WAIT overflow, syncookies, memory pressure)',
-  sockstat: 'Kernel socket accounting of /proc/net/sockstat{,6} (in use, orphans, TIME_WAIT, memory)',
-  processes: 'Top processes holding sockets in each state (CLOSE_WAIT owners first), from /proc/<pid>/fd; own interval',
-  netns: 'Sockets per network namespace, labelled with the pod UID and container ID from the cgroup path',
-};

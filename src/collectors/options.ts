@@ -1,8 +1,17 @@
 /**
- * Options of the opt-in collectors, apart from the collectors themselves: the configuration and
- * the docs need them, and importing a collector module would load it (and what it loads) into
+ * Options of the collectors, apart from the collectors themselves: the configuration and the docs
+ * need them, and importing an opt-in collector's module would load it (and what it loads) into
  * every exporter, the ones that never turn it on included (measured: ~5 MB resident).
  */
+export interface EphemeralOptions {
+  /** Destinations reported by name, busiest first (0: only the unlabelled totals). */
+  topDestinations: number;
+  /** Whether those carry the remote address (off: rank and remote port only). */
+  remoteAddresses: boolean;
+}
+
+export const DEFAULT_EPHEMERAL_OPTIONS: EphemeralOptions = { topDestinations: 5, remoteAddresses: true };
+
 export interface ProcessOptions {
   /** Time between scans; cycles in between serve the last scan. */
   intervalMs: number;
@@ -26,3 +35,10 @@ export interface NetnsOptions {
 }
 
 export const DEFAULT_NETNS_OPTIONS: NetnsOptions = { max: 100, ports: false, serverPorts: 10, clientPorts: 5 };
+
+/**
+ * The netns collector's inputs (Collector.inputs): the sockets collector's walk of this cycle
+ * already holds the exporter's own namespace. Here so the collector list can declare them without
+ * loading the opt-in module.
+ */
+export const NETNS_INPUTS = ['sockets'] as const;

@@ -1,11 +1,9 @@
 import { InodeStates } from '../aggregate/inodeStates.js';
-import { STATE_COUNT, TCP_STATES, zeroStates, type StateCounts, type TcpStateName } from '../model/tcpState.js';
+import { STATE_CODES, stateName, zeroStates, type StateCounts, type TcpStateName } from '../model/tcpState.js';
 import { scanProcessSockets, type ProcessGroupSockets } from '../sources/processFds.js';
+import type { SocketSource } from '../sources/socketSource.js';
 import type { CollectContext, Collector } from './collector.js';
 import { DEFAULT_PROCESS_OPTIONS, type ProcessOptions } from './options.js';
-import { walkWithFallback, type SocketSources } from './socketsCollector.js';
-
-
 
 export interface ProcessSockets {
   state: TcpStateName;
@@ -42,7 +40,7 @@ export class ProcessesCollector implements Collector<ProcessesResult> {
   private warnedUnreadable = false;
 
   constructor(
-    private readonly sources: SocketSources,
+    private readonly source: SocketSource,
     private readonly options: ProcessOptions = DEFAULT_PROCESS_OPTIONS,
     private readonly nowMs: () => number = Date.now,
   ) {}
@@ -76,19 +74,17 @@ export class ProcessesCollector implements Collector<ProcessesResult> {
   /** Resets the inode table at the start of a scan, where it still knows the last scan's size (its shrink rule needs it). */
   private async walkInodes(ctx: CollectContext): Promise<void> {
     this.inodes.reset();
-    const { primaryError } = await walkWithFallback(this.sources, this.inodes, () => this.inodes.reset());
-    if (primaryError !== undefined) {
-      ctx.log.debug({ err: primaryError instanceof Error ? primaryError.message : String(primaryError) }, 'process scan: primary socket source failed, using the fallback');
-    }
+    const { fellBack } = await this.source.walk(this.inodes, () => this.inodes.reset());
+    if (fellBack) ctx.log.debug({ err: fellBack.primaryError }, 'process scan: primary socket source failed, using the fallback');
   }
 }
 
 /** Per state, the `top` groups with the most sockets in it, most first (ties by name, then pid). */
 function topPerState(groups: readonly ProcessGroupSockets[], top: number): ProcessSockets[] {
   const out: ProcessSockets[] = [];
-  for (let i = 0; i < STATE_COUNT; i++) {
-    const ranked = groups.filter((g) => g.states[i]! > 0).sort((a, b) => b.states[i]! - a.states[i]! || byText(a.name, b.name) || byText(a.pid, b.pid));
-    for (const g of ranked.slice(0, top)) out.push({ state: TCP_STATES[i]!, process: g.name, pid: g.pid, sockets: g.states[i]! });
+  for (const code of STATE_CODES) {
+    const ranked = groups.filter((g) => g.states[code]! > 0).sort((a, b) => b.states[code]! - a.states[code]! || byText(a.name, b.name) || byText(a.pid, b.pid));
+    for (const g of ranked.slice(0, top)) out.push({ state: stateName(code), process: g.name, pid: g.pid, sockets: g.states[code]! });
   }
   return out;
 }

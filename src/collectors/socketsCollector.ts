@@ -5,8 +5,9 @@ import { DEFAULT_EPHEMERAL_RANGE } from '../aggregate/socketRoles.js';
 import type { PortLimits, SocketSummary } from '../aggregate/socketSummary.js';
 import type { SocketRecord, SocketSink } from '../model/socketRecord.js';
 import { readPortRange, readTimeWaitReuseSysctls } from '../sources/portRange.js';
-import type { BacklogSource, SocketSource, SocketSourceName, TableReport, WalkReport } from '../sources/socketSource.js';
+import type { BacklogSource, SocketSource, SocketSourceName, TableReport } from '../sources/socketSource.js';
 import type { CollectContext, Collector } from './collector.js';
+import { DEFAULT_EPHEMERAL_OPTIONS, type EphemeralOptions } from './options.js';
 
 export interface SocketsResult {
   /** The source that produced this cycle's data (the fallback's name when it was used). */
@@ -20,40 +21,6 @@ export interface SocketsResult {
   fallbacks: number;
 }
 
-export interface SocketSources {
-  primary: SocketSource;
-  /** Walked instead of the primary for a cycle in which the primary fails (netlink -> procfs). */
-  fallback?: SocketSource;
-}
-
-export interface EphemeralOptions {
-  /** Destinations reported by name, busiest first (0: only the unlabelled totals). */
-  topDestinations: number;
-  /** Whether those carry the remote address (off: rank and remote port only). */
-  remoteAddresses: boolean;
-}
-
-export const DEFAULT_EPHEMERAL_OPTIONS: EphemeralOptions = { topDestinations: 5, remoteAddresses: true };
-
-/**
- * Walks `sink` through the primary source and, if that fails and there is a fallback, through
- * the fallback, after `restart()` has undone whatever the failed walk added. The sockets,
- * processes and netns collectors all read the table this way.
- */
-export async function walkWithFallback(
-  sources: SocketSources,
-  sink: SocketSink,
-  restart: () => void,
-): Promise<{ used: SocketSource; report: WalkReport; primaryError?: unknown }> {
-  try {
-    return { used: sources.primary, report: await sources.primary.walk(sink) };
-  } catch (err) {
-    if (!sources.fallback) throw err;
-    restart();
-    return { used: sources.fallback, report: await sources.fallback.walk(sink), primaryError: err };
-  }
-}
-
 /**
  * Walks the socket tables once per cycle and aggregates per state, family and port, and the
  * ephemeral ports held per destination, in the same pass.
@@ -65,10 +32,9 @@ export class SocketsCollector implements Collector<SocketsResult> {
   private readonly sink: SocketSink;
   private readonly warned = new Set<string>();
   private fallbacks = 0;
-  private latest: Promise<SocketsResult> | undefined;
 
   constructor(
-    private readonly sources: SocketSources,
+    private readonly source: SocketSource,
     private readonly limits: PortLimits,
     private readonly ephemeralOptions: EphemeralOptions = DEFAULT_EPHEMERAL_OPTIONS,
     hysteresis: SeriesHysteresis = DEFAULT_SERIES_HYSTERESIS,
@@ -85,17 +51,7 @@ export class SocketsCollector implements Collector<SocketsResult> {
     };
   }
 
-  collect(ctx: CollectContext): Promise<SocketsResult> {
-    this.latest = this.run(ctx);
-    return this.latest;
-  }
-
-  /** The collection in flight (or the last one): the netns collector reads this namespace's result from it. */
-  current(): Promise<SocketsResult> | undefined {
-    return this.latest;
-  }
-
-  private async run(ctx: CollectContext): Promise<SocketsResult> {
+  async collect(ctx: CollectContext): Promise<SocketsResult> {
     const range = await this.portRange(ctx);
     if (range !== null && range.low < DEFAULT_EPHEMERAL_RANGE.low && this.limits.ephemeralPorts !== 'number') {
       this.once('wide-range', () =>
@@ -107,12 +63,13 @@ export class SocketsCollector implements Collector<SocketsResult> {
     }
     const reuse = range === null ? NO_TIME_WAIT_REUSE : await this.timeWaitReuse(ctx);
     this.reset(range, reuse);
-    // The failed walk may have added part of the table: the cycle starts over.
-    const { used, report, primaryError } = await walkWithFallback(this.sources, this.sink, () => this.reset(range, reuse));
-    if (primaryError !== undefined) {
+    // A primary that failed midway may have fed part of the table: the fallback starts over.
+    const report = await this.source.walk(this.sink, () => this.reset(range, reuse));
+    const fellBack = report.fellBack;
+    if (fellBack) {
       this.fallbacks++;
-      this.once(`fallback:${errorText(primaryError)}`, () =>
-        ctx.log.warn({ source: this.sources.primary.name, fallback: used.name, err: errorText(primaryError) }, 'socket source failed; this cycle uses the fallback'),
+      this.once(`fallback:${fellBack.primaryError}`, () =>
+        ctx.log.warn({ source: this.source.name, fallback: fellBack.source, err: fellBack.primaryError }, 'socket source failed; this cycle uses the fallback'),
       );
     }
     if (report.backlogSource === 'failed') {
@@ -125,7 +82,7 @@ export class SocketsCollector implements Collector<SocketsResult> {
       if (t.malformed > 0) this.once(`malformed:${t.table}`, () => ctx.log.warn({ table: t.table, malformed: t.malformed, first: t.firstError }, 'skipped malformed socket lines'));
     }
     return {
-      source: used.name,
+      source: fellBack?.source ?? this.source.name,
       summary: this.aggregator.summarize(),
       ephemeral: this.ephemeralUsage(),
       tables: report.tables,

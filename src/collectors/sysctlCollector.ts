@@ -3,49 +3,38 @@ import { pageSizeOnce } from '../sources/pageSize.js';
 import { isNotFound, procPath, readSmallFile } from '../sources/procfsFiles.js';
 import type { CollectContext, Collector } from './collector.js';
 
-/** The sysctls that decide how long TCP sockets live, each with the name it is exported under. */
-export interface SysctlSpec {
-  /** Relative to the procfs root. */
-  path: string;
-  /** One exported name per integer in the file (ip_local_port_range holds two). */
-  metrics: readonly string[];
-  help: readonly string[];
-  /** "pages": the file counts pages, exported in bytes (x the kernel's page size). */
-  unit?: 'pages';
-}
-
-export const SYSCTLS: readonly SysctlSpec[] = [
-  { path: 'sys/net/ipv4/tcp_keepalive_time', metrics: ['keepalive_time_seconds'], help: ['net.ipv4.tcp_keepalive_time: idle time before the first keepalive probe, in seconds.'] },
-  { path: 'sys/net/ipv4/tcp_keepalive_intvl', metrics: ['keepalive_interval_seconds'], help: ['net.ipv4.tcp_keepalive_intvl: time between keepalive probes, in seconds.'] },
-  { path: 'sys/net/ipv4/tcp_keepalive_probes', metrics: ['keepalive_probes'], help: ['net.ipv4.tcp_keepalive_probes: unanswered probes before the connection is dropped.'] },
-  { path: 'sys/net/ipv4/tcp_fin_timeout', metrics: ['fin_timeout_seconds'], help: ['net.ipv4.tcp_fin_timeout: how long an orphaned socket stays in FIN_WAIT2, in seconds.'] },
-  { path: 'sys/net/ipv4/tcp_tw_reuse', metrics: ['tw_reuse'], help: ['net.ipv4.tcp_tw_reuse: 0 off, 1 on, 2 loopback only; reuse of TIME_WAIT ports for outgoing connections.'] },
-  { path: 'sys/net/ipv4/tcp_max_tw_buckets', metrics: ['max_tw_buckets'], help: ['net.ipv4.tcp_max_tw_buckets: TIME_WAIT sockets the kernel keeps before destroying new ones early.'] },
-  { path: 'sys/net/ipv4/tcp_max_syn_backlog', metrics: ['max_syn_backlog'], help: ['net.ipv4.tcp_max_syn_backlog: half-open connections remembered per listener.'] },
-  { path: 'sys/net/core/somaxconn', metrics: ['somaxconn'], help: ['net.core.somaxconn: upper limit of a listen() backlog.'] },
-  { path: 'sys/net/ipv4/ip_local_port_range', metrics: ['local_port_range_min', 'local_port_range_max'], help: ['net.ipv4.ip_local_port_range: lowest ephemeral port.', 'net.ipv4.ip_local_port_range: highest ephemeral port.'] },
-  { path: 'sys/net/ipv4/tcp_syncookies', metrics: ['syncookies'], help: ['net.ipv4.tcp_syncookies: 0 off, 1 when the SYN queue overflows, 2 always.'] },
-  { path: 'sys/net/ipv4/tcp_retries2', metrics: ['retries2'], help: ['net.ipv4.tcp_retries2: retransmissions before an established connection is given up.'] },
-  { path: 'sys/net/ipv4/tcp_max_orphans', metrics: ['max_orphans'], help: ['net.ipv4.tcp_max_orphans: sockets not attached to any process the kernel keeps.'] },
-  {
-    // Three numbers of pages (net/ipv4/sysctl_net_ipv4.c, sysctl_tcp_mem); compared with
-    // tcpstate_sockstat_memory_bytes, which counts the same pages (tcp_memory_allocated).
-    path: 'sys/net/ipv4/tcp_mem',
-    metrics: ['mem_min_bytes', 'mem_pressure_bytes', 'mem_max_bytes'],
-    help: [
-      'net.ipv4.tcp_mem (first value) in bytes: below it TCP leaves memory pressure.',
-      'net.ipv4.tcp_mem (second value) in bytes: above it TCP enters memory pressure and shrinks socket buffers (TCPMemoryPressures counts the entries).',
-      'net.ipv4.tcp_mem (third value) in bytes: above it TCP refuses memory to sockets; orphans are killed (TCPAbortOnMemory).',
-    ],
-    unit: 'pages',
-  },
-  { path: 'sys/net/ipv4/tcp_timestamps', metrics: ['timestamps'], help: ['net.ipv4.tcp_timestamps: 0 off, 1 on with a random offset per connection, 2 on without; tcp_tw_reuse needs them on.'] },
+/**
+ * The sysctls that decide how long TCP sockets live, as files under `<procfs>/sys/`, with how
+ * many integers each holds (ip_local_port_range two, tcp_mem three; every other one).
+ */
+const SYSCTL_FILES: ReadonlyArray<{ path: string; count: number }> = [
+  { path: 'sys/net/ipv4/tcp_keepalive_time', count: 1 },
+  { path: 'sys/net/ipv4/tcp_keepalive_intvl', count: 1 },
+  { path: 'sys/net/ipv4/tcp_keepalive_probes', count: 1 },
+  { path: 'sys/net/ipv4/tcp_fin_timeout', count: 1 },
+  { path: 'sys/net/ipv4/tcp_tw_reuse', count: 1 },
+  { path: 'sys/net/ipv4/tcp_max_tw_buckets', count: 1 },
+  { path: 'sys/net/ipv4/tcp_max_syn_backlog', count: 1 },
+  { path: 'sys/net/core/somaxconn', count: 1 },
+  { path: 'sys/net/ipv4/ip_local_port_range', count: 2 },
+  { path: 'sys/net/ipv4/tcp_syncookies', count: 1 },
+  { path: 'sys/net/ipv4/tcp_retries2', count: 1 },
+  { path: 'sys/net/ipv4/tcp_max_orphans', count: 1 },
+  // Pages (net/ipv4/sysctl_net_ipv4.c, sysctl_tcp_mem): min, pressure, max.
+  { path: 'sys/net/ipv4/tcp_mem', count: 3 },
+  { path: 'sys/net/ipv4/tcp_timestamps', count: 1 },
 ];
 
 export interface SysctlResult {
-  /** Exported name (without prefix) → value; a sysctl the kernel lacks is absent. */
-  values: Readonly<Record<string, number>>;
+  /**
+   * Sysctl file name (`tcp_keepalive_time`, `somaxconn`, `tcp_mem`) → its integers in the
+   * kernel's units (seconds, counts; tcp_mem in pages); a sysctl the kernel lacks is absent.
+   */
+  values: Readonly<Record<string, readonly number[]>>;
+  /** Paths (relative to the procfs root) of the sysctls this kernel or namespace lacks. */
   missing: readonly string[];
+  /** The kernel's page size in bytes (auxv AT_PAGESZ), the unit of tcp_mem. */
+  pageSizeBytes: number;
 }
 
 export class SysctlCollector implements Collector<SysctlResult> {
@@ -53,41 +42,42 @@ export class SysctlCollector implements Collector<SysctlResult> {
   private reportedMissing = false;
   private readonly pageSize = pageSizeOnce();
 
+  /** Errors: a sysctl that cannot be read (other than not found) or parsed; every one missing. */
   async collect(ctx: CollectContext): Promise<SysctlResult> {
-    const values: Record<string, number> = {};
+    const values: Record<string, readonly number[]> = {};
     const missing: string[] = [];
-    for (const spec of SYSCTLS) {
-      const path = procPath(ctx.procfs, spec.path);
+    for (const file of SYSCTL_FILES) {
+      const path = procPath(ctx.procfs, file.path);
       let text: string;
       try {
         text = await readSmallFile(path);
       } catch (err) {
         // Older kernels and some network namespaces lack a few of these; that is not a failure.
         if (isNotFound(err)) {
-          missing.push(spec.path);
+          missing.push(file.path);
           continue;
         }
         throw err;
       }
-      const scale = spec.unit === 'pages' ? await this.pageSize(ctx.procfs) : 1;
-      parseSysctlIntegers(path, text, spec.metrics.length).forEach((v, i) => {
-        values[spec.metrics[i]!] = v * scale;
-      });
+      values[file.path.slice(file.path.lastIndexOf('/') + 1)] = parseSysctlIntegers(path, text, file.count);
     }
-    if (missing.length === SYSCTLS.length) throw new Error(`no TCP sysctl found under ${procPath(ctx.procfs, 'sys')}`);
+    if (missing.length === SYSCTL_FILES.length) throw new Error(`no TCP sysctl found under ${procPath(ctx.procfs, 'sys')}`);
     if (missing.length > 0 && !this.reportedMissing) {
       this.reportedMissing = true;
       ctx.log.debug({ missing }, 'sysctls not present on this kernel');
     }
-    return { values, missing };
+    return { values, missing, pageSizeBytes: await this.pageSize(ctx.procfs) };
   }
 }
 
-/** Dead-peer detection time: idle time, then `probes` unanswered probes `interval` apart. */
-export function deadPeerDetectionSeconds(values: Readonly<Record<string, number>>): number | undefined {
-  const time = values['keepalive_time_seconds'];
-  const interval = values['keepalive_interval_seconds'];
-  const probes = values['keepalive_probes'];
+/**
+ * Dead-peer detection time in seconds: tcp_keepalive_time of idle, then tcp_keepalive_probes
+ * unanswered probes tcp_keepalive_intvl apart; undefined when one of them is missing.
+ */
+export function deadPeerDetectionSeconds(values: SysctlResult['values']): number | undefined {
+  const time = values['tcp_keepalive_time']?.[0];
+  const interval = values['tcp_keepalive_intvl']?.[0];
+  const probes = values['tcp_keepalive_probes']?.[0];
   if (time === undefined || interval === undefined || probes === undefined) return undefined;
   return time + interval * probes;
 }

@@ -5,12 +5,12 @@ import { EXPORTER_METRICS } from './exporterMetrics.js';
 import { KERNEL_METRICS } from './kernelMetrics.js';
 import { NETNS_METRICS } from './netnsMetrics.js';
 import { PROCESS_SOCKET_METRICS } from './processSocketMetrics.js';
-import { PREFIX, type MetricFamily } from './metricFamily.js';
+import type { MetricFamily } from './metricFamily.js';
 import { SOCKET_METRICS } from './socketMetrics.js';
 
 function buildInfoFamily(build: BuildInfo): MetricFamily {
   return {
-    name: `${PREFIX}build_info`,
+    name: 'tcpstate_build_info',
     help: 'Always 1; labels carry the exporter version and the Node.js runtime.',
     type: 'gauge',
     labelNames: ['version', 'nodejs_version'],

@@ -1,18 +1,17 @@
 import type { CollectorName } from '../collectors/index.js';
 import type { Snapshot } from '../snapshot/snapshot.js';
 
-export const PREFIX = 'tcpstate_';
-
 export interface Sample {
   labels: Readonly<Record<string, string>>;
   value: number;
 }
 
 /**
- * One exported metric family, described once: the registry serves it, docs/metrics.md is
- * rendered from it, and tests compare the two.
+ * One exported metric family, described once: /metrics serves it (metrics/exposition.ts),
+ * docs/metrics.md is rendered from it, and tests compare the two.
  */
 export interface MetricFamily {
+  /** The full name as served, written out literally where the family is defined (grep finds it). */
   name: string;
   help: string;
   type: 'gauge' | 'counter';
@@ -43,7 +42,7 @@ export function fromData<K extends keyof Snapshot['data']>(
   };
 }
 
-/** A gauge with no labels whose one value is read from a collector's data (absent when `value` gives undefined). */
+/** A gauge with no labels whose one value is read from a collector's data (absent when `value` gives undefined); `name` is the full name. */
 export function scalarGauge<K extends keyof Snapshot['data']>(
   collector: K,
   name: string,
@@ -51,7 +50,7 @@ export function scalarGauge<K extends keyof Snapshot['data']>(
   value: (data: NonNullable<Snapshot['data'][K]>) => number | undefined,
 ): MetricFamily {
   return {
-    name: `${PREFIX}${name}`,
+    name,
     help,
     type: 'gauge',
     labelNames: [],

@@ -1,52 +1,59 @@
 import { collectDefaultMetrics, Registry } from 'prom-client';
+import type { FamilyType, WrittenFamily, WrittenSample } from './textFormat.js';
 
-/** The part of prom-client's metric protocol the registries use. */
-export interface RegistryMetric {
-  name: string;
-  readonly help: string;
-  readonly type: unknown;
-  get(): unknown;
-  /** Histograms: their samples with `le` kept apart, which the text renderer uses instead of get(). */
-  getForPromString?: () => unknown;
+/**
+ * prom-client's process_* and nodejs_* metrics (CPU, memory, descriptors, event-loop lag, heap,
+ * GC), in a private registry that holds nothing else, read through its public getMetricsAsJSON()
+ * and written by textFormat.ts in either format, so one set serves both (each set has an
+ * event-loop-delay histogram and a GC observer of its own). The gauges prom-client names with a
+ * `_total` suffix (nodejs_active_handles_total and kin), which `promtool check metrics` rejects,
+ * are left out.
+ */
+export class ProcessMetrics {
+  private readonly registry = new Registry();
+
+  constructor() {
+    collectDefaultMetrics({ register: this.registry });
+    for (const m of this.registry.getMetricsAsArray()) {
+      if (m.name.endsWith('_total') && familyType(m.type) !== 'counter') this.registry.removeSingleMetric(m.name);
+    }
+  }
+
+  /** Current values, read from the process and V8 on every call (about 0.7 ms). */
+  families(): Promise<WrittenFamily[]> {
+    return registryFamilies(this.registry);
+  }
+}
+
+/** Every metric of a prom-client registry, through its public getMetricsAsJSON(), as textFormat.ts writes them. */
+export async function registryFamilies(registry: Pick<Registry, 'getMetricsAsJSON'>): Promise<WrittenFamily[]> {
+  return (await registry.getMetricsAsJSON()).map((m) => ({
+    name: m.name,
+    help: m.help,
+    type: familyType(m.type),
+    samples: m.values.map((v): WrittenSample => ({ suffix: sampleSuffix(m.name, v), labels: v.labels, value: v.value })),
+  }));
 }
 
 /**
- * prom-client's process_* and nodejs_* metrics, less the gauges it names with a `_total` suffix
- * (nodejs_active_handles_total and kin), which `promtool check metrics` rejects. Made once for
- * both formats: each set has an event-loop-delay histogram and a GC observer of its own.
+ * prom-client's declarations type `type` as a numeric enum, while its objects carry the strings
+ * "counter", "gauge", "histogram", "summary": checked at run time, so a change in either shows.
  */
-export function defaultProcessMetrics(): RegistryMetric[] {
-  const scratch = new Registry();
-  collectDefaultMetrics({ register: scratch });
-  return (scratch.getMetricsAsArray() as unknown as RegistryMetric[]).filter((m) => !(m.name.endsWith('_total') && String(m.type) !== 'counter'));
+function familyType(type: unknown): FamilyType {
+  const t = String(type);
+  if (t === 'counter' || t === 'gauge' || t === 'histogram') return t;
+  throw new Error(`prom-client metric type "${t}" has no writer here`);
 }
 
 /**
- * A metric as the OpenMetrics registry sees it: an OpenMetrics render renames a counter in
- * place (it strips `_total`, to add it back per sample), which must not reach the object the
- * classic-format registry renders.
+ * A histogram's samples carry their own name (`<name>_bucket`, `_sum`, `_count`) in a
+ * `metricName` field its declarations do not list; found at run time and kept as the suffix.
  */
-export class MetricView implements RegistryMetric {
-  name: string;
-  readonly help: string;
-  readonly type: unknown;
-  readonly aggregator = 'sum';
-  readonly getForPromString?: () => Promise<object>;
-  constructor(private readonly metric: RegistryMetric) {
-    this.name = metric.name;
-    this.help = metric.help;
-    this.type = metric.type;
-    const forText = metric.getForPromString?.bind(metric);
-    if (forText) this.getForPromString = async () => this.renamed(await forText());
+function sampleSuffix(family: string, value: object): string | undefined {
+  if (!('metricName' in value) || typeof value.metricName !== 'string') return undefined;
+  const suffix = value.metricName.slice(family.length);
+  if (!value.metricName.startsWith(family) || !['', '_bucket', '_sum', '_count'].includes(suffix)) {
+    throw new Error(`prom-client sample "${value.metricName}" is not of family "${family}"`);
   }
-  async get(): Promise<object> {
-    return this.renamed(await this.metric.get());
-  }
-  /** The shared metric's samples under this view's (possibly renamed) name. */
-  private renamed(data: unknown): object {
-    return { ...(data as object), name: this.name };
-  }
-  reset(): void {
-    // The underlying metric is the classic registry's; it is never reset.
-  }
+  return suffix;
 }

@@ -1,9 +1,9 @@
 import type { PortStates } from '../aggregate/socketSummary.js';
-import { FAMILIES, LISTEN, TCP_STATES, type StateCounts } from '../model/tcpState.js';
-import { fromData, PREFIX, type MetricFamily, type Sample } from './metricFamily.js';
+import { FAMILIES, LISTEN, STATE_CODES, stateName, type StateCounts } from '../model/tcpState.js';
+import { fromData, type MetricFamily, type Sample } from './metricFamily.js';
 
 function* perState(counts: StateCounts, labels: Readonly<Record<string, string>> = {}, skip = -1): Iterable<Sample> {
-  for (let i = 0; i < TCP_STATES.length; i++) if (i !== skip) yield { labels: { ...labels, state: TCP_STATES[i]! }, value: counts[i]! };
+  for (const code of STATE_CODES) if (code !== skip) yield { labels: { ...labels, state: stateName(code) }, value: counts[code]! };
 }
 
 /** A client socket is never LISTEN (listeners are server sockets by definition): that series is not served. */
@@ -13,7 +13,7 @@ function* perPort(role: 'server' | 'client', ports: readonly PortStates[]): Iter
 
 export const SOCKET_METRICS: readonly MetricFamily[] = [
   {
-    name: `${PREFIX}sockets`,
+    name: 'tcpstate_sockets',
     help: 'TCP sockets by address family and state, every state always present.',
     type: 'gauge',
     labelNames: ['family', 'state'],
@@ -23,7 +23,7 @@ export const SOCKET_METRICS: readonly MetricFamily[] = [
     }),
   },
   {
-    name: `${PREFIX}port_sockets`,
+    name: 'tcpstate_port_sockets',
     help: 'TCP sockets by role and port: role="server" by local port (a listening port, or the port of a server whose listener is gone: see Socket roles), role="client" by remote port; ports inside ip_local_port_range are summed in port="ephemeral" (unless --collector.ports.ephemeral-by-number), ports beyond the caps or not yet admitted in port="other", so the ports of a role add up to every socket of it. Every state is present for each port, except state="listen" for role="client" (never non-zero).',
     type: 'gauge',
     labelNames: ['role', 'port', 'state'],
@@ -34,7 +34,7 @@ export const SOCKET_METRICS: readonly MetricFamily[] = [
     }),
   },
   {
-    name: `${PREFIX}listen_queue_length`,
+    name: 'tcpstate_listen_queue_length',
     help: 'Connections waiting in the accept queue of the listening sockets on this port.',
     type: 'gauge',
     labelNames: ['port'],
@@ -42,7 +42,7 @@ export const SOCKET_METRICS: readonly MetricFamily[] = [
     samples: fromData('sockets', (d) => d.summary.listenQueues.map((q) => ({ labels: { port: q.port }, value: q.acceptQueue }))),
   },
   {
-    name: `${PREFIX}listen_queue_backlog`,
+    name: 'tcpstate_listen_queue_backlog',
     help: 'Configured accept-queue size (the effective listen() backlog) of the listening sockets on this port; absent when the socket source cannot see it.',
     type: 'gauge',
     labelNames: ['port'],
@@ -52,7 +52,7 @@ export const SOCKET_METRICS: readonly MetricFamily[] = [
     ),
   },
   {
-    name: `${PREFIX}listen_queue_max_fill_ratio`,
+    name: 'tcpstate_listen_queue_max_fill_ratio',
     help: 'Accept-queue length over (backlog + 1) of the fullest listening socket on this port: the kernel queues backlog + 1 connections before it drops (sk_acceptq_is_full), so 1 = full, new connections are being dropped (listen(0) with one waiting connection reads 1).',
     type: 'gauge',
     labelNames: ['port'],
@@ -62,7 +62,7 @@ export const SOCKET_METRICS: readonly MetricFamily[] = [
     ),
   },
   {
-    name: `${PREFIX}listeners`,
+    name: 'tcpstate_listeners',
     help: 'Listening sockets on this port (more than one with SO_REUSEPORT or per-address binds).',
     type: 'gauge',
     labelNames: ['port'],
@@ -70,7 +70,7 @@ export const SOCKET_METRICS: readonly MetricFamily[] = [
     samples: fromData('sockets', (d) => d.summary.listenQueues.map((q) => ({ labels: { port: q.port }, value: q.listeners }))),
   },
   {
-    name: `${PREFIX}receive_queue_bytes`,
+    name: 'tcpstate_receive_queue_bytes',
     help: 'Data bytes received and not yet read by the application, summed over non-listening sockets in this state. A received FIN the application has not read yet (CLOSE_WAIT, LAST_ACK, CLOSING), which the kernel counts as one byte, is not included; TIME_WAIT sockets have no queues (0).',
     type: 'gauge',
     labelNames: ['state'],
@@ -78,7 +78,7 @@ export const SOCKET_METRICS: readonly MetricFamily[] = [
     samples: fromData('sockets', (d) => perState(d.summary.receiveQueueBytes)),
   },
   {
-    name: `${PREFIX}send_queue_bytes`,
+    name: 'tcpstate_send_queue_bytes',
     help: 'Data bytes not yet sent or not yet acknowledged by the peer, summed over non-listening sockets in this state. The SYN (SYN_SENT) and FIN (FIN_WAIT1, CLOSING, LAST_ACK) awaiting acknowledgement, which the kernel counts as one byte each, are not included.',
     type: 'gauge',
     labelNames: ['state'],
@@ -86,7 +86,7 @@ export const SOCKET_METRICS: readonly MetricFamily[] = [
     samples: fromData('sockets', (d) => perState(d.summary.sendQueueBytes)),
   },
   {
-    name: `${PREFIX}established_keepalive_sockets`,
+    name: 'tcpstate_established_keepalive_sockets',
     help: 'ESTABLISHED sockets by keepalive timer: "armed", "not_armed" (no timer: a dead peer goes unnoticed), "unknown" (a retransmit timer hides it).',
     type: 'gauge',
     labelNames: ['keepalive'],
@@ -94,7 +94,7 @@ export const SOCKET_METRICS: readonly MetricFamily[] = [
     samples: fromData('sockets', (d) => keepaliveSamples(d.summary.keepalive)),
   },
   {
-    name: `${PREFIX}port_established_keepalive_sockets`,
+    name: 'tcpstate_port_established_keepalive_sockets',
     help: 'ESTABLISHED sockets by role, port and keepalive timer, as tcpstate_established_keepalive_sockets: role="server" by local port, role="client" by remote port (connection pools to 5432, 6379, ...), with the ports, port="other" and port="ephemeral" of tcpstate_port_sockets for that role.',
     type: 'gauge',
     labelNames: ['role', 'port', 'keepalive'],
@@ -105,7 +105,7 @@ export const SOCKET_METRICS: readonly MetricFamily[] = [
     }),
   },
   {
-    name: `${PREFIX}socket_source_info`,
+    name: 'tcpstate_socket_source_info',
     help: 'The socket table source of the last cycle: "netlink" (sock_diag), "procfs" (/proc/net/tcp*; also the fallback when netlink fails) or "systeminformation" (non-Linux development machines; no queues or timers).',
     type: 'gauge',
     labelNames: ['source'],
@@ -113,7 +113,7 @@ export const SOCKET_METRICS: readonly MetricFamily[] = [
     samples: fromData('sockets', (d) => [{ labels: { source: d.source }, value: 1 }]),
   },
   {
-    name: `${PREFIX}socket_source_fallbacks_total`,
+    name: 'tcpstate_socket_source_fallbacks_total',
     help: 'Collection cycles, since the exporter started, in which the primary socket source failed and the fallback (procfs) was read instead.',
     type: 'counter',
     labelNames: [],
@@ -121,7 +121,7 @@ export const SOCKET_METRICS: readonly MetricFamily[] = [
     samples: fromData('sockets', (d) => [{ labels: {}, value: d.fallbacks }]),
   },
   {
-    name: `${PREFIX}listen_backlog_source_info`,
+    name: 'tcpstate_listen_backlog_source_info',
     help: 'Where listen backlogs come from: "netlink" (sock_diag, joined by inode), "failed" (netlink unavailable: backlog metrics absent), "none" (a fixture tree or systeminformation).',
     type: 'gauge',
     labelNames: ['source'],
@@ -129,7 +129,7 @@ export const SOCKET_METRICS: readonly MetricFamily[] = [
     samples: fromData('sockets', (d) => [{ labels: { source: d.backlogSource }, value: 1 }]),
   },
   {
-    name: `${PREFIX}socket_table_malformed_lines`,
+    name: 'tcpstate_socket_table_malformed_lines',
     help: 'Lines of a socket table the last collection skipped because they could not be parsed.',
     type: 'gauge',
     labelNames: ['table'],

@@ -7,7 +7,7 @@ import type { Family } from './tcpState.js';
  */
 export interface SocketRecord {
   family: Family;
-  /** Index into TCP_STATES. */
+  /** The kernel's TCP state code (1 ESTABLISHED … 10 LISTEN, 11 CLOSING; tcpState.ts). */
   state: number;
   localPort: number;
   remotePort: number;

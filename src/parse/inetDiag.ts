@@ -17,6 +17,7 @@
  */
 
 import { errnoText } from '../model/errno.js';
+import { LISTEN } from '../model/tcpState.js';
 
 export const AF_INET = 2;
 export const AF_INET6 = 10;
@@ -28,7 +29,7 @@ export const NLMSG_ERROR = 2;
 export const NLMSG_DONE = 3;
 const NLMSG_HDRLEN = 16;
 const INET_DIAG_MSG_LEN = 72;
-export const TCPF_LISTEN = 1 << 10;
+export const TCPF_LISTEN = 1 << LISTEN;
 export const TCPF_ALL = 0xfff;
 
 export function buildInetDiagDumpRequest(family: number, states: number, seq: number): Buffer {

@@ -1,5 +1,5 @@
 import { newSocketRecord, type SocketRecord, type SocketSink } from '../model/socketRecord.js';
-import { LISTEN, stateIndexFromKernel, type Family } from '../model/tcpState.js';
+import { isStateCode, LISTEN, type Family } from '../model/tcpState.js';
 
 /*
  * /proc/net/tcp and /proc/net/tcp6 (net/ipv4/tcp_ipv4.c get_tcp4_sock, net/ipv6/tcp_ipv6.c
@@ -168,9 +168,9 @@ export class ProcNetTcpParser {
     r.remotePort = this.hex(4, 4);
     if (r.remotePort < 0) return 'bad remote port';
     this.skipSpaces();
-    const st = this.hex(1, 2);
-    r.state = stateIndexFromKernel(st);
-    if (r.state < 0) return `bad state ${st}`;
+    // The kernel's state code in hex: 01 ESTABLISHED … 0A LISTEN, 0B CLOSING.
+    r.state = this.hex(1, 2);
+    if (!isStateCode(r.state)) return `bad state ${r.state}`;
     this.skipSpaces();
     r.txQueue = this.hex(1, 8);
     if (r.txQueue < 0 || !this.expect(COLON)) return 'bad tx_queue';

@@ -14,9 +14,7 @@ import { pendingReads, type PendingReads } from '../sources/pendingReads.js';
 export async function exitProcess(code: number, reads: PendingReads = pendingReads): Promise<never> {
   if (reads.size > 0) {
     try {
-      const { lib } = await loadLibc();
-      const exitNow = lib.func('void _exit(int)') as (status: number) => void;
-      exitNow(code);
+      (await loadLibc())._exit(code);
     } catch {
       // fall through to SIGKILL
     }

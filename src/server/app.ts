@@ -68,10 +68,13 @@ export function buildApp(deps: AppDeps): FastifyInstance {
     // No route has a schema, so Fastify's default compilers (Ajv, fast-json-stringify) would be
     // loaded for nothing: ~2 MB of resident set in every exporter. A schema added later fails loudly.
     schemaController: { compilersFactory: { buildValidator: noSchemaCompiler, buildSerializer: noSchemaCompiler } },
-    // The servers are made by HttpServers, so that every --web.listen-address gets one alike.
-    // Fastify's handler serves HTTP/1.1 and HTTP/2 requests alike; its types name one of them.
+    // The servers are made by HttpServers, so that every --web.listen-address gets one alike:
+    // HTTP, HTTPS (an http.Server too, as Fastify's types say) or HTTP/2 with HTTP/1.1 (which
+    // they do not: they tie an instance to one server kind). Fastify's handler serves every kind
+    // alike; nothing here reads app.server, and what is kind-specific in a raw request (the TLS
+    // socket, webSecurity.ts) is narrowed at run time.
     serverFactory: servers.factory as FastifyServerFactory,
-  }) as unknown as FastifyInstance;
+  });
   app.decorate('httpServers', servers);
   // Before Fastify's own close: stop accepting everywhere and let requests in flight finish.
   app.addHook('preClose', async () => servers.close());
@@ -83,11 +86,10 @@ export function buildApp(deps: AppDeps): FastifyInstance {
     if (!choice.ok) return reply.code(400).type('text/plain').send(`${choice.message}\n`);
     await firstCollection(deps.snapshots, request.headers[SCRAPE_TIMEOUT_HEADER], request.log);
     const gzip = acceptsGzip(request.headers['accept-encoding']);
-    const { contentType, parts } = await deps.exposition.render(wantsOpenMetrics(request.headers.accept) ? 'openmetrics' : 'prometheus', gzip, choice.collectors);
+    const { contentType, body } = await deps.exposition.render(wantsOpenMetrics(request.headers.accept) ? 'openmetrics' : 'prometheus', gzip, choice.collectors);
     reply.header('content-type', contentType).header('vary', 'accept, accept-encoding');
     if (gzip) reply.header('content-encoding', 'gzip');
-    // The snapshot part is rendered, and compressed, once per snapshot; see Rendered.
-    return reply.send(parts.length === 1 ? parts[0] : Buffer.concat(parts as Buffer[]));
+    return reply.send(body);
   });
 
   app.get('/healthz', async (_request, reply) => reply.type('text/plain').send('ok\n'));

@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { unwatchFile, watchFile } from 'node:fs';
-import type { TLSSocket } from 'node:tls';
+import { TLSSocket } from 'node:tls';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { parseWebConfig, WebConfigError, type WebConfig } from '../config/webConfig.js';
 import type { Log } from '../model/log.js';
@@ -129,13 +129,16 @@ export class WebSecurity {
     if (this.bucket && !this.bucket.take()) return reply.code(429).type('text/plain').send('Too Many Requests\n');
     const tls = this.current.config.tls;
     if (tls && (tls.clientAuthType === 'RequireAnyClientCert' || tls.clientAuthType === 'VerifyClientCertIfGiven' || (tls.clientAllowedSans && tls.clientAuthType !== 'NoClientCert'))) {
-      const socket = request.raw.socket as TLSSocket;
-      const presented = typeof socket.getPeerCertificate === 'function' && Object.keys(socket.getPeerCertificate()).length > 0;
-      if ((tls.clientAuthType === 'RequireAnyClientCert' && !presented) || (tls.clientAuthType === 'VerifyClientCertIfGiven' && presented && !socket.authorized)) {
+      // Narrowed at run time: the servers are TLS ones whenever `tls` is set (an HTTP/2 request's
+      // socket is Node's proxy of the session's TLSSocket, which answers instanceof as one).
+      const socket = request.raw.socket;
+      const peer = socket instanceof TLSSocket ? socket : undefined;
+      const presented = peer !== undefined && Object.keys(peer.getPeerCertificate()).length > 0;
+      if ((tls.clientAuthType === 'RequireAnyClientCert' && !presented) || (tls.clientAuthType === 'VerifyClientCertIfGiven' && presented && !peer.authorized)) {
         return reply.code(403).type('text/plain').send('client certificate required\n');
       }
       // As the toolkit's VerifyPeerCertificate: the certificate must name an allowed client.
-      if (tls.clientAllowedSans && !(presented && subjectAltNames(socket).some((v) => tls.clientAllowedSans!.includes(v)))) {
+      if (tls.clientAllowedSans && !(presented && subjectAltNames(peer).some((v) => tls.clientAllowedSans!.includes(v)))) {
         return reply.code(403).type('text/plain').send('client certificate not allowed: no subjectAltName in client_allowed_sans\n');
       }
     }

@@ -1,5 +1,5 @@
 import type { Log } from '../model/log.js';
-import type { CollectContext } from '../collectors/collector.js';
+import type { CollectContext, InputResult } from '../collectors/collector.js';
 import { COLLECTOR_NAMES, type CollectedData, type CollectorName, type CollectorSet } from '../collectors/index.js';
 import { pendingReads, type PendingRead, type PendingReads } from '../sources/pendingReads.js';
 import { defaultCollectorTimeoutMs, withDeadline } from './deadline.js';
@@ -30,6 +30,10 @@ interface Running {
  * not started again until it returns: the collector is reported timed out, without running, in
  * every cycle meanwhile. So a hung read costs one pool thread, not one per cycle, and a collector's
  * state is never touched by two runs at once.
+ *
+ * A collector that declares inputs (Collector.inputs) is called once those collectors of the same
+ * cycle have ended, with their results; its deadline runs from the start of the cycle, as every
+ * other's, so a cycle still ends within `timeoutMs`.
  */
 export class SnapshotPoller implements SnapshotReader {
   private current: Snapshot | undefined;
@@ -57,6 +61,7 @@ export class SnapshotPoller implements SnapshotReader {
     this.log = options.log ?? ctx.log;
     this.reads = options.reads ?? pendingReads;
     this.stopping = new Promise((resolve) => (this.cancelWaits = resolve));
+    checkInputs(collectors);
   }
 
   latest(): Snapshot | undefined {
@@ -121,7 +126,11 @@ export class SnapshotPoller implements SnapshotReader {
     const data: Partial<CollectedData> = {};
     const status: Partial<Record<CollectorName, CollectorStatus>> = {};
     const names = COLLECTOR_NAMES.filter((n) => this.collectors[n] !== undefined);
-    await Promise.all(names.map((name) => this.runOne(name, data, status)));
+    // Each run's end, known before any run starts, so a collector can wait for its inputs
+    // whatever the order of the list.
+    const ends = new Map<CollectorName, () => void>();
+    const ended = new Map(names.map((n) => [n, new Promise<void>((resolve) => ends.set(n, resolve))]));
+    await Promise.all(names.map((name) => this.runOne(name, data, status, ended).finally(() => ends.get(name)!())));
     const snapshot: Snapshot = {
       sequence: ++this.sequence,
       takenAtMs,
@@ -142,6 +151,7 @@ export class SnapshotPoller implements SnapshotReader {
     name: K,
     data: Partial<CollectedData>,
     status: Partial<Record<CollectorName, CollectorStatus>>,
+    ended: ReadonlyMap<CollectorName, Promise<void>>,
   ): Promise<void> {
     const collector = this.collectors[name] as CollectorSet[K];
     if (!collector) return;
@@ -154,7 +164,14 @@ export class SnapshotPoller implements SnapshotReader {
     const t0 = performance.now();
     const entry: Running = { startedMs: Date.now(), abandoned: false };
     this.running.set(name, entry);
-    const work = (async () => collector.collect(this.ctx))();
+    const inputs = (collector.inputs ?? []).filter(isCollectorName);
+    const work = (async () => {
+      if (inputs.length === 0) return collector.collect(this.ctx);
+      const given = await inputResults(inputs, data, status, ended);
+      // Left to itself at shutdown while it waited: it does not start.
+      if (this.abandoned) throw new Error('shutting down');
+      return collector.collect(this.ctx, given);
+    })();
     const returned = (): void => {
       this.running.delete(name);
       if (entry.abandoned) this.log.info({ collector: name, after_s: Number(((Date.now() - entry.startedMs) / 1000).toFixed(1)) }, 'collector returned after its deadline; it runs again next cycle');
@@ -189,8 +206,8 @@ export class SnapshotPoller implements SnapshotReader {
 
   /**
    * Reads under way for at least half the timeout. No single open or read of a procfs file takes
-   * that long unless it hangs; younger ones belong to collectors still at work (or to the
-   * start-up page release reading /proc/self/smaps), not to one that timed out.
+   * that long unless it hangs; younger ones belong to collectors still at work, not to one that
+   * timed out.
    */
   stuckReads(): PendingRead[] {
     const now = Date.now();
@@ -203,5 +220,38 @@ export class SnapshotPoller implements SnapshotReader {
     const reads = this.stuckReads();
     if (reads.length === 0) return '';
     return `; reads under way: ${reads.map((r) => `${r.op} ${r.path} for ${((now - r.sinceMs) / 1000).toFixed(1)}s`).join(', ')}`;
+  }
+}
+
+/**
+ * The results handed to a collector for its `inputs`, once each has ended this cycle: its data,
+ * or why there is none (its failure, or "not enabled").
+ */
+async function inputResults(
+  inputs: readonly CollectorName[],
+  data: Partial<CollectedData>,
+  status: Partial<Record<CollectorName, CollectorStatus>>,
+  ended: ReadonlyMap<CollectorName, Promise<void>>,
+): Promise<Partial<Record<CollectorName, InputResult<unknown>>>> {
+  const out: Partial<Record<CollectorName, InputResult<unknown>>> = {};
+  for (const input of inputs) {
+    await ended.get(input);
+    const value = data[input];
+    out[input] = value !== undefined ? { ok: true, value } : { ok: false, reason: status[input]?.error ?? 'collector not enabled' };
+  }
+  return out;
+}
+
+function isCollectorName(name: string): name is CollectorName {
+  return (COLLECTOR_NAMES as readonly string[]).includes(name);
+}
+
+/** Refuses inputs that name no collector, and chains (an input with inputs of its own): neither could ever be waited for safely. */
+function checkInputs(collectors: CollectorSet): void {
+  for (const name of COLLECTOR_NAMES) {
+    for (const input of collectors[name]?.inputs ?? []) {
+      if (!isCollectorName(input)) throw new Error(`collector ${name}: unknown input ${input}`);
+      if ((collectors[input]?.inputs ?? []).length > 0) throw new Error(`collector ${name}: input ${input} has inputs of its own`);
+    }
   }
 }

@@ -1,5 +1,5 @@
 import { newSocketRecord, type SocketRecord, type SocketSink } from '../model/socketRecord.js';
-import { stateIndexFromKernel } from '../model/tcpState.js';
+import { isStateCode } from '../model/tcpState.js';
 import { AF_INET, AF_INET6, buildInetDiagDumpRequest, DIAG, TCPF_ALL, TCPF_LISTEN } from '../parse/inetDiag.js';
 import { dumpSockDiag } from './netlink/dump.js';
 import { openSockDiag, type NetlinkSocket } from './netlink/libcNetlink.js';
@@ -11,11 +11,9 @@ import type { SocketSource, TableReport, WalkReport } from './socketSource.js';
  * nothing is allocated per socket, and the kernel formats no text. For LISTEN sockets the queues
  * are the accept-queue length and the configured backlog.
  *
- * Listeners of both families are dumped before any other socket (a LISTEN-only dump per family,
- * then one of every other state), because the aggregator tells a server socket by its local port
- * having a listener, whatever the family: an IPv4 socket on a port only an IPv6 listener holds
- * must find that listener already counted. The kernel walks the same tables either way: a
- * LISTEN-only dump walks just the listening hash, and a dump without LISTEN skips it.
+ * Listeners first (SocketSource.walk): a LISTEN-only dump per family, then one of every other
+ * state. This costs no extra kernel work: a LISTEN-only dump walks just the listening hash, and a
+ * dump without LISTEN skips it.
  */
 const PASSES = [
   { family: AF_INET, states: TCPF_LISTEN },
@@ -62,8 +60,8 @@ export class NetlinkSocketSource implements SocketSource {
 /** Fills the record from the inet_diag_msg at `off`; false for a family or state out of range. */
 export function readInetDiagMsg(buf: Buffer, off: number, r: SocketRecord): boolean {
   const family = buf[off + DIAG.family];
-  const state = stateIndexFromKernel(buf[off + DIAG.state]!);
-  if (state < 0 || (family !== AF_INET && family !== AF_INET6)) return false;
+  const state = buf[off + DIAG.state]!;
+  if (!isStateCode(state) || (family !== AF_INET && family !== AF_INET6)) return false;
   r.family = family === AF_INET ? 'ipv4' : 'ipv6';
   r.state = state;
   r.timer = buf[off + DIAG.timer]!;

@@ -1,4 +1,5 @@
 import { readdirSync, readlinkSync } from 'node:fs';
+import { netnsInode } from './ownNamespace.js';
 import { procPath } from './procfsFiles.js';
 
 export interface NetworkNamespace {
@@ -15,8 +16,6 @@ export interface NamespaceDiscovery {
   /** Processes whose ns/net link could not be read (another user's, without CAP_SYS_PTRACE). */
   unreadable: number;
 }
-
-const NET_LINK = /^net:\[(\d+)\]$/;
 
 /**
  * The distinct network namespaces of the processes under --path.procfs: host first, then by
@@ -40,9 +39,8 @@ export function discoverNetworkNamespaces(procfs: string): NamespaceDiscovery {
       if (code === 'EACCES' || code === 'EPERM') unreadable++;
       continue; // ENOENT: exited, or a kernel thread
     }
-    const m = NET_LINK.exec(link);
-    if (!m) continue;
-    const inode = Number(m[1]);
+    const inode = netnsInode(link);
+    if (inode === undefined) continue;
     // Normally pid 1. Where init's link is unreadable (a sandbox whose init is not dumpable), the
     // lowest readable pid: the oldest process, which the host's own services are.
     hostInode ??= inode;

@@ -1,6 +1,6 @@
 import { closeSync, openSync, readdirSync, readFileSync, readlinkSync, readSync } from 'node:fs';
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
-import { STATE_COUNT } from '../model/tcpState.js';
+import { STATE_SLOTS } from '../model/tcpState.js';
 import type { InodeStates } from '../aggregate/inodeStates.js';
 import { CMDLINE_READ_BYTES, isRuntimeThreadName, parseProcessName } from '../parse/processName.js';
 import { isProcfs, procPath, readSmallFile } from './procfsFiles.js';
@@ -88,7 +88,7 @@ export async function scanProcessSockets(procfs: string, sockets: InodeStates, b
         attributed[index] = 1;
         if (countedBy[index] === generation) continue;
         countedBy[index] = generation;
-        states ??= new Uint32Array(STATE_COUNT);
+        states ??= new Uint32Array(STATE_SLOTS);
         states[sockets.stateAt(index)]!++;
       }
     }

@@ -1,4 +1,4 @@
-import type { SocketRecord, SocketSink } from '../model/socketRecord.js';
+import { newSocketRecord, type SocketRecord, type SocketSink } from '../model/socketRecord.js';
 import { LISTEN, type Family } from '../model/tcpState.js';
 import { ProcNetTcpParser } from '../parse/procNetTcp.js';
 import { isNotFound, procPath, streamFile } from './procfsFiles.js';
@@ -42,19 +42,16 @@ export class ProcfsSocketSource implements SocketSource {
         report.backlogError = err instanceof Error ? err.message : String(err);
       }
     }
-    // Listeners of both families first, as the netlink source does (see there): a socket is a
-    // server socket when its local port has a listener in either family, so an IPv4 socket must
-    // not be classified before tcp6's listeners are known. The kernel lists each table's
-    // listening hash first, so only the head of each file is read for them.
-    const headListeners: number[] = [];
-    for (const { file, family } of TABLES) headListeners.push(await this.walkHeadListeners(file, family, target));
-    for (const [i, { file, family }] of TABLES.entries()) report.tables.push(await this.walkTable(file, family, skippingListeners(target, headListeners[i]!)));
+    // Listeners first (SocketSource.walk). The kernel lists each table's listening hash first, so
+    // only the head of each file is read for them; the full read then skips those same sockets.
+    const fedAtHead = TABLES.map(() => new InodeCounts());
+    for (const [i, { file, family }] of TABLES.entries()) await this.walkHeadListeners(file, family, target, fedAtHead[i]!);
+    for (const [i, { file, family }] of TABLES.entries()) report.tables.push(await this.walkTable(file, family, skippingListeners(target, fedAtHead[i]!)));
     return report;
   }
 
-  /** Feeds the LISTEN rows at the head of a table, up to its first other row; returns how many. */
-  private async walkHeadListeners(file: string, family: Family, sink: SocketSink): Promise<number> {
-    let listeners = 0;
+  /** Feeds the LISTEN rows at the head of a table, up to its first other row, and notes their inodes in `fed`. */
+  private async walkHeadListeners(file: string, family: Family, sink: SocketSink, fed: InodeCounts): Promise<void> {
     let done = false;
     const parser = new ProcNetTcpParser(family, {
       add(s) {
@@ -62,7 +59,7 @@ export class ProcfsSocketSource implements SocketSource {
           done = true;
           return;
         }
-        listeners++;
+        fed.add(s.inode);
         sink.add(s);
       },
     });
@@ -76,10 +73,9 @@ export class ProcfsSocketSource implements SocketSource {
         HEAD_CHUNK,
       );
     } catch (err) {
-      if (isNotFound(err)) return 0; // reported by the full walk
+      if (isNotFound(err)) return; // reported by the full walk
       throw err;
     }
-    return listeners;
   }
 
   private async walkTable(file: string, family: Family, sink: SocketSink): Promise<TableReport> {
@@ -102,32 +98,70 @@ export class ProcfsSocketSource implements SocketSource {
 }
 
 /**
- * Passes every socket but the table's first `count` listeners, which the head walk has already
- * fed. Counting rather than skipping every LISTEN row keeps a listener that appears after other
- * rows (a hand-made file; the kernel never writes one) or between the two reads.
+ * Passes every socket but the listeners the head read has fed, known by inode. A listener opened
+ * between the two reads is passed (once, where the full read finds it), and one closed between
+ * them takes nothing with it; skipping the first N listeners instead would drop the new one or
+ * feed another twice. An inode names one socket for as long as it lives (get_next_ino(), never 0
+ * for a socket with a file); a hand-made file's zeros are matched by count.
  */
-function skippingListeners(sink: SocketSink, count: number): SocketSink {
-  let skipped = 0;
+function skippingListeners(sink: SocketSink, fed: InodeCounts): SocketSink {
   return {
     add(s: Readonly<SocketRecord>) {
-      if (s.state === LISTEN && skipped < count) {
-        skipped++;
-        return;
-      }
+      if (s.state === LISTEN && fed.take(s.inode)) return;
       sink.add(s);
     },
   };
 }
 
+/** A multiset of socket inodes: the listeners a head read fed. */
+class InodeCounts {
+  private readonly counts = new Map<number, number>();
+
+  add(inode: number): void {
+    this.counts.set(inode, (this.counts.get(inode) ?? 0) + 1);
+  }
+
+  /** Removes one `inode`; false if there was none. */
+  take(inode: number): boolean {
+    const n = this.counts.get(inode);
+    if (n === undefined) return false;
+    if (n === 1) this.counts.delete(inode);
+    else this.counts.set(inode, n - 1);
+    return true;
+  }
+}
+
+/**
+ * Joins each listener's configured backlog in by inode. The parser's record is the sink's to
+ * read only, so a listener with a backlog is handed on in a record of our own (a copy per
+ * listener; other sockets pass untouched).
+ */
 function withBacklogs(sink: SocketSink, byInode: ReadonlyMap<number, number>): SocketSink {
+  const own = newSocketRecord();
   return {
     add(s: Readonly<SocketRecord>) {
-      if (s.state === LISTEN && s.txQueue < 0) {
-        const backlog = byInode.get(s.inode);
-        // The parser's record is ours to amend before the aggregator copies what it needs.
-        if (backlog !== undefined) (s as SocketRecord).txQueue = backlog;
+      const backlog = s.state === LISTEN && s.txQueue < 0 ? byInode.get(s.inode) : undefined;
+      if (backlog === undefined) {
+        sink.add(s);
+        return;
       }
-      sink.add(s);
+      copyRecord(s, own);
+      own.txQueue = backlog;
+      sink.add(own);
     },
   };
+}
+
+function copyRecord(from: Readonly<SocketRecord>, to: SocketRecord): void {
+  to.family = from.family;
+  to.state = from.state;
+  to.localPort = from.localPort;
+  to.remotePort = from.remotePort;
+  to.rxQueue = from.rxQueue;
+  to.txQueue = from.txQueue;
+  to.timer = from.timer;
+  to.uid = from.uid;
+  to.inode = from.inode;
+  to.localAddress.set(from.localAddress);
+  to.remoteAddress.set(from.remoteAddress);
 }

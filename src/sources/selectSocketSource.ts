@@ -1,54 +1,59 @@
-import { access, readlink } from 'node:fs/promises';
+import { access } from 'node:fs/promises';
 import type { Log } from '../model/log.js';
-import type { SourceChoice } from '../config.js';
-import type { SocketSources } from '../collectors/socketsCollector.js';
+import { FallbackSocketSource } from './fallbackSocketSource.js';
 import { openSockDiag } from './netlink/libcNetlink.js';
 import { queryListenerBacklogs } from './netlink/listenerBacklogs.js';
 import { NetlinkSocketSource } from './netlinkSocketSource.js';
+import { showsOwnNetns } from './ownNamespace.js';
 import { procPath } from './procfsFiles.js';
 import { ProcfsSocketSource } from './procfsSocketSource.js';
+import type { SocketSource, SocketSourceName } from './socketSource.js';
 import { SysteminformationSocketSource } from './systeminformationSource.js';
 
+/** --collector.source. */
+export type SocketSourceChoice = 'auto' | SocketSourceName;
+
 /**
- * Picks the socket sources for --collector.source:
+ * Picks the socket source for --collector.source:
  * - auto on Linux: netlink sock_diag (what `ss` uses; no text formatting) when --path.procfs shows
  *   this process's own network namespace and a sock_diag socket opens, with procfs as the
- *   per-cycle fallback; otherwise procfs, said once in the log. Never systeminformation on Linux.
+ *   per-walk fallback (a FallbackSocketSource); otherwise procfs, said once in the log. Never
+ *   systeminformation on Linux.
  * - auto elsewhere: a procfs tree if one is given (a fixture), else systeminformation, so
  *   `npm start` on a laptop still shows real, clearly labelled data.
  * - netlink / procfs / systeminformation: that source alone (procfs still joins backlogs over
  *   netlink when it can).
  */
-export async function selectSocketSources(
-  choice: SourceChoice,
+export async function selectSocketSource(
+  choice: SocketSourceChoice,
   procfs: string,
   log: Log,
   platform: NodeJS.Platform = process.platform,
-): Promise<SocketSources> {
+): Promise<SocketSource> {
   const ownNetns = await showsOwnNetns(procfs);
   const procfsSource = (): ProcfsSocketSource => new ProcfsSocketSource(procfs, ownNetns ? () => queryListenerBacklogs() : undefined);
   switch (choice) {
     case 'netlink':
-      return { primary: new NetlinkSocketSource() };
+      return new NetlinkSocketSource();
     case 'procfs':
-      return { primary: procfsSource() };
+      return procfsSource();
     case 'systeminformation':
-      return { primary: new SysteminformationSocketSource() };
+      return new SysteminformationSocketSource();
     case 'auto':
       break;
   }
   if (platform === 'linux') {
-    if (!ownNetns) return { primary: procfsSource() };
+    if (!ownNetns) return procfsSource();
     const why = await netlinkUnavailable();
-    if (why === null) return { primary: new NetlinkSocketSource(), fallback: procfsSource() };
+    if (why === null) return new FallbackSocketSource(new NetlinkSocketSource(), procfsSource());
     log.warn({ err: why }, 'sock_diag netlink unavailable; reading /proc/net/tcp{,6} instead');
-    return { primary: procfsSource() };
+    return procfsSource();
   }
   try {
     await access(procPath(procfs, 'net/tcp'));
-    return { primary: procfsSource() };
+    return procfsSource();
   } catch {
-    return { primary: new SysteminformationSocketSource() };
+    return new SysteminformationSocketSource();
   }
 }
 
@@ -58,19 +63,5 @@ async function netlinkUnavailable(): Promise<string | null> {
     return null;
   } catch (err) {
     return err instanceof Error ? err.message : String(err);
-  }
-}
-
-/**
- * Whether <procfs>/net describes the network namespace this process is in, the one a netlink
- * query answers for. True for /proc and for a host /proc mounted into a hostNetwork pod; false
- * for fixture trees, which have no self/ns/net.
- */
-export async function showsOwnNetns(procfs: string): Promise<boolean> {
-  try {
-    const [theirs, ours] = await Promise.all([readlink(procPath(procfs, 'self/ns/net')), readlink('/proc/self/ns/net')]);
-    return theirs === ours;
-  } catch {
-    return false;
   }
 }

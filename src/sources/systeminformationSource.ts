@@ -1,7 +1,7 @@
 import { accessSync, constants } from 'node:fs';
 import { delimiter, join } from 'node:path';
 import { newSocketRecord, TIMER_UNKNOWN, type SocketSink } from '../model/socketRecord.js';
-import { STATE_INDEX, type TcpStateName } from '../model/tcpState.js';
+import { STATE_CODE, type TcpStateName } from '../model/tcpState.js';
 import type { SocketSource, WalkReport } from './socketSource.js';
 
 /** The part of systeminformation's networkConnections() entries that we read. */
@@ -35,7 +35,7 @@ export class SysteminformationSocketSource implements SocketSource {
     const entries = await this.list();
     let sockets = 0;
     let malformed = 0;
-    // Listeners first, as the kernel tables order them, so connections find their listener.
+    // Listeners first (SocketSource.walk): the commands list them in no particular order.
     const ordered = [...entries].sort((a, b) => Number(stateOf(b) === 'listen') - Number(stateOf(a) === 'listen'));
     for (const e of ordered) {
       const state = stateOf(e);
@@ -46,7 +46,7 @@ export class SysteminformationSocketSource implements SocketSource {
         continue;
       }
       record.family = e.protocol === 'tcp6' || e.localAddress.includes(':') ? 'ipv6' : 'ipv4';
-      record.state = STATE_INDEX[state];
+      record.state = STATE_CODE[state];
       record.localPort = localPort;
       record.remotePort = remotePort;
       record.rxQueue = 0;

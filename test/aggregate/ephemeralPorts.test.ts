@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { EphemeralPortTracker, type PortRange, type TimeWaitReuseSysctls } from '../../src/aggregate/ephemeralPorts.js';
 import { formatAddress } from '../../src/aggregate/formatAddress.js';
 import { newSocketRecord } from '../../src/model/socketRecord.js';
-import { STATE_INDEX, type TcpStateName } from '../../src/model/tcpState.js';
+import { STATE_CODE, type TcpStateName } from '../../src/model/tcpState.js';
 
 interface S {
   state: TcpStateName;
@@ -32,7 +32,7 @@ function v6(text: string): number[] {
 function feed(t: EphemeralPortTracker, sockets: readonly S[], server?: boolean): void {
   const r = newSocketRecord();
   for (const s of sockets) {
-    r.state = STATE_INDEX[s.state];
+    r.state = STATE_CODE[s.state];
     r.localPort = s.local;
     r.remotePort = s.port;
     r.family = s.remote.includes(':') ? 'ipv6' : 'ipv4';
@@ -254,15 +254,18 @@ describe('EphemeralPortTracker and socket roles', () => {
 });
 
 describe('EphemeralPortTracker destination series', () => {
-  const cycle = (t: EphemeralPortTracker, per: Record<number, number>) => {
+  /** One cycle: the usage, with its series as [rank, remote port, other ports]. */
+  const usage = (t: EphemeralPortTracker, per: Record<number, number>) => {
     t.reset(RANGE, NO_REUSE);
     let first = 40000;
     for (const [port, n] of Object.entries(per)) {
       feed(t, conns(n, '10.0.0.1', Number(port), first));
       first += n;
     }
-    return t.summarize()!.series.map((d) => [d.rank, d.remotePort, d.otherPorts]);
+    const u = t.summarize()!;
+    return { ...u, named: u.series.map((d) => [d.rank, d.remotePort, d.otherPorts]) };
   };
+  const cycle = (t: EphemeralPortTracker, per: Record<number, number>) => usage(t, per).named;
 
   it('gives ranks in order at the first cycle, then keeps each destination in its rank slot', () => {
     const t = new EphemeralPortTracker(2, undefined, { admitCycles: 2, keepCycles: 3 });
@@ -284,6 +287,33 @@ describe('EphemeralPortTracker destination series', () => {
     cycle(t, { 443: 5, 80: 4 });
     for (let i = 0; i < 2; i++) expect(cycle(t, { 443: 5, 80: 4, 22: 40 })).toEqual([[1, 443, 5], [2, 80, 4]]);
     expect(cycle(t, { 443: 5, 80: 4, 22: 40 })).toEqual([[1, 443, 5], [2, 22, 40]]);
+  });
+
+  it('names a destination running out of the usable ports within admitCycles, and serves the exact worst ratio meanwhile', () => {
+    const t = new EphemeralPortTracker(1, undefined, { admitCycles: 3, keepCycles: 40 });
+    cycle(t, { 443: 10 });
+    const worst: number[] = [];
+    const named: number[] = [];
+    for (let i = 0; i < 4; i++) {
+      // 60 of the 100 usable ports: 40 left, at most half of the 90 the holder left.
+      const u = usage(t, { 443: 10, 22: 60 });
+      named.push(u.named[0]![1]!);
+      worst.push(u.worstDestinationRatio);
+    }
+    expect(named).toEqual([443, 443, 22, 22]);
+    expect(worst).toEqual([0.6, 0.6, 0.6, 0.6]);
+  });
+
+  it('serves the exact worst ratio while the worst destination, busier but not running out, waits keepCycles for a slot', () => {
+    const t = new EphemeralPortTracker(1, undefined, { admitCycles: 1, keepCycles: 40 });
+    cycle(t, { 443: 10 });
+    for (let i = 0; i < 39; i++) {
+      const u = usage(t, { 443: 10, 22: 30 });
+      expect(u.named).toEqual([[1, 443, 10]]);
+      expect(u.worstDestinationRatio).toBe(0.3);
+    }
+    // Three times the holder, first for keepCycles cycles: busier for good.
+    expect(cycle(t, { 443: 10, 22: 30 })).toEqual([[1, 22, 30]]);
   });
 
   it('does not trade places between destinations of similar counts', () => {

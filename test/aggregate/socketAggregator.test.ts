@@ -2,12 +2,12 @@ import { describe, expect, it } from 'vitest';
 import { SocketAggregator } from '../../src/aggregate/socketAggregator.js';
 import { worstCasePortSeries, type PortStates } from '../../src/aggregate/socketSummary.js';
 import { newSocketRecord, TIMER_KEEPALIVE, TIMER_NONE, TIMER_RETRANSMIT } from '../../src/model/socketRecord.js';
-import { STATE_INDEX, TCP_STATES, type TcpStateName } from '../../src/model/tcpState.js';
+import { STATE_CODE, STATE_SLOTS, statesByName, TCP_STATES, type TcpStateName } from '../../src/model/tcpState.js';
 
 function feed(agg: SocketAggregator, sockets: Array<[TcpStateName, number, number, number?, number?, number?]>): void {
   const r = newSocketRecord();
   for (const [state, localPort, remotePort, timer = TIMER_NONE, rx = 0, tx = 0] of sockets) {
-    r.state = STATE_INDEX[state];
+    r.state = STATE_CODE[state];
     r.localPort = localPort;
     r.remotePort = remotePort;
     r.timer = timer;
@@ -19,7 +19,7 @@ function feed(agg: SocketAggregator, sockets: Array<[TcpStateName, number, numbe
 
 const named = (ports: readonly PortStates[]): Record<string, Record<string, number>> =>
   Object.fromEntries(
-    ports.map((p) => [p.port, Object.fromEntries(p.states.map((n, i) => [TCP_STATES[i]!, n]).filter(([, n]) => n !== 0))]),
+    ports.map((p) => [p.port, Object.fromEntries(Object.entries(statesByName(p.states)).filter(([, n]) => n !== 0))]),
   );
 
 describe('SocketAggregator', () => {
@@ -65,7 +65,7 @@ describe('SocketAggregator', () => {
     const s = agg.summarize();
     expect(named(s.serverPorts)).toEqual({ '80': { listen: 1, established: 1 }, '9999': {}, other: {}, ephemeral: {} });
     expect(named(s.clientPorts)).toEqual({ '80': {}, '9999': {}, other: { established: 1 }, ephemeral: {} });
-    expect(s.serverPorts.every((p) => p.states.length === 11)).toBe(true);
+    expect(s.serverPorts.every((p) => p.states.length === STATE_SLOTS)).toBe(true);
   });
 
   it('counts keepalive coverage of ESTABLISHED sockets, overall, per server port and per client remote port', () => {
@@ -122,9 +122,9 @@ describe('SocketAggregator', () => {
       ['established', 80, 2, 0, 5, 0],
     ]);
     const s = agg.summarize();
-    expect(s.receiveQueueBytes[STATE_INDEX.established]).toBe(15);
-    expect(s.sendQueueBytes[STATE_INDEX.established]).toBe(20);
-    expect(s.receiveQueueBytes[STATE_INDEX.listen]).toBe(0);
+    expect(s.receiveQueueBytes[STATE_CODE.established]).toBe(15);
+    expect(s.sendQueueBytes[STATE_CODE.established]).toBe(20);
+    expect(s.receiveQueueBytes[STATE_CODE.listen]).toBe(0);
   });
 
   it('counts data bytes only: the FIN and SYN the kernel counts as a byte of the queues are left out', () => {
@@ -143,7 +143,7 @@ describe('SocketAggregator', () => {
     ];
     feed(agg, cases.map(([state, rx, tx]) => [state, 40000, 8080, TIMER_NONE, rx, tx]));
     const s = agg.summarize();
-    const bytes = (v: readonly number[]) => Object.fromEntries(TCP_STATES.map((n, i) => [n, v[i]!]).filter(([, n]) => n !== 0));
+    const bytes = (v: readonly number[]) => Object.fromEntries(Object.entries(statesByName(v)).filter(([, n]) => n !== 0));
     expect(bytes(s.receiveQueueBytes)).toEqual({ close_wait: 100, last_ack: 100, fin_wait2: 7 });
     expect(bytes(s.sendQueueBytes)).toEqual({ closing: 30, fin_wait1: 100 });
   });

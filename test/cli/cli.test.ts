@@ -1,9 +1,14 @@
 import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { eventually, startExporter } from '../helpers/exporterProcess.js';
 import { normalizeExposition } from '../helpers/exposition.js';
-import { CLI, fixture, GOLDEN } from '../helpers/paths.js';
+import { CLI, fixture, GOLDEN, REPO_ROOT } from '../helpers/paths.js';
+import { COLLECTOR_NAMES, COLLECTOR_TABLE, DEFAULT_OFF_COLLECTORS } from '../../src/collectors/index.js';
+import { parseCommandLine } from '../../src/config.js';
+import { COLLECTOR_FLAGS, FLAGS, PARSE_OPTIONS, renderFlag, type FlagSpec } from '../../src/config/flags.js';
+import { renderMetricsDoc } from '../../src/tools/renderMetricsDoc.js';
 
 
 const run = (...args: string[]) => spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8', timeout: 20_000 });
@@ -22,7 +27,7 @@ describe('bad flags and values', () => {
     [['--collector.ports.top-client=-1'], /--collector.ports.top-client/],
     [['--web.telemetry-path=/healthz'], /--web.telemetry-path/],
     [['--collector.snmp', '--no-collector.snmp'], /both given/],
-    [['--runtime.release-startup-pages', '--no-runtime.release-startup-pages'], /--runtime.release-startup-pages and --no-runtime.release-startup-pages both given/],
+    [['--no-runtime.release-startup-pages'], /Unknown option '--no-runtime.release-startup-pages'/],
     [['--collector.ephemeral.remote-address', '--no-collector.ephemeral.remote-address'], /--collector.ephemeral.remote-address and --no-collector.ephemeral.remote-address both given/],
     [['frobnicate'], /"frobnicate" is not one of serve, snapshot/],
     [['snapshot', '--format=yaml'], /--format/],
@@ -38,13 +43,55 @@ describe('bad flags and values', () => {
 });
 
 describe('help and version', () => {
-  it('--help lists every flag', () => {
+  it('--help shows every flag the parser accepts, and no other, each with its help text and default', () => {
     const r = run('--help');
     expect(r.status).toBe(0);
-    for (const flag of ['--web.listen-address', '--web.telemetry-path', '--path.procfs', '--collector.interval', '--log.level', '--log.format', '--collector.ports.pin', '--no-runtime.release-startup-pages', '--web.systemd-socket', '--web.disable-exporter-metrics', '--collector.disable-defaults']) {
-      expect(r.stdout).toContain(flag);
+    // Entries start at column 3: `  --name=ARG`, `  -h, --help`, `  --[no-]name` (for --name and --no-name).
+    const starts = [...r.stdout.matchAll(/^ {2}(?:-\w, )?--(\[no-\])?([\w.-]+)/gm)];
+    const shown = starts.flatMap((m) => (m[1] ? [m[2]!, `no-${m[2]!}`] : [m[2]!]));
+    expect(shown.sort()).toEqual(Object.keys(PARSE_OPTIONS).sort());
+    // Each flag's entry, up to the next one, whitespace collapsed (the help is wrapped).
+    const entry = new Map(starts.map((m, i) => [m[2]!, r.stdout.slice(m.index, starts[i + 1]?.index).replace(/\s+/g, ' ')]));
+    const specs: Array<[string, FlagSpec]> = Object.entries({ ...(FLAGS as Record<string, FlagSpec>), ...COLLECTOR_FLAGS });
+    expect(specs.length).toBeGreaterThanOrEqual(COLLECTOR_NAMES.length + 30);
+    for (const [name, spec] of specs) {
+      expect(spec.help.trim(), `--${name} has no help`).not.toBe('');
+      expect(entry.get(name), `--${name}: its value and help`).toContain(`${name}${spec.arg ? `=${spec.arg}` : ''} ${spec.help.replace(/\s+/g, ' ')}`);
+      const dflt = spec.shownDefault ?? (Array.isArray(spec.default) ? spec.default.join(',') : spec.default);
+      if (dflt) expect(entry.get(name), `--${name}: its default`).toContain(`(default: ${dflt})`);
     }
   });
+
+  it("the README's flag table has a row for every flag, and none for a flag that is gone", () => {
+    const readme = readFileSync(join(REPO_ROOT, 'README.md'), 'utf8');
+    const table = readme.slice(readme.indexOf('\n## Flags\n'), readme.indexOf('\n## ', readme.indexOf('\n## Flags\n') + 1));
+    // A row names its flags in code spans: `--name=ARG`, `--no-name`, `--help` (and `-h`).
+    const named = new Set([...table.matchAll(/^\| (.*?) \|/gm)].flatMap((m) => [...m[1]!.matchAll(/`--([\w.<>-]+?)(?:=[^`]*)?`/g)].map((f) => f[1]!)));
+    for (const [name, spec] of Object.entries(FLAGS as Record<string, FlagSpec>)) {
+      expect(named.has(name) || (spec.negatable === true && named.has(`no-${name}`)), `README row for --${name}`).toBe(true);
+    }
+    expect(named.has('collector.<name>') && named.has('no-collector.<name>')).toBe(true);
+    for (const n of named) if (!n.includes('<')) expect(PARSE_OPTIONS, `README names --${n}`).toHaveProperty([n]);
+  });
+
+  it('a flag without help text cannot be rendered', () => {
+    expect(() => renderFlag('collector.example', { type: 'boolean', help: ' ' })).toThrow(/--collector.example has no help text/);
+  });
+
+  it('one row of the collector table gives a collector its flags, default, help line and docs line', () => {
+    const onByDefault = parseCommandLine([]).config.collectors;
+    for (const name of COLLECTOR_NAMES) {
+      const row = COLLECTOR_TABLE[name];
+      expect(onByDefault.has(name), name).toBe(row.defaultOn);
+      expect(DEFAULT_OFF_COLLECTORS.has(name), name).toBe(!row.defaultOn);
+      expect(parseCommandLine([`--collector.${name}`]).config.collectors.has(name), name).toBe(true);
+      expect(parseCommandLine([`--no-collector.${name}`]).config.collectors.has(name), name).toBe(false);
+      expect([...parseCommandLine(['--collector.disable-defaults', `--collector.${name}`]).config.collectors], name).toEqual([name]);
+      expect(COLLECTOR_FLAGS[`collector.${name}`]?.help, name).toContain(row.description);
+      expect(renderMetricsDoc(), name).toContain(`| \`${name}\` | ${row.description} |`);
+    }
+  });
+
   it('--version prints the package version', () => {
     const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
     expect(run('--version').stdout).toContain(pkg.version);

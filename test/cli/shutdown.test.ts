@@ -40,7 +40,7 @@ describe('graceful shutdown', () => {
       render: async () => {
         rendering++;
         await gate;
-        return { contentType: 'text/plain; version=0.0.4; charset=utf-8', parts: [Buffer.from('# a body in two parts\n'), Buffer.from('x 1\n')] };
+        return { contentType: 'text/plain; version=0.0.4; charset=utf-8', body: Buffer.from('# a body in two parts\nx 1\n') };
       },
     };
     const app = buildApp({ exposition, collectors: new Set(), snapshots: { latest: () => undefined }, telemetryPath: '/metrics', build: BUILD_INFO, logger: silentLogger, maxRequests: 0 });

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { pino } from 'pino';
 import { Writable } from 'node:stream';
-import { STATE_INDEX } from '../../src/model/tcpState.js';
+import { STATE_CODE, zeroStates } from '../../src/model/tcpState.js';
 import { collectFixture, fixturePoller } from '../helpers/collect.js';
 import { fixture } from '../helpers/paths.js';
 
@@ -16,31 +16,31 @@ describe('collectors on the healthy fixture tree', async () => {
 
   it('counts sockets per family and state', () => {
     const { ipv4, ipv6 } = s.data.sockets!.summary.byFamily;
-    expect(ipv4[STATE_INDEX.listen]).toBe(3);
-    expect(ipv4[STATE_INDEX.established]).toBe(6);
-    expect(ipv4[STATE_INDEX.time_wait]).toBe(2);
+    expect(ipv4[STATE_CODE.listen]).toBe(3);
+    expect(ipv4[STATE_CODE.established]).toBe(6);
+    expect(ipv4[STATE_CODE.time_wait]).toBe(2);
     expect(ipv4.reduce((a, b) => a + b)).toBe(19);
-    expect(ipv6[STATE_INDEX.listen]).toBe(1);
-    expect(ipv6[STATE_INDEX.established]).toBe(3);
-    expect(ipv6[STATE_INDEX.time_wait]).toBe(1);
+    expect(ipv6[STATE_CODE.listen]).toBe(1);
+    expect(ipv6[STATE_CODE.established]).toBe(3);
+    expect(ipv6[STATE_CODE.time_wait]).toBe(1);
   });
 
-  it('reads every sysctl in base units and derives dead-peer detection', () => {
+  it('reads every sysctl under its kernel name, in the kernel\'s units', () => {
     expect(s.data.sysctl!.values).toMatchObject({
-      keepalive_time_seconds: 7200, keepalive_interval_seconds: 75, keepalive_probes: 9,
-      local_port_range_min: 32768, local_port_range_max: 60999, somaxconn: 4096, tw_reuse: 2, timestamps: 1,
-      // tcp_mem is in pages: no auxv in the fixture, 4096-byte pages assumed.
-      mem_min_bytes: 88413 * 4096, mem_pressure_bytes: 117885 * 4096, mem_max_bytes: 176826 * 4096,
+      tcp_keepalive_time: [7200], tcp_keepalive_intvl: [75], tcp_keepalive_probes: [9],
+      ip_local_port_range: [32768, 60999], somaxconn: [4096], tcp_tw_reuse: [2], tcp_timestamps: [1],
+      // tcp_mem is in pages; no auxv in the fixture, 4096-byte pages assumed.
+      tcp_mem: [88413, 117885, 176826],
     });
+    expect(s.data.sysctl!.pageSizeBytes).toBe(4096);
     expect(s.data.sysctl!.missing).toEqual([]);
   });
 
-  it('reads TCP and TcpExt counters and sockstat in bytes', () => {
-    expect(Object.keys(s.data.snmp!)).toContain('tcp_retransmitted_segments_total');
-    expect(Object.keys(s.data.netstat!)).toContain('tcpext_listen_overflows_total');
-    expect(s.data.netstat).toMatchObject({ tcpext_memory_pressures_total: 0, tcpext_memory_pressure_seconds_total: 0 });
+  it('reads Tcp and TcpExt counters and sockstat under the kernel\'s keys', () => {
+    expect(s.data.snmp).toMatchObject({ ActiveOpens: expect.any(Number), RetransSegs: expect.any(Number), MaxConn: -1 });
+    expect(s.data.netstat).toMatchObject({ ListenOverflows: expect.any(Number), TCPMemoryPressures: 0, TCPMemoryPressuresChrono: 0 });
     // No auxv in the fixture: 4096-byte pages assumed.
-    expect(s.data.sockstat).toEqual({ ipv4: { inuse: 17, orphan: 2, timeWait: 3, alloc: 21, memoryBytes: 5 * 4096 }, ipv6: { inuse: 4 } });
+    expect(s.data.sockstat).toEqual({ TCP: { inuse: 17, orphan: 2, tw: 3, alloc: 21, mem: 5 }, TCP6: { inuse: 4 }, pageSizeBytes: 4096 });
   });
 
   it('counts the ephemeral ports the client sockets hold, per destination and per port', () => {
@@ -95,7 +95,7 @@ describe('collectors on the broken fixture tree', async () => {
 
   it('reports the TcpExt fields an older kernel has and leaves the others out', () => {
     expect(s.status.netstat!.success).toBe(true);
-    expect(s.data.netstat).toEqual({ tcpext_syncookies_sent_total: 1, tcpext_listen_overflows_total: 7, tcpext_listen_drops_total: 9 });
+    expect(s.data.netstat).toEqual({ SyncookiesSent: 1, ListenOverflows: 7, ListenDrops: 9 });
   });
 
   it('logs the first failure of a collector at error level and repeats at debug', async () => {
@@ -113,8 +113,8 @@ describe('collectors on the header-only tree', async () => {
     expect(s.status.sockets!.success).toBe(true);
     expect(s.data.sockets!.summary.byFamily.ipv4.every((n) => n === 0)).toBe(true);
     expect(s.data.sockets!.summary.serverPorts).toEqual([
-      { port: 'other', states: new Array(11).fill(0) },
-      { port: 'ephemeral', states: new Array(11).fill(0) },
+      { port: 'other', states: zeroStates() },
+      { port: 'ephemeral', states: zeroStates() },
     ]);
     for (const name of ['sysctl', 'snmp', 'netstat', 'sockstat'] as const) expect(s.status[name]!.success).toBe(false);
     expect(s.status.snmp!.error).toMatch(/ENOENT/);

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { NetnsCollector } from '../../src/collectors/netnsCollector.js';
 import { DEFAULT_NETNS_OPTIONS } from '../../src/collectors/options.js';
 import { ProcessesCollector } from '../../src/collectors/processesCollector.js';
-import { TCP_STATES } from '../../src/model/tcpState.js';
+import { statesByName } from '../../src/model/tcpState.js';
 import { ProcfsSocketSource } from '../../src/sources/procfsSocketSource.js';
 import { silentLogger } from '../helpers/collect.js';
 import { fixture } from '../helpers/paths.js';
@@ -10,13 +10,13 @@ import { fixture } from '../helpers/paths.js';
 // test/fixtures/proc-pods: see make-pod-tree.py for who holds what.
 const TREE = fixture('proc-pods');
 const ctx = { procfs: TREE, log: silentLogger };
-const sources = { primary: new ProcfsSocketSource(TREE) };
+const source = new ProcfsSocketSource(TREE);
 const nonZero = (states: readonly number[]): Record<string, number> =>
-  Object.fromEntries(states.map((n, i) => [TCP_STATES[i]!, n] as const).filter(([, n]) => n > 0));
+  Object.fromEntries(Object.entries(statesByName(states)).filter(([, n]) => n > 0));
 
 describe('ProcessesCollector on a fixture tree', () => {
   it('names the processes holding sockets in each state, a shared socket once per name', async () => {
-    const r = await new ProcessesCollector(sources, { intervalMs: 60_000, top: 5, pids: false }).collect(ctx);
+    const r = await new ProcessesCollector(source, { intervalMs: 60_000, top: 5, pids: false }).collect(ctx);
     const by = (state: string) => r.top.filter((t) => t.state === state).map((t) => [t.process, t.sockets]);
     expect(by('close_wait')).toEqual([['leakyapp', 1]]);
     expect(by('listen')).toEqual([['nginx', 2]]);
@@ -32,9 +32,9 @@ describe('ProcessesCollector on a fixture tree', () => {
   });
 
   it('with pids, counts the shared CLOSE_WAIT socket for each process holding it, and keeps only the top K', async () => {
-    const r = await new ProcessesCollector(sources, { intervalMs: 60_000, top: 1, pids: true }).collect(ctx);
+    const r = await new ProcessesCollector(source, { intervalMs: 60_000, top: 1, pids: true }).collect(ctx);
     expect(r.top.filter((t) => t.state === 'close_wait')).toEqual([{ state: 'close_wait', process: 'leakyapp', pid: '700', sockets: 1 }]);
-    const r2 = await new ProcessesCollector(sources, { intervalMs: 60_000, top: 5, pids: true }).collect(ctx);
+    const r2 = await new ProcessesCollector(source, { intervalMs: 60_000, top: 5, pids: true }).collect(ctx);
     expect(r2.top.filter((t) => t.state === 'close_wait').map((t) => t.pid)).toEqual(['700', '701']);
     expect(r2.top.filter((t) => t.state === 'listen')).toEqual([
       { state: 'listen', process: 'nginx', pid: '412', sockets: 2 },
@@ -44,7 +44,7 @@ describe('ProcessesCollector on a fixture tree', () => {
 
   it('scans on its own interval and serves the last scan in between', async () => {
     let now = 1_000_000;
-    const c = new ProcessesCollector(sources, { intervalMs: 60_000, top: 5, pids: false }, () => now);
+    const c = new ProcessesCollector(source, { intervalMs: 60_000, top: 5, pids: false }, () => now);
     const first = await c.collect(ctx);
     now += 59_000;
     expect(await c.collect(ctx)).toBe(first);
@@ -56,10 +56,9 @@ describe('ProcessesCollector on a fixture tree', () => {
 });
 
 describe('NetnsCollector on a fixture tree', () => {
-  const own = { summary: () => undefined, sources };
 
   it('finds each network namespace once, host first, with its sockets and its pod and container', async () => {
-    const r = await new NetnsCollector(DEFAULT_NETNS_OPTIONS, own).collect(ctx);
+    const r = await new NetnsCollector(DEFAULT_NETNS_OPTIONS, source).collect(ctx);
     expect(r).toMatchObject({ found: 4, skipped: 0, failed: 0, unreadableProcesses: 0 });
     const rows = r.namespaces.map((n) => ({ netns: n.netns, pod: n.podUid, container: n.containerId.slice(0, 8), states: nonZero(n.states) }));
     expect(rows).toEqual([
@@ -72,7 +71,7 @@ describe('NetnsCollector on a fixture tree', () => {
   });
 
   it('caps the namespaces and, when asked, adds capped per-port states', async () => {
-    const r = await new NetnsCollector({ ...DEFAULT_NETNS_OPTIONS, max: 2, ports: true, serverPorts: 1, clientPorts: 1 }, own).collect(ctx);
+    const r = await new NetnsCollector({ ...DEFAULT_NETNS_OPTIONS, max: 2, ports: true, serverPorts: 1, clientPorts: 1 }, source).collect(ctx);
     expect(r).toMatchObject({ found: 4, skipped: 2 });
     const pod = r.namespaces[1]!;
     expect(pod.serverPorts!.map((p) => [p.port, nonZero(p.states)])).toEqual([

@@ -42,7 +42,7 @@ function pollerFor(
   log: Logger,
   options: Pick<CollectorOptions, 'enabled' | 'processes' | 'netns'> = { enabled: DEFAULT_COLLECTORS },
 ): SnapshotPoller {
-  const collectors = buildCollectors({ ...options, sockets: { sources: { primary: source }, portLimits: limits } });
+  const collectors = buildCollectors({ ...options, sockets: { source, portLimits: limits } });
   return new SnapshotPoller(collectors, { procfs, log }, 60_000);
 }
 

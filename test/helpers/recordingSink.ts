@@ -1,5 +1,5 @@
 import type { SocketRecord, SocketSink } from '../../src/model/socketRecord.js';
-import { TCP_STATES } from '../../src/model/tcpState.js';
+import { stateName } from '../../src/model/tcpState.js';
 
 export interface SeenSocket {
   family: string;
@@ -25,7 +25,7 @@ export class RecordingSink implements SocketSink {
   add(s: Readonly<SocketRecord>): void {
     this.seen.push({
       family: s.family,
-      state: TCP_STATES[s.state]!,
+      state: stateName(s.state),
       local: formatAddress(s.family, s.localAddress, s.localPort),
       remote: formatAddress(s.family, s.remoteAddress, s.remotePort),
       txQueue: s.txQueue,

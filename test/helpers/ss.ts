@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { STATE_COUNT, STATE_INDEX, type TcpStateName } from '../../src/model/tcpState.js';
+import { STATE_CODE, STATE_SLOTS, type TcpStateName } from '../../src/model/tcpState.js';
 
 const SS_STATES: Readonly<Record<string, TcpStateName>> = {
   ESTAB: 'established', 'SYN-SENT': 'syn_sent', 'SYN-RECV': 'syn_recv', 'FIN-WAIT-1': 'fin_wait1',
@@ -47,11 +47,11 @@ export function parseSs(text: string): SsSocket[] {
 /** Per-state counts by role, computed from ss output the way the exporter defines roles. */
 export function ssPortStates(sockets: readonly SsSocket[], port: number, role: 'server' | 'client'): number[] {
   const listening = new Set(sockets.filter((s) => s.state === 'listen').map((s) => s.localPort));
-  const counts = new Array<number>(STATE_COUNT).fill(0);
+  const counts = new Array<number>(STATE_SLOTS).fill(0);
   for (const s of sockets) {
     const isServer = listening.has(s.localPort);
-    if (role === 'server' && isServer && s.localPort === port) counts[STATE_INDEX[s.state]]!++;
-    if (role === 'client' && !isServer && s.peerPort === port && s.state !== 'listen') counts[STATE_INDEX[s.state]]!++;
+    if (role === 'server' && isServer && s.localPort === port) counts[STATE_CODE[s.state]]!++;
+    if (role === 'client' && !isServer && s.peerPort === port && s.state !== 'listen') counts[STATE_CODE[s.state]]!++;
   }
   return counts;
 }

@@ -8,8 +8,8 @@ import { DEFAULT_NETNS_OPTIONS } from '../../src/collectors/options.js';
 import { ProcessesCollector } from '../../src/collectors/processesCollector.js';
 import { SocketsCollector } from '../../src/collectors/socketsCollector.js';
 import { DEFAULT_PORT_LIMITS } from '../../src/aggregate/socketSummary.js';
-import { TCP_STATES } from '../../src/model/tcpState.js';
-import { selectSocketSources } from '../../src/sources/selectSocketSource.js';
+import { statesByName } from '../../src/model/tcpState.js';
+import { selectSocketSource } from '../../src/sources/selectSocketSource.js';
 import { silentLogger } from '../helpers/collect.js';
 import { parseSs } from '../helpers/ss.js';
 import { CLI } from '../helpers/paths.js';
@@ -21,7 +21,7 @@ const ctx = { procfs: '/proc', log: silentLogger };
 
 
 const named = (states: readonly number[]): Record<string, number> =>
-  Object.fromEntries(states.map((n, i) => [TCP_STATES[i]!, n] as const).filter(([, n]) => n > 0));
+  Object.fromEntries(Object.entries(statesByName(states)).filter(([, n]) => n > 0));
 
 describe.runIf(linux)('per-process attribution on real sockets', () => {
   let leaky: Held;
@@ -32,7 +32,7 @@ describe.runIf(linux)('per-process attribution on real sockets', () => {
   afterAll(() => leaky?.child.kill('SIGKILL'));
 
   it('names the process that keeps CLOSE_WAIT sockets, by name and by pid', async () => {
-    const sources = await selectSocketSources('auto', '/proc', silentLogger);
+    const sources = await selectSocketSource('auto', '/proc', silentLogger);
     const byName = await new ProcessesCollector(sources, { intervalMs: 60_000, top: 50, pids: false }).collect(ctx);
     const mine = byName.top.filter((t) => t.process === 'leakyapp');
     expect(mine).toEqual(
@@ -158,14 +158,15 @@ describe.runIf(canCreateNetns())('per-namespace sockets in namespaces the test c
   });
 
   it('finds each namespace once, counts its sockets, and takes the host namespace from the sockets collector', async () => {
-    const sources = await selectSocketSources('auto', '/proc', silentLogger);
+    const sources = await selectSocketSource('auto', '/proc', silentLogger);
     const sockets = new SocketsCollector(sources, DEFAULT_PORT_LIMITS);
-    const netns = new NetnsCollector({ ...DEFAULT_NETNS_OPTIONS, max: 10_000 }, { summary: () => sockets.current(), sources });
-    const [ownResult, r] = await Promise.all([sockets.collect(ctx), netns.collect(ctx)]);
+    const netns = new NetnsCollector({ ...DEFAULT_NETNS_OPTIONS, max: 10_000 }, sources);
+    const ownResult = await sockets.collect(ctx);
+    const r = await netns.collect(ctx, { sockets: { ok: true, value: ownResult } });
     expect(r.failed).toBe(0);
     const host = r.namespaces.find((n) => n.netns === 'host')!;
     expect(host).toBeDefined();
-    const ownTotals = TCP_STATES.map((_, i) => ownResult.summary.byFamily.ipv4[i]! + ownResult.summary.byFamily.ipv6[i]!);
+    const ownTotals = ownResult.summary.byFamily.ipv4.map((n, i) => n + ownResult.summary.byFamily.ipv6[i]!);
     expect(host.states).toEqual(ownTotals);
     holders.forEach((h, i) => {
       const inode = /net:\[(\d+)\]/.exec(readlinkSync(`/proc/${h.pid}/ns/net`))![1]!;
@@ -177,8 +178,8 @@ describe.runIf(canCreateNetns())('per-namespace sockets in namespaces the test c
 
   it('labels a namespace whose first process sits in a kubepods cgroup with its pod UID and container ID', async (t) => {
     if (!inPod) t.skip();
-    const sources = await selectSocketSources('auto', '/proc', silentLogger);
-    const r = await new NetnsCollector({ ...DEFAULT_NETNS_OPTIONS, max: 10_000 }, { summary: () => undefined, sources }).collect(ctx);
+    const sources = await selectSocketSource('auto', '/proc', silentLogger);
+    const r = await new NetnsCollector({ ...DEFAULT_NETNS_OPTIONS, max: 10_000 }, sources).collect(ctx);
     const inode = /net:\[(\d+)\]/.exec(readlinkSync(`/proc/${holders[0]!.pid}/ns/net`))![1]!;
     expect(r.namespaces.find((n) => n.netns === inode)).toMatchObject({ podUid: UID, containerId: CONTAINER });
   });

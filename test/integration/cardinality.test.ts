@@ -2,7 +2,8 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_PORT_LIMITS, worstCaseKeepaliveSeries, worstCasePortSeries } from '../../src/aggregate/socketSummary.js';
-import { DEFAULT_EPHEMERAL_OPTIONS } from '../../src/collectors/socketsCollector.js';
+import { LISTEN } from '../../src/model/tcpState.js';
+import { DEFAULT_EPHEMERAL_OPTIONS } from '../../src/collectors/options.js';
 import { metricCatalog } from '../../src/metrics/catalog.js';
 import { buildExposition, renderedText } from '../../src/metrics/exposition.js';
 import { BUILD_INFO } from '../../src/version.js';
@@ -39,7 +40,7 @@ describe.runIf(process.platform === 'linux')('series count under thousands of di
   it('stays within the caps for every per-port family', async () => {
     const poller = livePoller();
     const snapshot = await poller.collectOnce();
-    const listeners = snapshot.data.sockets!.summary.byFamily.ipv4[9]!;
+    const listeners = snapshot.data.sockets!.summary.byFamily.ipv4[LISTEN]!;
     expect(listeners).toBeGreaterThanOrEqual(LISTENERS);
     const text = renderedText(await buildExposition(metricCatalog(BUILD_INFO, DEFAULT_COLLECTORS), poller, { processMetrics: false }).render('prometheus'));
     const count = (name: string): number => text.split('\n').filter((l) => l.startsWith(`${name}{`) || l.startsWith(`${name} `)).length;

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_PORT_LIMITS } from '../../src/aggregate/socketSummary.js';
 import { SocketAggregator } from '../../src/aggregate/socketAggregator.js';
-import { TCP_STATES } from '../../src/model/tcpState.js';
+import { statesByName } from '../../src/model/tcpState.js';
 import { queryListenerBacklogs } from '../../src/sources/netlink/listenerBacklogs.js';
 import { NetlinkSocketSource } from '../../src/sources/netlinkSocketSource.js';
 import { ProcfsSocketSource } from '../../src/sources/procfsSocketSource.js';
@@ -11,7 +11,7 @@ import { ssPortStates, ssSockets } from '../helpers/ss.js';
 import { haveTool } from '../helpers/tools.js';
 
 const byName = (counts: readonly number[]): Record<string, number> =>
-  Object.fromEntries(TCP_STATES.map((s, i) => [s, counts[i]!]).filter(([, n]) => n !== 0));
+  Object.fromEntries(Object.entries(statesByName(counts)).filter(([, n]) => n !== 0));
 
 /**
  * A socket is a server socket when its local port has a listener, in either family. The kernel

@@ -4,7 +4,7 @@ import { dirname } from 'node:path';
 import { createInterface } from 'node:readline';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ProcessesCollector } from '../../src/collectors/processesCollector.js';
-import { selectSocketSources } from '../../src/sources/selectSocketSource.js';
+import { selectSocketSource } from '../../src/sources/selectSocketSource.js';
 import { silentLogger } from '../helpers/collect.js';
 import { eventually, startExporter, type RunningExporter } from '../helpers/exporterProcess.js';
 
@@ -54,7 +54,7 @@ describe.runIf(process.platform === 'linux' && NODE24 !== undefined)('process na
   });
 
   it('names the process after argv[0], cut to 15 bytes as comm is, by name and by pid', async () => {
-    const sources = await selectSocketSources('auto', '/proc', silentLogger);
+    const sources = await selectSocketSource('auto', '/proc', silentLogger);
     const byName = await new ProcessesCollector(sources, { intervalMs: 60_000, top: 1000, pids: false }).collect(ctx);
     expect(byName.top).toContainEqual({ state: 'close_wait', process: 'orders-api-serv', pid: '', sockets: 3 });
     expect(byName.top.some((t) => t.process === 'MainThread')).toBe(false);

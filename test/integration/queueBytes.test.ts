@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { canCreateNetns, Netns } from '../../bench/netns.js';
 import { SocketAggregator } from '../../src/aggregate/socketAggregator.js';
-import { STATE_INDEX, type TcpStateName } from '../../src/model/tcpState.js';
+import { STATE_CODE, type TcpStateName } from '../../src/model/tcpState.js';
 import { openSockDiagIn } from '../../src/sources/netlink/libcNetlink.js';
 import { NetlinkSocketSource } from '../../src/sources/netlinkSocketSource.js';
 import { ProcfsSocketSource } from '../../src/sources/procfsSocketSource.js';
@@ -108,11 +108,11 @@ describe.runIf(canCreateNetns() && haveTool('iptables'))('queue bytes past a FIN
       await source.walk(agg);
       const s = agg.summarize();
       for (const state of ['close_wait', 'last_ack', 'closing', 'fin_wait1', 'syn_sent', 'time_wait', 'fin_wait2'] as const) {
-        expect([s.receiveQueueBytes[STATE_INDEX[state]], s.sendQueueBytes[STATE_INDEX[state]]], `${name} ${state}`).toEqual([want(5, state), want(6, state)]);
+        expect([s.receiveQueueBytes[STATE_CODE[state]], s.sendQueueBytes[STATE_CODE[state]]], `${name} ${state}`).toEqual([want(5, state), want(6, state)]);
       }
-      expect(s.receiveQueueBytes[STATE_INDEX.close_wait]).toBe(200);
-      expect(s.receiveQueueBytes[STATE_INDEX.last_ack]).toBe(100);
-      expect(s.sendQueueBytes[STATE_INDEX.fin_wait1]).toBe(100);
+      expect(s.receiveQueueBytes[STATE_CODE.close_wait]).toBe(200);
+      expect(s.receiveQueueBytes[STATE_CODE.last_ack]).toBe(100);
+      expect(s.sendQueueBytes[STATE_CODE.fin_wait1]).toBe(100);
     }
   });
 

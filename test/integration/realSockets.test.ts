@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Snapshot } from '../../src/snapshot/snapshot.js';
-import { STATE_INDEX, TCP_STATES } from '../../src/model/tcpState.js';
+import { STATE_CODE, statesByName } from '../../src/model/tcpState.js';
 import { livePoller } from '../helpers/collect.js';
 import { eventually } from '../helpers/exporterProcess.js';
 import { LoopbackSockets } from '../helpers/loopbackSockets.js';
@@ -8,7 +8,7 @@ import { ssPortStates, ssSockets, type SsSocket } from '../helpers/ss.js';
 import { haveTool } from '../helpers/tools.js';
 
 const byName = (counts: readonly number[]): Record<string, number> =>
-  Object.fromEntries(TCP_STATES.map((s, i) => [s, counts[i]!]).filter(([, n]) => n !== 0));
+  Object.fromEntries(Object.entries(statesByName(counts)).filter(([, n]) => n !== 0));
 
 describe.runIf(process.platform === 'linux' && haveTool('ss'))('real loopback sockets against ss -tan', () => {
   const net = new LoopbackSockets();
@@ -38,8 +38,8 @@ describe.runIf(process.platform === 'linux' && haveTool('ss'))('real loopback so
     // Wait until the kernel has settled every state the test expects, then sandwich our walk.
     await eventually(async () => {
       const ss = ssSockets();
-      const ok = ssPortStates(ss, halfOpenPort, 'server')[STATE_INDEX.close_wait] === 2 &&
-        ssPortStates(ss, closingPort, 'client')[STATE_INDEX.time_wait] === 2;
+      const ok = ssPortStates(ss, halfOpenPort, 'server')[STATE_CODE.close_wait] === 2 &&
+        ssPortStates(ss, closingPort, 'client')[STATE_CODE.time_wait] === 2;
       return ok ? true : undefined;
     }, 10_000, 'CLOSE_WAIT and TIME_WAIT to settle');
     before = ssSockets();
@@ -110,6 +110,6 @@ describe.runIf(process.platform === 'linux' && haveTool('ss'))('real loopback so
     expect(byName(portStates('server', v6Port))).toEqual(byName(ssPortStates(before, v6Port, 'server')));
     // A TIME_WAIT left on this port number by an earlier connection of this host may be there too.
     expect(byName(portStates('server', v6Port))).toMatchObject({ listen: 1, established: 2 });
-    expect(snapshot.data.sockets!.summary.byFamily.ipv6[STATE_INDEX.listen]).toBeGreaterThanOrEqual(1);
+    expect(snapshot.data.sockets!.summary.byFamily.ipv6[STATE_CODE.listen]).toBeGreaterThanOrEqual(1);
   });
 });

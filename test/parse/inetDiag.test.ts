@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { newSocketRecord } from '../../src/model/socketRecord.js';
+import { LISTEN } from '../../src/model/tcpState.js';
 import { AF_INET, AF_INET6, buildInetDiagDumpRequest, NLMSG_DONE, NLMSG_ERROR, parseInetDiagBatch, TCPF_LISTEN } from '../../src/parse/inetDiag.js';
 import { readInetDiagMsg } from '../../src/sources/netlinkSocketSource.js';
 import { control, diagMessage } from '../helpers/netlinkMessages.js';
@@ -64,6 +65,14 @@ describe('readInetDiagMsg', () => {
     const v6 = [0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 5];
     const { sink } = parse(diagMessage({ family: AF_INET6, state: 10, localPort: 443, src: v6, wqueue: 4096, rqueue: 2 }));
     expect(sink.seen[0]).toMatchObject({ family: 'ipv6', state: 'listen', local: '[2001:db8:0:0:0:0:0:5]:443', txQueue: 4096, rxQueue: 2 });
+  });
+
+  it('keeps idiag_state as the kernel\'s code: TCP_LISTEN is 10, TCPF_LISTEN its bit', () => {
+    const record = newSocketRecord();
+    expect(readInetDiagMsg(diagMessage({ state: 10 }), 16, record)).toBe(true);
+    expect(record.state).toBe(LISTEN);
+    expect(LISTEN).toBe(10);
+    expect(TCPF_LISTEN).toBe(0x400);
   });
 
   it('rejects an unknown family or state instead of miscounting it', () => {

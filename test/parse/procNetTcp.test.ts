@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { ESTABLISHED, LISTEN, STATE_CODE, TIME_WAIT } from '../../src/model/tcpState.js';
 import { parseProcNetTcp, ProcNetTcpParser } from '../../src/parse/procNetTcp.js';
 import { fixture } from '../helpers/paths.js';
 import { RecordingSink } from '../helpers/recordingSink.js';
@@ -8,6 +9,18 @@ import { RecordingSink } from '../helpers/recordingSink.js';
 const HEADER = '  sl  local_address rem_address   st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout inode\n';
 const LISTEN_8080 = '   0: 0100007F:1F90 00000000:0000 0A 00000000:00000003 00:00000000 00000000  1000        0 4365 1 0000000000000000 100 0 0 10 0\n';
 const EST = '   1: 0100007F:1F90 0100007F:9C40 01 00000100:00000200 02:000A5F3C 00000000  1000        0 4366 1 0000000000000000 20 4 30 10 -1\n';
+
+describe('TCP states in the kernel\'s numbering', () => {
+  it('keeps the code /proc/net/tcp prints: 0A is LISTEN = 10, 01 to 0B are 1 to 11 as in include/net/tcp_states.h', () => {
+    expect({ ESTABLISHED, TIME_WAIT, LISTEN }).toEqual({ ESTABLISHED: 1, TIME_WAIT: 6, LISTEN: 10 });
+    expect(STATE_CODE).toEqual({ established: 1, syn_sent: 2, syn_recv: 3, fin_wait1: 4, fin_wait2: 5, time_wait: 6, close: 7, close_wait: 8, last_ack: 9, listen: 10, closing: 11 });
+    const codes: number[] = [];
+    const rows = ['01', '02', '03', '04', '05', '06', '07', '08', '09', '0A', '0B'].map((st) => EST.replace(' 01 ', ` ${st} `));
+    const stats = parseProcNetTcp('ipv4', HEADER + LISTEN_8080 + rows.join(''), { add: (s) => void codes.push(s.state) });
+    expect(stats.malformed).toBe(0);
+    expect(codes).toEqual([LISTEN, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11]);
+  });
+});
 
 describe('parseProcNetTcp (IPv4)', () => {
   const cases: Array<{ name: string; input: string; want: { sockets: number; malformed: number; states?: string[] }; wantError?: RegExp }> = [

@@ -43,10 +43,13 @@ describe('HTTP app', async () => {
     expect(again.body).toContain('# TYPE tcpstate_tcp_active_opens_total counter');
   });
 
-  it('gzips when the scraper accepts it', async () => {
+  it('gzips when the scraper accepts it: the whole body as one gzip member', async () => {
     const res = await app.inject({ url: '/metrics', headers: { 'accept-encoding': 'gzip, deflate' } });
     expect(res.headers['content-encoding']).toBe('gzip');
-    expect(gunzipSync(res.rawPayload).toString()).toContain('tcpstate_sockets{family="ipv4",state="listen"} 3');
+    const text = gunzipSync(res.rawPayload).toString();
+    expect(text).toContain('tcpstate_sockets{family="ipv4",state="listen"} 3');
+    // One member: its ISIZE trailer (RFC 1952, the last 4 bytes) is the length of the whole body.
+    expect(res.rawPayload.readUInt32LE(res.rawPayload.length - 4)).toBe(Buffer.byteLength(text));
   });
 
   it('serves the same values the snapshot holds', async () => {
@@ -84,25 +87,36 @@ describe('OpenMetrics body', () => {
 });
 
 describe('process metrics', () => {
-  it('are rendered at most once a second, while snapshot age stays exact per scrape', async () => {
+  const burn = (): number => {
+    let spin = 0;
+    for (let i = 0; i < 2e7; i++) spin += i; // burn CPU so a fresh read differs
+    return spin;
+  };
+  it('are read at the first scrape of each snapshot and shared by its later scrapes, with the snapshot age of each scrape', async () => {
     let now = 5_000_000;
-    const s: Snapshot = { sequence: 1, takenAtMs: now, durationSeconds: 0, intervalSeconds: 15, stuckReads: [], data: {}, status: {} };
+    let s: Snapshot = { sequence: 1, takenAtMs: now, durationSeconds: 0, intervalSeconds: 15, stuckReads: [], data: {}, status: {} };
     const app = appFor({ latest: () => s }, () => now);
     const cpu = async (): Promise<[number | undefined, number | undefined]> => {
       const m = samplesOf((await app.inject({ url: '/metrics' })).body);
       return [m.get('process_cpu_user_seconds_total'), m.get('tcpstate_snapshot_age_seconds')];
     };
     const [cpu1, age1] = await cpu();
-    let spin = 0;
-    for (let i = 0; i < 2e7; i++) spin += i; // burn CPU so a fresh render would differ
+    expect(burn()).toBeGreaterThan(0);
     now += 500;
     const [cpu2, age2] = await cpu();
-    now += 600;
-    const [cpu3] = await cpu();
-    expect(spin).toBeGreaterThan(0);
-    expect(cpu2).toBe(cpu1);
-    expect(cpu3).toBeGreaterThan(cpu1!);
+    expect(cpu2).toBe(cpu1); // the same snapshot: the same read
     expect([age1, age2]).toEqual([0, 0.5]);
+    s = { ...s, sequence: 2, takenAtMs: now };
+    const [cpu3] = await cpu();
+    expect(cpu3).toBeGreaterThan(cpu1!); // a new snapshot: a fresh read
+  });
+
+  it('are read at every scrape before the first snapshot', async () => {
+    const app = appFor({ latest: () => undefined });
+    const cpu = async (): Promise<number | undefined> => samplesOf((await app.inject({ url: '/metrics' })).body).get('process_cpu_user_seconds_total');
+    const cpu1 = await cpu();
+    expect(burn()).toBeGreaterThan(0);
+    expect(await cpu()).toBeGreaterThan(cpu1!);
   });
 });
 
@@ -131,7 +145,7 @@ describe('snapshot age', () => {
   });
 
   it('drops a failed collector\'s series instead of serving old values', async () => {
-    let current: Snapshot = { sequence: 1, takenAtMs: 0, durationSeconds: 0, intervalSeconds: 15, stuckReads: [], data: { snmp: { tcp_active_opens_total: 5 } }, status: { snmp: { success: true, durationSeconds: 0 } } };
+    let current: Snapshot = { sequence: 1, takenAtMs: 0, durationSeconds: 0, intervalSeconds: 15, stuckReads: [], data: { snmp: { ActiveOpens: 5 } }, status: { snmp: { success: true, durationSeconds: 0 } } };
     const app = appFor({ latest: () => current });
     expect(samplesOf((await app.inject({ url: '/metrics' })).body).get('tcpstate_tcp_active_opens_total')).toBe(5);
     current = { sequence: 2, takenAtMs: 1, durationSeconds: 0, intervalSeconds: 15, stuckReads: [], data: {}, status: { snmp: { success: false, durationSeconds: 0, error: 'x' } } };
@@ -168,7 +182,7 @@ describe('--web.max-requests', () => {
     const slow = {
       render: async () => {
         if (renders++ === 0) await gate; // the first scrape hangs until released
-        return { contentType: 'text/plain; version=0.0.4; charset=utf-8', parts: [Buffer.from('x 1\n')] };
+        return { contentType: 'text/plain; version=0.0.4; charset=utf-8', body: 'x 1\n' };
       },
     };
     const app = buildApp({ exposition: slow, collectors: DEFAULT_COLLECTORS, snapshots: { latest: () => undefined }, telemetryPath: '/metrics', build: BUILD_INFO, logger: silentLogger, maxRequests: 1 });
@@ -204,7 +218,7 @@ describe('HTTP app footprint', () => {
       const { buildApp } = await import(${JSON.stringify(join(REPO_ROOT, 'dist', 'src', 'server', 'app.js'))});
       const { default: pino } = await import('pino');
       const app = buildApp({
-        exposition: { render: async () => ({ contentType: 'text/plain', parts: ['x 1\\n'] }) },
+        exposition: { render: async () => ({ contentType: 'text/plain', body: 'x 1\\n' }) },
         collectors: new Set(),
         snapshots: { latest: () => undefined },
         telemetryPath: '/metrics',

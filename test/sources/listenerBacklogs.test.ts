@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { NLMSG_DONE, NLMSG_ERROR } from '../../src/parse/inetDiag.js';
 import { queryListenerBacklogs } from '../../src/sources/netlink/listenerBacklogs.js';
-import { showsOwnNetns } from '../../src/sources/selectSocketSource.js';
+import { showsOwnNetns } from '../../src/sources/ownNamespace.js';
 import { ProcfsSocketSource } from '../../src/sources/procfsSocketSource.js';
 import { SocketAggregator } from '../../src/aggregate/socketAggregator.js';
 import { control, diagMessage, scriptedNetlink } from '../helpers/netlinkMessages.js';

@@ -4,8 +4,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { SocketAggregator } from '../../src/aggregate/socketAggregator.js';
-import { STATE_INDEX } from '../../src/model/tcpState.js';
-import { selectSocketSources } from '../../src/sources/selectSocketSource.js';
+import { STATE_CODE } from '../../src/model/tcpState.js';
+import { FallbackSocketSource } from '../../src/sources/fallbackSocketSource.js';
+import { selectSocketSource } from '../../src/sources/selectSocketSource.js';
+import type { SocketSource } from '../../src/sources/socketSource.js';
 import { silentLogger } from '../helpers/collect.js';
 import { SysteminformationSocketSource, systeminformationLister, type ConnectionEntry } from '../../src/sources/systeminformationSource.js';
 import { eventually, startExporter } from '../helpers/exporterProcess.js';
@@ -16,30 +18,31 @@ const entry = (state: string, localPort: string, peerPort: string, localAddress 
   protocol, localAddress, localPort, peerAddress: '127.0.0.1', peerPort, state,
 });
 
-describe('selectSocketSources', () => {
-  const names = (s: { primary: { name: string }; fallback?: { name: string } }) => [s.primary.name, s.fallback?.name];
+describe('selectSocketSource', () => {
+  const names = (s: SocketSource) => (s instanceof FallbackSocketSource ? [s.primary.name, s.fallback.name] : [s.name, undefined]);
   it('uses netlink with a procfs fallback on Linux when /proc is our own namespace', async () => {
-    expect(names(await selectSocketSources('auto', '/proc', silentLogger, 'linux'))).toEqual(['netlink', 'procfs']);
+    expect(names(await selectSocketSource('auto', '/proc', silentLogger, 'linux'))).toEqual(['netlink', 'procfs']);
   });
   it('uses procfs on Linux for a tree that is not our namespace, even one lacking net/tcp', async () => {
-    expect(names(await selectSocketSources('auto', fixture('proc'), silentLogger, 'linux'))).toEqual(['procfs', undefined]);
-    expect(names(await selectSocketSources('auto', '/nonexistent', silentLogger, 'linux'))).toEqual(['procfs', undefined]);
+    expect(names(await selectSocketSource('auto', fixture('proc'), silentLogger, 'linux'))).toEqual(['procfs', undefined]);
+    expect(names(await selectSocketSource('auto', '/nonexistent', silentLogger, 'linux'))).toEqual(['procfs', undefined]);
   });
   it('uses a fixture tree on other systems when it has net/tcp', async () => {
-    expect(names(await selectSocketSources('auto', fixture('proc'), silentLogger, 'darwin'))).toEqual(['procfs', undefined]);
+    expect(names(await selectSocketSource('auto', fixture('proc'), silentLogger, 'darwin'))).toEqual(['procfs', undefined]);
   });
   it('falls back to systeminformation on other systems without procfs', async () => {
-    expect(names(await selectSocketSources('auto', '/nonexistent', silentLogger, 'darwin'))).toEqual(['systeminformation', undefined]);
+    expect(names(await selectSocketSource('auto', '/nonexistent', silentLogger, 'darwin'))).toEqual(['systeminformation', undefined]);
   });
   it('honours an explicit choice', async () => {
-    expect(names(await selectSocketSources('systeminformation', fixture('proc'), silentLogger, 'linux'))).toEqual(['systeminformation', undefined]);
-    expect(names(await selectSocketSources('procfs', '/proc', silentLogger, 'linux'))).toEqual(['procfs', undefined]);
-    expect(names(await selectSocketSources('netlink', '/proc', silentLogger, 'linux'))).toEqual(['netlink', undefined]);
+    expect(names(await selectSocketSource('systeminformation', fixture('proc'), silentLogger, 'linux'))).toEqual(['systeminformation', undefined]);
+    expect(names(await selectSocketSource('procfs', '/proc', silentLogger, 'linux'))).toEqual(['procfs', undefined]);
+    expect(names(await selectSocketSource('netlink', '/proc', silentLogger, 'linux'))).toEqual(['netlink', undefined]);
   });
 });
 
 describe('SysteminformationSocketSource', () => {
-  it('maps netstat-style states, puts listeners first, and marks timers and backlogs unknown', async () => {
+  // Listeners first: test/sources/socketSourceContract.test.ts.
+  it('maps netstat-style states and marks timers and backlogs unknown', async () => {
     const source = new SysteminformationSocketSource(async () => [
       entry('ESTABLISHED', '8080', '50000'),
       entry('LISTEN', '8080', '*'),
@@ -53,8 +56,8 @@ describe('SysteminformationSocketSource', () => {
     expect(report).toEqual({ tables: [{ table: 'systeminformation', sockets: 4, malformed: 1, present: true }], backlogSource: 'none' });
     const s = agg.summarize();
     expect(s.serverPorts[0]!.port).toBe('8080');
-    expect(s.serverPorts[0]!.states[STATE_INDEX.close_wait]).toBe(1);
-    expect(s.byFamily.ipv6[STATE_INDEX.time_wait]).toBe(1);
+    expect(s.serverPorts[0]!.states[STATE_CODE.close_wait]).toBe(1);
+    expect(s.byFamily.ipv6[STATE_CODE.time_wait]).toBe(1);
     expect(s.keepalive).toEqual({ armed: 0, notArmed: 0, unknown: 1 });
     expect(s.listenQueues[0]!.backlog).toBeNull();
   });

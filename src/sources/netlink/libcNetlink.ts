@@ -1,6 +1,6 @@
 import { closeSync, openSync } from 'node:fs';
 import { errnoText } from '../../model/errno.js';
-import { loadLibc } from '../../native/libc.js';
+import { loadLibc, type Libc } from '../../native/libc.js';
 /**
  * The few libc calls a sock_diag dump needs (libc itself: native/libc.ts). Bound lazily: hosts
  * that never use netlink (fixtures, non-Linux) never bind them.
@@ -24,33 +24,6 @@ export interface NetlinkSocket {
   close(): void;
 }
 
-type Fn = (...args: unknown[]) => unknown;
-type AsyncFn = Fn & { async: (...args: unknown[]) => void };
-interface Libc {
-  socket: Fn;
-  send: Fn;
-  recv: AsyncFn;
-  close: Fn;
-  setsockopt: Fn;
-  setns: Fn;
-  errno: () => number;
-}
-
-let libc: Promise<Libc> | undefined;
-
-async function loadNetlinkCalls(): Promise<Libc> {
-  const { lib, errno } = await loadLibc();
-  return {
-    socket: lib.func('int socket(int, int, int)') as Fn,
-    send: lib.func('long send(int, const void *buf, size_t len, int flags)') as Fn,
-    recv: lib.func('long recv(int, void *buf, size_t len, int flags)') as AsyncFn,
-    close: lib.func('int close(int)') as Fn,
-    setsockopt: lib.func('int setsockopt(int, int, int, const void *val, uint32_t len)') as Fn,
-    setns: lib.func('int setns(int fd, int nstype)') as Fn,
-    errno,
-  };
-}
-
 /** A libc call of the netlink path failed; the message names the errno (`EPERM: Operation not permitted`). */
 export class NetlinkError extends Error {
   constructor(
@@ -63,8 +36,7 @@ export class NetlinkError extends Error {
 
 /** Opens a NETLINK_SOCK_DIAG socket whose reads give up after `timeoutMs` instead of blocking forever. */
 export async function openSockDiag(timeoutMs = 2000): Promise<NetlinkSocket> {
-  libc ??= loadNetlinkCalls();
-  const c = await libc;
+  const c = await loadLibc();
   return wrap(c, newSockDiagFd(c), timeoutMs);
 }
 
@@ -76,18 +48,17 @@ export async function openSockDiag(timeoutMs = 2000): Promise<NetlinkSocket> {
  * process ever runs in the foreign namespace.
  */
 export async function openSockDiagIn(netnsPath: string, timeoutMs = 2000): Promise<NetlinkSocket> {
-  libc ??= loadNetlinkCalls();
-  const c = await libc;
+  const c = await loadLibc();
   const own = openSync('/proc/thread-self/ns/net', 'r');
   let target: number | undefined;
   try {
     target = openSync(netnsPath, 'r');
-    if (Number(c.setns(target, CLONE_NEWNET)) !== 0) throw new NetlinkError('setns', c.errno());
+    if (c.setns(target, CLONE_NEWNET) !== 0) throw new NetlinkError('setns', c.errno());
     let fd: number;
     try {
       fd = newSockDiagFd(c);
     } finally {
-      if (Number(c.setns(own, CLONE_NEWNET)) !== 0) {
+      if (c.setns(own, CLONE_NEWNET) !== 0) {
         // Unreachable in practice (we hold our own namespace open and just had the right to
         // switch); staying in a foreign namespace would silently report the wrong sockets.
         process.stderr.write(`tcpstate-exporter: fatal: cannot return to the own network namespace (${errnoText(c.errno())})\n`);
@@ -102,7 +73,7 @@ export async function openSockDiagIn(netnsPath: string, timeoutMs = 2000): Promi
 }
 
 function newSockDiagFd(c: Libc): number {
-  const fd = Number(c.socket(AF_NETLINK, SOCK_DGRAM | SOCK_CLOEXEC, NETLINK_SOCK_DIAG));
+  const fd = c.socket(AF_NETLINK, SOCK_DGRAM | SOCK_CLOEXEC, NETLINK_SOCK_DIAG);
   if (fd < 0) throw new NetlinkError('socket', c.errno());
   return fd;
 }
@@ -114,13 +85,12 @@ function wrap(c: Libc, fd: number, timeoutMs: number): NetlinkSocket {
   c.setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, tv, tv.length);
   return {
     send(buf) {
-      if (Number(c.send(fd, buf, buf.length, 0)) !== buf.length) throw new NetlinkError('send', c.errno());
+      if (c.send(fd, buf, buf.length, 0) !== buf.length) throw new NetlinkError('send', c.errno());
     },
     recv(buf) {
       return new Promise((resolve, reject) => {
         // koffi hands the call's errno to this callback (it saves it on the pool thread).
-        c.recv.async(fd, buf, buf.length, 0, (err: unknown, ret: unknown) => {
-          const n = Number(ret);
+        c.recv.async(fd, buf, buf.length, 0, (err: unknown, n: number) => {
           if (err) reject(err instanceof Error ? err : new Error(String(err)));
           else if (n < 0) reject(new NetlinkError('recv', c.errno()));
           else resolve(n);
