@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs everything the test suite needs on a fresh Debian/Ubuntu machine, then runs the CI
 # stages (all of them, or those named: bash scripts/test.sh unit fresh-clone):
-#   unit          the test suite (npm test) on the machine's Node.js
+#   unit          the whole test suite (npm test: type check, unit, integration, deploy) on the machine's Node.js
 #   fresh-clone   npm ci and build in a fresh clone: no engine warning, no change to the tree
 #   node-versions the test suite on Node.js 22 and 24 (official binaries from the npm registry)
 #   container     the image built from the Dockerfile and run; the chart and the manifests

@@ -51,7 +51,7 @@ export interface SocketSource {
    *   without it such a walk throws instead of starting over.
    *
    * Throws on an unreadable or malformed table (not on malformed lines: those are counted).
-   * test/sources/socketSourceContract.test.ts holds every source to this.
+   * test/unit/sources/socketSourceContract.test.ts holds every source to this.
    */
   walk(sink: SocketSink, restart?: () => void): Promise<WalkReport>;
 }
