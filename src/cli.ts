@@ -12,6 +12,7 @@ import { formatListenAddress, type ListenTarget } from './config/listenAddress.j
 import { systemdListenFds } from './config/systemdSocket.js';
 import { metricCatalog } from './metrics/catalog.js';
 import { buildExposition } from './metrics/exposition.js';
+import { errorMessage } from './model/errno.js';
 import { buildApp } from './server/app.js';
 import { exitProcess } from './runtime/exit.js';
 import { createLogger } from './server/logger.js';
@@ -74,7 +75,7 @@ async function snapshotCommand(config: ExporterConfig): Promise<number> {
 
 /** One line on stderr for a problem with the flags or what they point at; exit code 2. */
 function usageFailure(what: string, err: unknown): number {
-  process.stderr.write(`tcpstate-exporter: error: ${what}: ${err instanceof Error ? err.message : String(err)}\n`);
+  process.stderr.write(`tcpstate-exporter: error: ${what}: ${errorMessage(err)}\n`);
   return 2;
 }
 
@@ -218,7 +219,7 @@ main(process.argv.slice(2)).then(
     if (pendingReads.size > 0) void exitProcess(code);
   },
   (err: unknown) => {
-    process.stderr.write(`tcpstate-exporter: fatal: ${err instanceof Error ? err.message : String(err)}\n`);
+    process.stderr.write(`tcpstate-exporter: fatal: ${errorMessage(err)}\n`);
     process.exitCode = 1;
   },
 );

@@ -6,6 +6,7 @@ import { DEFAULT_NETNS_OPTIONS, type EphemeralOptions, type NetnsOptions, type P
 import { parseDurationMs } from './config/duration.js';
 import { DEFAULTS, PARSE_OPTIONS, renderUsage } from './config/flags.js';
 import { parseListenAddress, type ListenAddress } from './config/listenAddress.js';
+import { errorMessage } from './model/errno.js';
 import { defaultCollectorTimeoutMs } from './snapshot/deadline.js';
 import type { SocketSourceChoice } from './sources/selectSocketSource.js';
 
@@ -84,7 +85,7 @@ export function parseCommandLine(argv: readonly string[]): ParsedCommandLine {
   try {
     parsed = parseArgs({ args: [...argv], options: PARSE_OPTIONS, allowPositionals: true, strict: true });
   } catch (err) {
-    throw new UsageError(err instanceof Error ? err.message.replace(/\. To specify a positional.*$/s, '') : String(err));
+    throw new UsageError(errorMessage(err).replace(/\. To specify a positional.*$/s, ''));
   }
   const { values, positionals } = parsed;
   if (positionals.length > 1) throw new UsageError(`unexpected argument "${positionals[1]}"`);

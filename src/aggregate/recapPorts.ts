@@ -1,4 +1,4 @@
-import { STATE_SLOTS } from '../model/tcpState.js';
+import { STATE_SLOTS, zeroStates } from '../model/tcpState.js';
 import { EPHEMERAL_PORT, OTHER_PORT, type PortStates } from './socketSummary.js';
 
 /**
@@ -8,7 +8,7 @@ import { EPHEMERAL_PORT, OTHER_PORT, type PortStates } from './socketSummary.js'
 export function recapPorts(ports: readonly PortStates[], cap: number): PortStates[] {
   const total = (p: PortStates): number => p.states.reduce((a, b) => a + b, 0);
   const named = ports.filter((p) => p.port !== OTHER_PORT && p.port !== EPHEMERAL_PORT).sort((a, b) => total(b) - total(a) || Number(a.port) - Number(b.port));
-  const other = new Array<number>(STATE_SLOTS).fill(0);
+  const other = zeroStates();
   for (const p of [...named.slice(cap), ...ports.filter((q) => q.port === OTHER_PORT)]) {
     for (let i = 0; i < STATE_SLOTS; i++) other[i]! += p.states[i]!;
   }

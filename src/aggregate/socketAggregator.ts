@@ -88,7 +88,7 @@ export class SocketAggregator implements SocketSink {
    *   aggregator that walks several network namespaces in turn (one cycle each).
    */
   constructor(
-    private readonly limits: PortLimits,
+    limits: PortLimits,
     hysteresis: SeriesHysteresis = DEFAULT_SERIES_HYSTERESIS,
     remember = true,
   ) {

@@ -62,10 +62,6 @@ export class SocketRoles {
     this.cycle++;
   }
 
-  get ephemeralRange(): EphemeralRange {
-    return this.range;
-  }
-
   /** A listening socket on `port` (this cycle). */
   listen(port: number): void {
     if (this.listening[port] === 1) return;

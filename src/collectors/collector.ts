@@ -27,7 +27,6 @@ export type CollectedInputs<In extends object> = { readonly [K in keyof In]: Inp
  * benchmark), a collector does without them.
  */
 export interface Collector<T, In extends object = Record<never, never>> {
-  readonly name: string;
   readonly inputs?: readonly string[];
   collect(ctx: CollectContext, inputs?: CollectedInputs<In>): Promise<T>;
 }

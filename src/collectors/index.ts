@@ -83,14 +83,14 @@ const COLLECTORS: { readonly [K in CollectorName]: CollectorEntry<CollectedData[
   processes: {
     description: 'Top processes holding sockets in each state (CLOSE_WAIT owners first), from /proc/<pid>/fd; own interval',
     defaultOn: false,
-    build: (opts) => lazy('processes', async () => new (await import('./processesCollector.js')).ProcessesCollector(opts.sockets.source, opts.processes ?? DEFAULT_PROCESS_OPTIONS)),
+    build: (opts) => lazy(async () => new (await import('./processesCollector.js')).ProcessesCollector(opts.sockets.source, opts.processes ?? DEFAULT_PROCESS_OPTIONS)),
   },
   netns: {
     description: 'Sockets per network namespace, labelled with the pod UID and container ID from the cgroup path',
     defaultOn: false,
     build: (opts) => {
       const options = { ...(opts.netns ?? DEFAULT_NETNS_OPTIONS), ephemeralPorts: opts.sockets.portLimits.ephemeralPorts ?? 'fold' };
-      return lazy('netns', async () => new (await import('./netnsCollector.js')).NetnsCollector(options, opts.sockets.source), NETNS_INPUTS);
+      return lazy(async () => new (await import('./netnsCollector.js')).NetnsCollector(options, opts.sockets.source), NETNS_INPUTS);
     },
   },
 };
@@ -116,10 +116,9 @@ export function buildCollectors(opts: CollectorOptions): CollectorSet {
 }
 
 /** A collector whose implementation is imported when it first collects; `inputs` as the implementation declares them. */
-function lazy<T, In extends object>(name: string, load: () => Promise<Collector<T, In>>, inputs: readonly string[] = []): Collector<T, In> {
+function lazy<T, In extends object>(load: () => Promise<Collector<T, In>>, inputs: readonly string[] = []): Collector<T, In> {
   let loaded: Promise<Collector<T, In>> | undefined;
   return {
-    name,
     inputs,
     async collect(ctx, given) {
       loaded ??= load();

@@ -3,7 +3,9 @@ import { NO_SERIES_HYSTERESIS } from '../aggregate/portSeries.js';
 import { recapPorts } from '../aggregate/recapPorts.js';
 import { SocketAggregator } from '../aggregate/socketAggregator.js';
 import type { PortStates, SocketSummary } from '../aggregate/socketSummary.js';
-import { STATE_SLOTS, type StateCounts } from '../model/tcpState.js';
+import { errorMessage } from '../model/errno.js';
+import { Once } from '../model/once.js';
+import { STATE_SLOTS, zeroStates, type StateCounts } from '../model/tcpState.js';
 import { parseCgroupIdentity } from '../parse/cgroup.js';
 import { NamespaceSocketSources } from '../sources/namespaceSocketSource.js';
 import { discoverNetworkNamespaces, type NetworkNamespace } from '../sources/netnsDiscovery.js';
@@ -53,10 +55,9 @@ export interface NetnsInputs {
  * aggregator, one namespace at a time.
  */
 export class NetnsCollector implements Collector<NetnsResult, NetnsInputs> {
-  readonly name = 'netns';
   readonly inputs = NETNS_INPUTS satisfies ReadonlyArray<keyof NetnsInputs>;
   private readonly aggregator: SocketAggregator;
-  private warnedUnreadable = false;
+  private readonly warned = new Once();
   private range: PortRange | null = null;
   private readonly foreign = new NamespaceSocketSources();
   /** The inode of this process's own namespace when --path.procfs shows it; neither changes while we run. */
@@ -82,8 +83,7 @@ export class NetnsCollector implements Collector<NetnsResult, NetnsInputs> {
     // the kernel's default.
     this.range = await readPortRange(ctx.procfs).catch(() => null);
     const found = discoverNetworkNamespaces(ctx.procfs);
-    if (found.unreadable > 0 && !this.warnedUnreadable) {
-      this.warnedUnreadable = true;
+    if (found.unreadable > 0 && this.warned.first()) {
       ctx.log.warn({ unreadable: found.unreadable }, 'cannot read the network namespace of some processes (needs CAP_SYS_PTRACE); their namespaces are not collected');
     }
     this.ownInodeOnce ??= ownNetnsInode(ctx.procfs);
@@ -98,7 +98,7 @@ export class NetnsCollector implements Collector<NetnsResult, NetnsInputs> {
         namespaces.push(await this.describe(ctx.procfs, ns, summary));
       } catch (err) {
         failed++;
-        ctx.log.debug({ netns: ns.inode, pid: ns.pid, err: err instanceof Error ? err.message : String(err) }, 'network namespace not collected this cycle');
+        ctx.log.debug({ netns: ns.inode, pid: ns.pid, err: errorMessage(err) }, 'network namespace not collected this cycle');
       }
     }
     return { namespaces, found: found.namespaces.length, skipped: found.namespaces.length - chosen.length, failed, unreadableProcesses: found.unreadable };
@@ -115,7 +115,7 @@ export class NetnsCollector implements Collector<NetnsResult, NetnsInputs> {
   }
 
   private async describe(procfs: string, ns: NetworkNamespace, summary: SocketSummary): Promise<NamespaceSockets> {
-    const states = new Array<number>(STATE_SLOTS).fill(0);
+    const states = zeroStates();
     for (let i = 0; i < STATE_SLOTS; i++) states[i] = summary.byFamily.ipv4[i]! + summary.byFamily.ipv6[i]!;
     let identity = { podUid: null as string | null, containerId: null as string | null };
     if (!ns.host) {

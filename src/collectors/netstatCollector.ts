@@ -7,7 +7,6 @@ import { readSnmpProtocol, type CounterValues } from './snmpCollector.js';
  * fields (TCPMemoryPressuresChrono before 4.x): those are simply absent.
  */
 export class NetstatCollector implements Collector<CounterValues> {
-  readonly name = 'netstat';
 
   collect(ctx: CollectContext): Promise<CounterValues> {
     return readSnmpProtocol(ctx.procfs, 'net/netstat', 'TcpExt');

@@ -1,4 +1,5 @@
 import { InodeStates } from '../aggregate/inodeStates.js';
+import { Once } from '../model/once.js';
 import { STATE_CODES, stateName, zeroStates, type StateCounts, type TcpStateName } from '../model/tcpState.js';
 import { scanProcessSockets, type ProcessGroupSockets } from '../sources/processFds.js';
 import type { SocketSource } from '../sources/socketSource.js';
@@ -33,11 +34,10 @@ export interface ProcessesResult {
  * it can read, counts the rest, and says so once in the log.
  */
 export class ProcessesCollector implements Collector<ProcessesResult> {
-  readonly name = 'processes';
   private readonly inodes = new InodeStates();
   private last: ProcessesResult | undefined;
   private lastScanMs = -Infinity;
-  private warnedUnreadable = false;
+  private readonly warned = new Once();
 
   constructor(
     private readonly source: SocketSource,
@@ -50,8 +50,7 @@ export class ProcessesCollector implements Collector<ProcessesResult> {
     const started = performance.now();
     await this.walkInodes(ctx);
     const scan = await scanProcessSockets(ctx.procfs, this.inodes, this.options.pids);
-    if (scan.unreadable > 0 && !this.warnedUnreadable) {
-      this.warnedUnreadable = true;
+    if (scan.unreadable > 0 && this.warned.first()) {
       ctx.log.warn(
         { unreadable: scan.unreadable, scanned: scan.scanned, first: scan.firstUnreadableError },
         'cannot read the descriptor tables of some processes (needs CAP_SYS_PTRACE and CAP_DAC_READ_SEARCH); their sockets count as unattributed',

@@ -24,7 +24,6 @@ export async function readSnmpProtocol(procfs: string, file: string, proto: stri
 
 /** The Tcp group of /proc/net/snmp (RFC 1213 tcp group; net/ipv4/proc.c, snmp4_tcp_list). */
 export class SnmpCollector implements Collector<CounterValues> {
-  readonly name = 'snmp';
 
   collect(ctx: CollectContext): Promise<CounterValues> {
     return readSnmpProtocol(ctx.procfs, 'net/snmp', 'Tcp');

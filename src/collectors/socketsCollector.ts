@@ -3,6 +3,8 @@ import { DEFAULT_SERIES_HYSTERESIS, type SeriesHysteresis } from '../aggregate/p
 import { SocketAggregator } from '../aggregate/socketAggregator.js';
 import { DEFAULT_EPHEMERAL_RANGE } from '../aggregate/socketRoles.js';
 import type { PortLimits, SocketSummary } from '../aggregate/socketSummary.js';
+import { errorMessage } from '../model/errno.js';
+import { Once } from '../model/once.js';
 import type { SocketRecord, SocketSink } from '../model/socketRecord.js';
 import { readPortRange, readTimeWaitReuseSysctls } from '../sources/portRange.js';
 import type { BacklogSource, SocketSource, SocketSourceName, TableReport } from '../sources/socketSource.js';
@@ -26,11 +28,11 @@ export interface SocketsResult {
  * ephemeral ports held per destination, in the same pass.
  */
 export class SocketsCollector implements Collector<SocketsResult> {
-  readonly name = 'sockets';
   private readonly aggregator: SocketAggregator;
   private readonly ephemeral: EphemeralPortTracker;
   private readonly sink: SocketSink;
-  private readonly warned = new Set<string>();
+  /** Conditions logged once, not every cycle (a kernel we misread, a sysctl we cannot read). */
+  private readonly warned = new Once();
   private fallbacks = 0;
 
   constructor(
@@ -53,12 +55,10 @@ export class SocketsCollector implements Collector<SocketsResult> {
 
   async collect(ctx: CollectContext): Promise<SocketsResult> {
     const range = await this.portRange(ctx);
-    if (range !== null && range.low < DEFAULT_EPHEMERAL_RANGE.low && this.limits.ephemeralPorts !== 'number') {
-      this.once('wide-range', () =>
-        ctx.log.warn(
-          { low: range.low, high: range.high },
-          'ip_local_port_range starts below 32768 and may cover service ports: sockets on ports in it are reported as port="ephemeral"; pin service ports (--collector.ports.pin) or report them by number (--collector.ports.ephemeral-by-number)',
-        ),
+    if (range !== null && range.low < DEFAULT_EPHEMERAL_RANGE.low && this.limits.ephemeralPorts !== 'number' && this.warned.first('wide-range')) {
+      ctx.log.warn(
+        { low: range.low, high: range.high },
+        'ip_local_port_range starts below 32768 and may cover service ports: sockets on ports in it are reported as port="ephemeral"; pin service ports (--collector.ports.pin) or report them by number (--collector.ports.ephemeral-by-number)',
       );
     }
     const reuse = range === null ? NO_TIME_WAIT_REUSE : await this.timeWaitReuse(ctx);
@@ -68,18 +68,14 @@ export class SocketsCollector implements Collector<SocketsResult> {
     const fellBack = report.fellBack;
     if (fellBack) {
       this.fallbacks++;
-      this.once(`fallback:${fellBack.primaryError}`, () =>
-        ctx.log.warn({ source: this.source.name, fallback: fellBack.source, err: fellBack.primaryError }, 'socket source failed; this cycle uses the fallback'),
-      );
+      if (this.warned.first(`fallback:${fellBack.primaryError}`)) ctx.log.warn({ source: this.source.name, fallback: fellBack.source, err: fellBack.primaryError }, 'socket source failed; this cycle uses the fallback');
     }
-    if (report.backlogSource === 'failed') {
-      this.once('backlog', () =>
-        ctx.log.warn({ err: report.backlogError }, 'cannot read listen backlogs over sock_diag netlink; tcpstate_listen_queue_backlog will be absent'),
-      );
+    if (report.backlogSource === 'failed' && this.warned.first('backlog')) {
+      ctx.log.warn({ err: report.backlogError }, 'cannot read listen backlogs over sock_diag netlink; tcpstate_listen_queue_backlog will be absent');
     }
     for (const t of report.tables) {
       // Once per table: a kernel whose format we misread would otherwise log every cycle.
-      if (t.malformed > 0) this.once(`malformed:${t.table}`, () => ctx.log.warn({ table: t.table, malformed: t.malformed, first: t.firstError }, 'skipped malformed socket lines'));
+      if (t.malformed > 0 && this.warned.first(`malformed:${t.table}`)) ctx.log.warn({ table: t.table, malformed: t.malformed, first: t.firstError }, 'skipped malformed socket lines');
     }
     return {
       source: fellBack?.source ?? this.source.name,
@@ -100,7 +96,7 @@ export class SocketsCollector implements Collector<SocketsResult> {
     try {
       return await readPortRange(ctx.procfs);
     } catch (err) {
-      this.once('port-range', () => ctx.log.warn({ err: errorText(err) }, 'cannot read the ephemeral port range; the tcpstate_ephemeral_port_* metrics will be absent'));
+      if (this.warned.first('port-range')) ctx.log.warn({ err: errorMessage(err) }, 'cannot read the ephemeral port range; the tcpstate_ephemeral_port_* metrics will be absent');
       return null;
     }
   }
@@ -110,7 +106,7 @@ export class SocketsCollector implements Collector<SocketsResult> {
     try {
       return await readTimeWaitReuseSysctls(ctx.procfs);
     } catch (err) {
-      this.once('tw-reuse', () => ctx.log.warn({ err: errorText(err) }, 'cannot read tcp_tw_reuse or tcp_timestamps; TIME_WAIT ports count as not reusable'));
+      if (this.warned.first('tw-reuse')) ctx.log.warn({ err: errorMessage(err) }, 'cannot read tcp_tw_reuse or tcp_timestamps; TIME_WAIT ports count as not reusable');
       return NO_TIME_WAIT_REUSE;
     }
   }
@@ -120,14 +116,4 @@ export class SocketsCollector implements Collector<SocketsResult> {
     if (usage === null || this.ephemeralOptions.remoteAddresses) return usage;
     return { ...usage, top: usage.top.map((d) => ({ ...d, remoteAddress: '' })), series: usage.series.map((d) => ({ ...d, remoteAddress: '' })) };
   }
-
-  private once(key: string, fn: () => void): void {
-    if (this.warned.has(key)) return;
-    this.warned.add(key);
-    fn();
-  }
-}
-
-function errorText(err: unknown): string {
-  return err instanceof Error ? err.message : String(err);
 }

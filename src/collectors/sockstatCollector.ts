@@ -16,7 +16,6 @@ export interface SockstatResult {
 }
 
 export class SockstatCollector implements Collector<SockstatResult> {
-  readonly name = 'sockstat';
   /** sockstat counts memory in pages; the page size is the kernel's, read once from auxv. */
   private readonly pageSize = pageSizeOnce();
 

@@ -1,3 +1,4 @@
+import { Once } from '../model/once.js';
 import { parseSysctlIntegers } from '../parse/sysctlValue.js';
 import { pageSizeOnce } from '../sources/pageSize.js';
 import { isNotFound, procPath, readSmallFile } from '../sources/procfsFiles.js';
@@ -38,8 +39,7 @@ export interface SysctlResult {
 }
 
 export class SysctlCollector implements Collector<SysctlResult> {
-  readonly name = 'sysctl';
-  private reportedMissing = false;
+  private readonly reported = new Once();
   private readonly pageSize = pageSizeOnce();
 
   /** Errors: a sysctl that cannot be read (other than not found) or parsed; every one missing. */
@@ -62,8 +62,7 @@ export class SysctlCollector implements Collector<SysctlResult> {
       values[file.path.slice(file.path.lastIndexOf('/') + 1)] = parseSysctlIntegers(path, text, file.count);
     }
     if (missing.length === SYSCTL_FILES.length) throw new Error(`no TCP sysctl found under ${procPath(ctx.procfs, 'sys')}`);
-    if (missing.length > 0 && !this.reportedMissing) {
-      this.reportedMissing = true;
+    if (missing.length > 0 && this.reported.first()) {
       ctx.log.debug({ missing }, 'sysctls not present on this kernel');
     }
     return { values, missing, pageSizeBytes: await this.pageSize(ctx.procfs) };

@@ -1,5 +1,6 @@
 import { dirname, isAbsolute, resolve } from 'node:path';
 import { parse } from 'yaml';
+import { errorMessage } from '../model/errno.js';
 import { CURVES, HTTP2_REQUIRED_SUITES, TLS12_CIPHER_SUITES, TLS13_CIPHER_SUITES } from './goTlsNames.js';
 
 /**
@@ -81,7 +82,7 @@ export function parseWebConfig(text: string, file: string): WebConfig {
   try {
     doc = (parse(text, { logLevel: 'error' }) as unknown) ?? {};
   } catch (err) {
-    throw new WebConfigError(`${file}: not YAML: ${err instanceof Error ? err.message.split('\n')[0] : String(err)}`);
+    throw new WebConfigError(`${file}: not YAML: ${errorMessage(err).split('\n')[0]}`);
   }
   const root = object(doc, file, '');
   only(root, ['tls_server_config', 'http_server_config', 'basic_auth_users', 'rate_limit'], file, '');

@@ -18,3 +18,8 @@ export function errnoText(errno: number): string {
   if (known) return `${known[0]}: ${known[1].charAt(0).toUpperCase()}${known[1].slice(1)}`;
   return NAMES.get(n) ?? `errno ${n}`;
 }
+
+/** What an error says, for a log field or a one-line message: its message, or the thrown value as text when it is no Error. */
+export function errorMessage(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}

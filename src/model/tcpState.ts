@@ -58,6 +58,7 @@ export const FAMILIES: readonly Family[] = ['ipv4', 'ipv6'];
 /** A per-state count vector, indexed by state code (STATE_SLOTS long, slot 0 always 0). */
 export type StateCounts = readonly number[];
 
+/** A new per-state vector of zeros, to count into: the one way one is made. */
 export function zeroStates(): number[] {
   return new Array<number>(STATE_SLOTS).fill(0);
 }

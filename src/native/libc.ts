@@ -17,11 +17,12 @@ export interface Libc {
   /** `ssize_t send(int sockfd, const void *buf, size_t len, int flags);` send(2): bytes sent, or -1 and errno. */
   send: (sockfd: number, buf: Buffer, len: number, flags: number) => number;
   /**
-   * `ssize_t recv(int sockfd, void *buf, size_t len, int flags);` recv(2): bytes received, or -1
-   * and errno. `recv.async(...args, callback)` runs it on a libuv pool thread; koffi saves that
-   * thread's errno for the callback's `errno()`.
+   * `ssize_t recv(int sockfd, void *buf, size_t len, int flags);` recv(2), run on a libuv pool
+   * thread (koffi's asynchronous call) so a blocking read never holds the event loop: `bytes`
+   * received, or -1 with the `errno` that thread's call left (koffi saves it for the completion,
+   * where it is read; 0 when bytes >= 0). Rejects only when koffi cannot make the call.
    */
-  recv: KoffiFunc<(sockfd: number, buf: Buffer, len: number, flags: number) => number>;
+  recvOnPool: (sockfd: number, buf: Buffer, len: number, flags: number) => Promise<{ bytes: number; errno: number }>;
   /** `int close(int fd);` close(2): 0, or -1 and errno. */
   close: (fd: number) => number;
   /** `int setsockopt(int sockfd, int level, int optname, const void *optval, socklen_t optlen);` setsockopt(2): 0, or -1 and errno. */
@@ -45,7 +46,7 @@ export function loadLibc(): Promise<Libc> {
     return {
       socket: lib.func('int socket(int domain, int type, int protocol)'),
       send: lib.func('long send(int sockfd, const void *buf, size_t len, int flags)'),
-      recv: lib.func('long recv(int sockfd, void *buf, size_t len, int flags)'),
+      recvOnPool: onPool(lib.func('long recv(int sockfd, void *buf, size_t len, int flags)'), () => koffi.errno()),
       close: lib.func('int close(int fd)'),
       setsockopt: lib.func('int setsockopt(int sockfd, int level, int optname, const void *optval, uint32_t optlen)'),
       setns: lib.func('int setns(int fd, int nstype)'),
@@ -54,4 +55,18 @@ export function loadLibc(): Promise<Libc> {
     };
   });
   return loaded;
+}
+
+/** recv(2) made on a pool thread; a -1 comes with the errno read in the completion, before any other call through koffi can change it. */
+function onPool(
+  recv: KoffiFunc<(sockfd: number, buf: Buffer, len: number, flags: number) => number>,
+  errno: () => number,
+): Libc['recvOnPool'] {
+  return (sockfd, buf, len, flags) =>
+    new Promise((resolve, reject) => {
+      recv.async(sockfd, buf, len, flags, (err: unknown, bytes: number) => {
+        if (err) reject(err instanceof Error ? err : new Error(String(err)));
+        else resolve({ bytes, errno: bytes < 0 ? errno() : 0 });
+      });
+    });
 }

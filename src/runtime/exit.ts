@@ -9,7 +9,7 @@ import { pendingReads, type PendingReads } from '../sources/pendingReads.js';
  * dead NFS server) would keep the process alive forever, as a SIGTERM'd exporter did for 16
  * minutes. With reads under way, the process ends through _exit(2) instead, which joins nothing;
  * what it skips (flushing stdio buffers) does not apply, since stdout and stderr are written
- * synchronously on Linux. Without a C library koffi can load, SIGKILL is the last way out.
+ * synchronously on Linux. Where libc cannot be bound (src/native/libc.ts), SIGKILL is the last way out.
  */
 export async function exitProcess(code: number, reads: PendingReads = pendingReads): Promise<never> {
   if (reads.size > 0) {

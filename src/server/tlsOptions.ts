@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { CURVES, TLS12_CIPHER_SUITES, TLS13_CIPHER_SUITES } from '../config/goTlsNames.js';
 import { WebConfigError, type PemSource, type TlsSettings, type TlsVersionName } from '../config/webConfig.js';
+import { errorMessage } from '../model/errno.js';
 
 type NodeTlsVersion = 'TLSv1' | 'TLSv1.1' | 'TLSv1.2' | 'TLSv1.3';
 
@@ -34,7 +35,7 @@ async function readPem(source: PemSource, what: string): Promise<Buffer> {
   try {
     return await readFile(source.file);
   } catch (err) {
-    throw new WebConfigError(`tls_server_config: cannot read ${what} ${source.file}: ${err instanceof Error ? err.message : String(err)}`);
+    throw new WebConfigError(`tls_server_config: cannot read ${what} ${source.file}: ${errorMessage(err)}`);
   }
 }
 

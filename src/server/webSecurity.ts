@@ -3,6 +3,7 @@ import { unwatchFile, watchFile } from 'node:fs';
 import { TLSSocket } from 'node:tls';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { parseWebConfig, WebConfigError, type WebConfig } from '../config/webConfig.js';
+import { errorMessage } from '../model/errno.js';
 import type { Log } from '../model/log.js';
 import { BasicAuth } from './basicAuth.js';
 import { TokenBucket } from './rateLimit.js';
@@ -20,7 +21,7 @@ async function load(path: string): Promise<Loaded> {
   try {
     text = await readFile(path, 'utf8');
   } catch (err) {
-    throw new WebConfigError(`${path}: ${err instanceof Error ? err.message : String(err)}`);
+    throw new WebConfigError(`${path}: ${errorMessage(err)}`);
   }
   const config = parseWebConfig(text, path);
   return { config, tls: config.tls ? await nodeTlsOptions(config.tls) : undefined };
@@ -54,7 +55,6 @@ export class WebSecurity {
   private current: Loaded;
   private readonly auth: BasicAuth;
   private bucket: TokenBucket | undefined;
-  private reloads = { success: true, atMs: Date.now() };
 
   private constructor(
     private readonly path: string,
@@ -77,10 +77,6 @@ export class WebSecurity {
   /** Whether HTTP/2 is served next to HTTP/1.1: the http2 key, with TLS only (as in the toolkit). */
   get http2(): boolean {
     return this.current.tls !== undefined && this.current.config.http2 !== false;
-  }
-
-  get lastReload(): { success: boolean; atMs: number } {
-    return this.reloads;
   }
 
   /** One log line's worth of what the file put in force (Node's names for the TLS settings). */
@@ -169,13 +165,11 @@ export class WebSecurity {
       if (JSON.stringify(limit) !== JSON.stringify(this.current.config.rateLimit)) this.bucket = limit ? new TokenBucket(limit) : undefined;
       this.current = next;
       this.auth.setUsers(next.config.users);
-      this.reloads = { success: true, atMs: Date.now() };
       log.info(this.summary(), 'web config reloaded');
       for (const note of this.notes()) log.info({ file: this.path }, note);
       return true;
     } catch (err) {
-      this.reloads = { success: false, atMs: Date.now() };
-      log.error({ file: this.path, err: err instanceof Error ? err.message : String(err) }, 'web config not reloaded; the last good one stays in force');
+      log.error({ file: this.path, err: errorMessage(err) }, 'web config not reloaded; the last good one stays in force');
       return false;
     }
   }

@@ -1,3 +1,4 @@
+import { errorMessage } from '../model/errno.js';
 import type { Log } from '../model/log.js';
 import type { CollectContext, InputResult } from '../collectors/collector.js';
 import { COLLECTOR_NAMES, type CollectedData, type CollectorName, type CollectorSet } from '../collectors/index.js';
@@ -186,7 +187,7 @@ export class SnapshotPoller implements SnapshotReader {
         if (this.failing.delete(name)) this.log.info({ collector: name }, 'collector recovered');
         return;
       case 'failed':
-        this.fail(name, status, durationSeconds, outcome.error instanceof Error ? outcome.error.message : String(outcome.error), false);
+        this.fail(name, status, durationSeconds, errorMessage(outcome.error), false);
         return;
       case 'timeout':
         if (this.abandoned) return; // shutdown, not a timeout

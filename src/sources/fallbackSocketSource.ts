@@ -1,3 +1,4 @@
+import { errorMessage } from '../model/errno.js';
 import type { SocketSink } from '../model/socketRecord.js';
 import type { SocketSource, SocketSourceName, WalkReport } from './socketSource.js';
 
@@ -26,7 +27,7 @@ export class FallbackSocketSource implements SocketSource {
       if (!restart) throw err;
       restart();
       const report = await this.fallback.walk(sink, restart);
-      return { ...report, fellBack: { source: report.fellBack?.source ?? this.fallback.name, primaryError: err instanceof Error ? err.message : String(err) } };
+      return { ...report, fellBack: { source: report.fellBack?.source ?? this.fallback.name, primaryError: errorMessage(err) } };
     }
   }
 }

@@ -62,7 +62,7 @@ class NamespaceSocketSource implements SocketSource {
     return this.shared.netlink ? 'netlink' : 'procfs';
   }
 
-  async walk(sink: SocketSink, restart?: () => void): Promise<WalkReport> {
+  async walk(sink: SocketSink): Promise<WalkReport> {
     if (this.shared.netlink) {
       const nsPath = procPath(this.procfs, `${this.pid}/ns/net`);
       try {

@@ -1,6 +1,6 @@
 import { closeSync, openSync, readdirSync, readFileSync, readlinkSync, readSync } from 'node:fs';
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
-import { STATE_SLOTS } from '../model/tcpState.js';
+import { zeroStates } from '../model/tcpState.js';
 import type { InodeStates } from '../aggregate/inodeStates.js';
 import { CMDLINE_READ_BYTES, isRuntimeThreadName, parseProcessName } from '../parse/processName.js';
 import { isProcfs, procPath, readSmallFile } from './procfsFiles.js';
@@ -11,7 +11,8 @@ export interface ProcessGroupSockets {
   name: string;
   /** The pid when grouping by pid, else empty. */
   pid: string;
-  states: Uint32Array;
+  /** Sockets per state code (StateCounts). */
+  states: number[];
 }
 
 export interface ProcessScan {
@@ -59,7 +60,7 @@ export async function scanProcessSockets(procfs: string, sockets: InodeStates, b
   let generation = 0;
   for (const g of groups.values()) {
     generation++;
-    let states: Uint32Array | undefined;
+    let states: number[] | undefined;
     for (const pid of g.pids) {
       const fdDir = procPath(procfs, `${pid}/fd`);
       let fds: string[];
@@ -88,7 +89,7 @@ export async function scanProcessSockets(procfs: string, sockets: InodeStates, b
         attributed[index] = 1;
         if (countedBy[index] === generation) continue;
         countedBy[index] = generation;
-        states ??= new Uint32Array(STATE_SLOTS);
+        states ??= zeroStates();
         states[sockets.stateAt(index)]!++;
       }
     }

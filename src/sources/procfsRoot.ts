@@ -1,5 +1,6 @@
 import { constants } from 'node:fs';
 import { access, stat } from 'node:fs/promises';
+import { errorMessage } from '../model/errno.js';
 import { pendingReads } from './pendingReads.js';
 import { isNotFound, procPath } from './procfsFiles.js';
 
@@ -30,7 +31,7 @@ async function check(procfs: string, socketTable: boolean): Promise<string | nul
     if (!st.isDirectory()) return `--path.procfs: ${procfs} is not a directory`;
   } catch (err) {
     if (isNotFound(err)) return `--path.procfs: ${procfs} does not exist`;
-    return `--path.procfs: ${procfs}: ${err instanceof Error ? err.message : String(err)}`;
+    return `--path.procfs: ${procfs}: ${errorMessage(err)}`;
   }
   if (!socketTable) return null;
   const table = procPath(procfs, 'net/tcp');
@@ -38,7 +39,7 @@ async function check(procfs: string, socketTable: boolean): Promise<string | nul
     await pendingReads.track(table, 'stat', () => access(table, constants.R_OK));
   } catch (err) {
     if (isNotFound(err)) return `--path.procfs: ${procfs} has no socket table (${table} does not exist); is it a procfs mount?`;
-    return `--path.procfs: cannot read the socket table: ${err instanceof Error ? err.message : String(err)}`;
+    return `--path.procfs: cannot read the socket table: ${errorMessage(err)}`;
   }
   return null;
 }

@@ -1,3 +1,4 @@
+import { errorMessage } from '../model/errno.js';
 import { newSocketRecord, type SocketRecord, type SocketSink } from '../model/socketRecord.js';
 import { LISTEN, type Family } from '../model/tcpState.js';
 import { ProcNetTcpParser } from '../parse/procNetTcp.js';
@@ -39,7 +40,7 @@ export class ProcfsSocketSource implements SocketSource {
         report.backlogSource = 'netlink';
       } catch (err) {
         report.backlogSource = 'failed';
-        report.backlogError = err instanceof Error ? err.message : String(err);
+        report.backlogError = errorMessage(err);
       }
     }
     // Listeners first (SocketSource.walk). The kernel lists each table's listening hash first, so

@@ -1,4 +1,5 @@
 import { access } from 'node:fs/promises';
+import { errorMessage } from '../model/errno.js';
 import type { Log } from '../model/log.js';
 import { FallbackSocketSource } from './fallbackSocketSource.js';
 import { openSockDiag } from './netlink/libcNetlink.js';
@@ -62,6 +63,6 @@ async function netlinkUnavailable(): Promise<string | null> {
     (await openSockDiag()).close();
     return null;
   } catch (err) {
-    return err instanceof Error ? err.message : String(err);
+    return errorMessage(err);
   }
 }

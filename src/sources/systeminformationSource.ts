@@ -9,7 +9,6 @@ export interface ConnectionEntry {
   protocol: string;
   localAddress: string;
   localPort: string;
-  peerAddress: string;
   peerPort: string;
   state: string;
 }

@@ -87,15 +87,10 @@ function wrap(c: Libc, fd: number, timeoutMs: number): NetlinkSocket {
     send(buf) {
       if (c.send(fd, buf, buf.length, 0) !== buf.length) throw new NetlinkError('send', c.errno());
     },
-    recv(buf) {
-      return new Promise((resolve, reject) => {
-        // koffi hands the call's errno to this callback (it saves it on the pool thread).
-        c.recv.async(fd, buf, buf.length, 0, (err: unknown, n: number) => {
-          if (err) reject(err instanceof Error ? err : new Error(String(err)));
-          else if (n < 0) reject(new NetlinkError('recv', c.errno()));
-          else resolve(n);
-        });
-      });
+    async recv(buf) {
+      const { bytes, errno } = await c.recvOnPool(fd, buf, buf.length, 0);
+      if (bytes < 0) throw new NetlinkError('recv', errno);
+      return bytes;
     },
     close() {
       c.close(fd);

@@ -4,25 +4,8 @@ import { writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { scrapeWaitMs } from '../../../src/server/scrapeTimeout.js';
 import { eventually, startExporter, type RunningExporter } from '../../helpers/exporterProcess.js';
 import { fixture } from '../../helpers/paths.js';
-
-describe('scrapeWaitMs (X-Prometheus-Scrape-Timeout-Seconds)', () => {
-  it.each<[string | undefined, number]>([
-    ['10', 9500],
-    ['0.75', 250],
-    ['0.4', 0],
-    ['1e3', 120_000],
-    ['0', 0],
-    ['-5', 0],
-    ['soon', 0],
-    ['', 0],
-    [undefined, 0],
-  ])('%j -> wait up to %d ms', (header, ms) => {
-    expect(scrapeWaitMs(header)).toBe(ms);
-  });
-});
 
 /**
  * A first collection that cannot finish until the test lets it: the fixture tree with net/snmp

@@ -3,65 +3,24 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { SocketAggregator } from '../../../src/aggregate/socketAggregator.js';
-import { STATE_CODE } from '../../../src/model/tcpState.js';
 import { FallbackSocketSource } from '../../../src/sources/fallbackSocketSource.js';
 import { selectSocketSource } from '../../../src/sources/selectSocketSource.js';
 import type { SocketSource } from '../../../src/sources/socketSource.js';
 import { silentLogger } from '../../helpers/collect.js';
-import { SysteminformationSocketSource, systeminformationLister, type ConnectionEntry } from '../../../src/sources/systeminformationSource.js';
+import { SysteminformationSocketSource, systeminformationLister } from '../../../src/sources/systeminformationSource.js';
 import { eventually, startExporter } from '../../helpers/exporterProcess.js';
-import { fixture } from '../../helpers/paths.js';
 import { RecordingSink } from '../../helpers/recordingSink.js';
 
-const entry = (state: string, localPort: string, peerPort: string, localAddress = '127.0.0.1', protocol = 'tcp'): ConnectionEntry => ({
-  protocol, localAddress, localPort, peerAddress: '127.0.0.1', peerPort, state,
-});
-
+/** auto on this host's /proc opens a real sock_diag socket (the choices that open nothing: test/unit/sources/sourceChoice.test.ts). */
 describe('selectSocketSource', () => {
   const names = (s: SocketSource) => (s instanceof FallbackSocketSource ? [s.primary.name, s.fallback.name] : [s.name, undefined]);
   it('uses netlink with a procfs fallback on Linux when /proc is our own namespace', async () => {
     expect(names(await selectSocketSource('auto', '/proc', silentLogger, 'linux'))).toEqual(['netlink', 'procfs']);
   });
-  it('uses procfs on Linux for a tree that is not our namespace, even one lacking net/tcp', async () => {
-    expect(names(await selectSocketSource('auto', fixture('proc'), silentLogger, 'linux'))).toEqual(['procfs', undefined]);
-    expect(names(await selectSocketSource('auto', '/nonexistent', silentLogger, 'linux'))).toEqual(['procfs', undefined]);
-  });
-  it('uses a fixture tree on other systems when it has net/tcp', async () => {
-    expect(names(await selectSocketSource('auto', fixture('proc'), silentLogger, 'darwin'))).toEqual(['procfs', undefined]);
-  });
-  it('falls back to systeminformation on other systems without procfs', async () => {
-    expect(names(await selectSocketSource('auto', '/nonexistent', silentLogger, 'darwin'))).toEqual(['systeminformation', undefined]);
-  });
-  it('honours an explicit choice', async () => {
-    expect(names(await selectSocketSource('systeminformation', fixture('proc'), silentLogger, 'linux'))).toEqual(['systeminformation', undefined]);
-    expect(names(await selectSocketSource('procfs', '/proc', silentLogger, 'linux'))).toEqual(['procfs', undefined]);
-    expect(names(await selectSocketSource('netlink', '/proc', silentLogger, 'linux'))).toEqual(['netlink', undefined]);
-  });
 });
 
+/** Through the real package and the commands it runs (its state mapping: test/unit/sources/systeminformationStates.test.ts). */
 describe('SysteminformationSocketSource', () => {
-  // Listeners first: test/unit/sources/socketSourceContract.test.ts.
-  it('maps netstat-style states and marks timers and backlogs unknown', async () => {
-    const source = new SysteminformationSocketSource(async () => [
-      entry('ESTABLISHED', '8080', '50000'),
-      entry('LISTEN', '8080', '*'),
-      entry('CLOSE_WAIT', '8080', '50001'),
-      entry('TIME_WAIT', '50002', '443', '::1', 'tcp6'),
-      entry('LISTEN', '53', '*', '127.0.0.1', 'udp'),
-      entry('WEIRD', '1', '2'),
-    ]);
-    const agg = new SocketAggregator({ maxServerPorts: 10, topClientPorts: 10, pinnedPorts: [] });
-    const report = await source.walk(agg);
-    expect(report).toEqual({ tables: [{ table: 'systeminformation', sockets: 4, malformed: 1, present: true }], backlogSource: 'none' });
-    const s = agg.summarize();
-    expect(s.serverPorts[0]!.port).toBe('8080');
-    expect(s.serverPorts[0]!.states[STATE_CODE.close_wait]).toBe(1);
-    expect(s.byFamily.ipv6[STATE_CODE.time_wait]).toBe(1);
-    expect(s.keepalive).toEqual({ armed: 0, notArmed: 0, unknown: 1 });
-    expect(s.listenQueues[0]!.backlog).toBeNull();
-  });
-
   it('sees a real listener through the systeminformation package', async () => {
     const server = createServer();
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));

@@ -27,7 +27,6 @@ describe('collector inputs', () => {
   function slowNetstat(fail = false): Collector<CounterValues> {
     let cycle = 0;
     return {
-      name: 'netstat',
       async collect() {
         const mine = ++cycle;
         for (let i = 0; i < 5; i++) await nextTurn();
@@ -41,7 +40,6 @@ describe('collector inputs', () => {
   function snmpReadingNetstat(): Collector<CounterValues, { netstat: CounterValues }> & { handed: unknown[] } {
     const handed: unknown[] = [];
     return {
-      name: 'snmp',
       inputs: ['netstat'],
       handed,
       async collect(_ctx, inputs?: CollectedInputs<{ netstat: CounterValues }>): Promise<CounterValues> {

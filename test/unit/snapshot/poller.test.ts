@@ -10,7 +10,6 @@ function slowCollector(ms: number) {
   let maxRunning = 0;
   let runs = 0;
   const collector: Collector<CounterValues> = {
-    name: 'snmp',
     async collect() {
       running++;
       maxRunning = Math.max(maxRunning, running);
@@ -78,7 +77,6 @@ describe('SnapshotPoller', () => {
   it('records a throwing collector as failed with its message and keeps the others', async () => {
     const ok = slowCollector(1);
     const failing: Collector<CounterValues> = {
-      name: 'netstat',
       collect: () => Promise.reject(new Error('EACCES: permission denied, open /proc/net/netstat')),
     };
     const poller = new SnapshotPoller({ snmp: ok.collector, netstat: failing }, { procfs: '/proc', log: silentLogger }, 1000);
@@ -92,7 +90,6 @@ describe('SnapshotPoller', () => {
     let release: (v: CounterValues) => void = () => undefined;
     let calls = 0;
     const hung: Collector<CounterValues> = {
-      name: 'netstat',
       collect: () => {
         calls++;
         return calls === 1 ? new Promise<CounterValues>((r) => (release = r)) : Promise.resolve({ tcp_ext_listen_overflows_total: calls });
@@ -119,7 +116,7 @@ describe('SnapshotPoller', () => {
   });
 
   it('on stop({ abandon }) ends a cycle that waits for a hung collector at once, and does not publish it', async () => {
-    const hung: Collector<CounterValues> = { name: 'netstat', collect: () => new Promise<CounterValues>(() => undefined) };
+    const hung: Collector<CounterValues> = { collect: () => new Promise<CounterValues>(() => undefined) };
     const poller = new SnapshotPoller({ netstat: hung }, { procfs: '/proc', log: silentLogger }, 1000, { timeoutMs: 3_600_000 });
     const cycle = poller.start();
     await poller.stop({ abandon: true });
@@ -133,7 +130,6 @@ describe('SnapshotPoller.first', () => {
     let release: () => void = () => undefined;
     const gate = new Promise<void>((r) => (release = r));
     const gated: Collector<CounterValues> = {
-      name: 'snmp',
       async collect() {
         await gate;
         return { tcp_active_opens_total: 1 };

@@ -125,7 +125,6 @@ function connectionEntries(rows: readonly Row[]): ConnectionEntry[] {
     protocol: r.family === 'ipv4' ? 'tcp' : 'tcp6',
     localAddress: r.family === 'ipv4' ? '127.0.0.1' : '::1',
     localPort: String(r.localPort),
-    peerAddress: r.state === 'listen' ? '*' : r.family === 'ipv4' ? '127.0.0.1' : '::1',
     peerPort: r.state === 'listen' ? '*' : String(r.remotePort),
     state: r.state.toUpperCase(),
   }));

@@ -1,5 +1,3 @@
-import { execFileSync } from 'node:child_process';
-import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { metricCatalog } from '../../../src/metrics/catalog.js';
@@ -10,13 +8,14 @@ import type { Snapshot, SnapshotReader } from '../../../src/snapshot/snapshot.js
 import { BUILD_INFO } from '../../../src/version.js';
 import { fixturePoller, silentLogger, DEFAULT_COLLECTORS } from '../../helpers/collect.js';
 import { samplesOf } from '../../helpers/exposition.js';
-import { fixture, REPO_ROOT } from '../../helpers/paths.js';
+import { fixture } from '../../helpers/paths.js';
 
 function appFor(snapshots: SnapshotReader, now?: () => number) {
   const exposition = buildExposition(metricCatalog(BUILD_INFO, DEFAULT_COLLECTORS), snapshots, { processMetrics: true, ...(now ? { now } : {}) });
   return buildApp({ exposition, collectors: DEFAULT_COLLECTORS, snapshots, telemetryPath: '/metrics', build: BUILD_INFO, logger: silentLogger });
 }
 
+/** The Fastify app in-process (app.inject) over fixture snapshots: formats, compression, health, limits, routes. Its module footprint in a fresh process: test/integration/server/appFootprint.test.ts. */
 describe('HTTP app', async () => {
   const poller = fixturePoller(fixture('proc'));
   const snapshot = await poller.collectOnce();
@@ -206,32 +205,5 @@ describe('routes', () => {
       expect(res.body).toBe('not found\n');
     }
     expect((await app.inject({ method: 'POST', url: '/metrics', payload: 'x'.repeat(4096) })).statusCode).toBe(404);
-  });
-});
-
-describe('HTTP app footprint', () => {
-  it('never loads Fastify\'s schema compilers (Ajv, fast-json-stringify): no route has a schema', () => {
-    // A fresh process, since this test process has Ajv loaded for other tests. (Fastify's
-    // precompiled error serializer needs fast-json-stringify's small runtime, not its compiler.)
-    const script = `
-      import { createRequire } from 'node:module';
-      const { buildApp } = await import(${JSON.stringify(join(REPO_ROOT, 'dist', 'src', 'server', 'app.js'))});
-      const { default: pino } = await import('pino');
-      const app = buildApp({
-        exposition: { render: async () => ({ contentType: 'text/plain', body: 'x 1\\n' }) },
-        collectors: new Set(),
-        snapshots: { latest: () => undefined },
-        telemetryPath: '/metrics',
-        build: { version: '0', revision: '0', nodeVersion: process.version },
-        logger: pino({ level: 'silent' }),
-      });
-      const codes = [];
-      for (const url of ['/metrics', '/healthz', '/readyz', '/nope']) codes.push((await app.inject({ url })).statusCode);
-      const loaded = Object.keys(createRequire(import.meta.url).cache).filter((f) => /node_modules\\/(ajv|@fastify\\/ajv-compiler|@fastify\\/fast-json-stringify-compiler)\\/|fast-json-stringify\\/index\\.js$/.test(f));
-      console.log(JSON.stringify({ codes, loaded }));
-    `;
-    const out = JSON.parse(execFileSync(process.execPath, ['--input-type=module', '-e', script], { cwd: REPO_ROOT, encoding: 'utf8' })) as { codes: number[]; loaded: string[] };
-    expect(out.codes).toEqual([200, 200, 503, 404]);
-    expect(out.loaded).toEqual([]);
   });
 });
