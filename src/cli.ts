@@ -50,6 +50,7 @@ async function buildPoller(config: ExporterConfig, log: Logger): Promise<Snapsho
   if (config.collectors.has('sockets')) {
     const fallback = source instanceof FallbackSocketSource ? source.fallback.name : undefined;
     if (source.reportsKernelDetail) log.info({ source: source.name, fallback, procfs: config.procfs }, 'socket source selected');
+    else if (config.source === 'systeminformation') log.warn({ source: source.name }, 'socket source systeminformation, as asked: states and ports only, no queues or timers');
     else log.warn({ source: source.name }, 'no kernel socket table under --path.procfs: using systeminformation (states and ports only, no queues or timers)');
     if (process.platform === 'linux') {
       const said = describeTableNamespace(await tableNamespace(config.procfs, source.name), config.procfs);

@@ -80,6 +80,11 @@ function intInRange(flag: string, value: string, min: number, max: number): numb
   return n;
 }
 
+function commandOf(word: string): 'serve' | 'snapshot' | 'watch' {
+  if (word === 'serve' || word === 'snapshot' || word === 'watch') return word;
+  throw new UsageError(`"${word}" is not one of serve, snapshot, watch (the command comes before the flags, e.g. tcpstate-exporter snapshot --wide)`);
+}
+
 export function parseCommandLine(argv: readonly string[]): ParsedCommandLine {
   let parsed;
   try {
@@ -90,7 +95,7 @@ export function parseCommandLine(argv: readonly string[]): ParsedCommandLine {
   const { values, positionals } = parsed;
   if (positionals.length > 1) throw new UsageError(`unexpected argument "${positionals[1]}"`);
   const commandWord = positionals[0] ?? 'serve';
-  const command: Command = values.help ? 'help' : values.version ? 'version' : oneOf('command', commandWord, ['serve', 'snapshot', 'watch']);
+  const command: Command = values.help ? 'help' : values.version ? 'version' : commandOf(commandWord);
 
   const listenAddresses = values['web.listen-address'].map((text, i, all) => {
     const address = parseListenAddress(text);
@@ -105,19 +110,22 @@ export function parseCommandLine(argv: readonly string[]): ParsedCommandLine {
   const intervalText = values['collector.interval'] ?? (command === 'watch' ? DEFAULTS.watchInterval : DEFAULTS.interval);
   const intervalMs = parseDurationMs(intervalText);
   if (intervalMs === null || intervalMs < MIN_INTERVAL_MS) {
-    throw new UsageError(`--collector.interval: "${intervalText}" is not a duration of at least 100ms (e.g. 15s, 1m)`);
+    throw new UsageError(`--collector.interval: "${intervalText}" is not a duration from 100ms to 596h (e.g. 15s, 1m)`);
   }
   const timeoutText = values['collector.timeout'];
   const collectorTimeoutMs = timeoutText === undefined ? defaultCollectorTimeoutMs(intervalMs) : parseDurationMs(timeoutText);
   if (collectorTimeoutMs === null || collectorTimeoutMs < MIN_INTERVAL_MS) {
-    throw new UsageError(`--collector.timeout: "${timeoutText}" is not a duration of at least 100ms (e.g. 10s)`);
+    throw new UsageError(`--collector.timeout: "${timeoutText}" is not a duration from 100ms to 596h (e.g. 10s)`);
   }
   if (values['path.procfs'] === '') throw new UsageError('--path.procfs: must not be empty');
 
   const pinnedPorts = values['collector.ports.pin']
     .flatMap((v) => v.split(','))
-    .filter((v) => v.trim() !== '')
-    .map((v) => intInRange('collector.ports.pin', v.trim(), 1, 65535));
+    .map((v) => {
+      // "80,,81" or an empty value is a slip in a manifest, not a request for nothing.
+      if (v.trim() === '') throw new UsageError(`--collector.ports.pin: "${values['collector.ports.pin'].join(',')}" has an empty entry (a list of ports, e.g. 80,443)`);
+      return intInRange('collector.ports.pin', v.trim(), 1, 65535);
+    });
 
   const collectors = new Set<CollectorName>();
   const flags = values as Record<string, unknown>;
@@ -128,7 +136,7 @@ export function parseCommandLine(argv: readonly string[]): ParsedCommandLine {
   }
   const processesIntervalMs = parseDurationMs(values['collector.processes.interval']);
   if (processesIntervalMs === null || processesIntervalMs < MIN_INTERVAL_MS) {
-    throw new UsageError(`--collector.processes.interval: "${values['collector.processes.interval']}" is not a duration of at least 100ms (e.g. 1m)`);
+    throw new UsageError(`--collector.processes.interval: "${values['collector.processes.interval']}" is not a duration from 100ms to 596h (e.g. 1m)`);
   }
 
   return {

@@ -108,8 +108,8 @@ export function renderSnapshotTable(s: Snapshot, opts: ReportOptions = {}): stri
     const v = sysctl.values;
     out.push(
       fit(`keepalive sysctls: time ${v['tcp_keepalive_time']?.[0] ?? '?'}s, interval ${v['tcp_keepalive_intvl']?.[0] ?? '?'}s, probes ${v['tcp_keepalive_probes']?.[0] ?? '?'} -> dead peer noticed after ${deadPeerDetectionSeconds(v) ?? '?'}s`, width),
-      fit(`fin_timeout ${v['fin_timeout_seconds'] ?? '?'}s, tw_reuse ${v['tw_reuse'] ?? '?'}, max_tw_buckets ${v['max_tw_buckets'] ?? '?'}, local ports ${v['local_port_range_min'] ?? '?'}-${v['local_port_range_max'] ?? '?'}`, width),
-      fit(`somaxconn ${v['somaxconn'] ?? '?'}, max_syn_backlog ${v['max_syn_backlog'] ?? '?'}`, width),
+      fit(`fin_timeout ${v['tcp_fin_timeout']?.[0] ?? '?'}s, tw_reuse ${v['tcp_tw_reuse']?.[0] ?? '?'}, max_tw_buckets ${v['tcp_max_tw_buckets']?.[0] ?? '?'}, local ports ${v['ip_local_port_range']?.[0] ?? '?'}-${v['ip_local_port_range']?.[1] ?? '?'}`, width),
+      fit(`somaxconn ${v['somaxconn']?.[0] ?? '?'}, max_syn_backlog ${v['tcp_max_syn_backlog']?.[0] ?? '?'}`, width),
     );
   }
   const processes = s.data.processes;

@@ -8,7 +8,7 @@ import type { CollectContext, Collector } from './collector.js';
  * The sysctls that decide how long TCP sockets live, as files under `<procfs>/sys/`, with how
  * many integers each holds (ip_local_port_range two, tcp_mem three; every other one).
  */
-const SYSCTL_FILES: ReadonlyArray<{ path: string; count: number }> = [
+const SYSCTL_FILES = [
   { path: 'sys/net/ipv4/tcp_keepalive_time', count: 1 },
   { path: 'sys/net/ipv4/tcp_keepalive_intvl', count: 1 },
   { path: 'sys/net/ipv4/tcp_keepalive_probes', count: 1 },
@@ -24,18 +24,26 @@ const SYSCTL_FILES: ReadonlyArray<{ path: string; count: number }> = [
   // Pages (net/ipv4/sysctl_net_ipv4.c, sysctl_tcp_mem): min, pressure, max.
   { path: 'sys/net/ipv4/tcp_mem', count: 3 },
   { path: 'sys/net/ipv4/tcp_timestamps', count: 1 },
-];
+] as const;
+
+type SysctlPath = (typeof SYSCTL_FILES)[number]['path'];
+/** A sysctl's file name (`tcp_keepalive_time`, `somaxconn`): a typo in a reader is a type error. */
+export type SysctlName = SysctlPath extends `sys/net/${string}/${infer Name}` ? Name : never;
 
 export interface SysctlResult {
   /**
    * Sysctl file name (`tcp_keepalive_time`, `somaxconn`, `tcp_mem`) → its integers in the
    * kernel's units (seconds, counts; tcp_mem in pages); a sysctl the kernel lacks is absent.
    */
-  values: Readonly<Record<string, readonly number[]>>;
+  values: Readonly<Partial<Record<SysctlName, readonly number[]>>>;
   /** Paths (relative to the procfs root) of the sysctls this kernel or namespace lacks. */
   missing: readonly string[];
   /** The kernel's page size in bytes (auxv AT_PAGESZ), the unit of tcp_mem. */
   pageSizeBytes: number;
+}
+
+function sysctlName(path: SysctlPath): SysctlName {
+  return path.slice(path.lastIndexOf('/') + 1) as SysctlName;
 }
 
 export class SysctlCollector implements Collector<SysctlResult> {
@@ -44,7 +52,7 @@ export class SysctlCollector implements Collector<SysctlResult> {
 
   /** Errors: a sysctl that cannot be read (other than not found) or parsed; every one missing. */
   async collect(ctx: CollectContext): Promise<SysctlResult> {
-    const values: Record<string, readonly number[]> = {};
+    const values: Partial<Record<SysctlName, readonly number[]>> = {};
     const missing: string[] = [];
     for (const file of SYSCTL_FILES) {
       const path = procPath(ctx.procfs, file.path);
@@ -59,7 +67,7 @@ export class SysctlCollector implements Collector<SysctlResult> {
         }
         throw err;
       }
-      values[file.path.slice(file.path.lastIndexOf('/') + 1)] = parseSysctlIntegers(path, text, file.count);
+      values[sysctlName(file.path)] = parseSysctlIntegers(path, text, file.count);
     }
     if (missing.length === SYSCTL_FILES.length) throw new Error(`no TCP sysctl found under ${procPath(ctx.procfs, 'sys')}`);
     if (missing.length > 0 && this.reported.first()) {

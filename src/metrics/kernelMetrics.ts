@@ -1,5 +1,5 @@
 import type { CounterValues } from '../collectors/snmpCollector.js';
-import { deadPeerDetectionSeconds, type SysctlResult } from '../collectors/sysctlCollector.js';
+import { deadPeerDetectionSeconds, type SysctlName, type SysctlResult } from '../collectors/sysctlCollector.js';
 import { fromData, type MetricFamily } from './metricFamily.js';
 
 /** A served family for one kernel field: the field's name in the collector's data, the family's full name. */
@@ -61,7 +61,7 @@ function counterFamilies(collector: 'snmp' | 'netstat', fields: readonly KernelF
 
 /** A served sysctl: which integer of which sysctl file (SysctlResult keys), in which unit. */
 interface SysctlField {
-  key: string;
+  key: SysctlName;
   /** ip_local_port_range and tcp_mem hold several integers. */
   index?: number;
   name: string;

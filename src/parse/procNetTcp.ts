@@ -87,6 +87,20 @@ export class ProcNetTcpParser {
   }
 
   /** Signal end of file; a final line without newline is still parsed (a truncated read). */
+  /**
+   * Whether the table starts with the kernel's column header: undefined until its first
+   * non-blank line has ended. Lets a reader stop at once on something that is not a socket table
+   * (a device, a FUSE file) instead of reading it to its end, which may never come.
+   */
+  get startsWithHeader(): boolean | undefined {
+    return this.seenLine ? this.stats.header : undefined;
+  }
+
+  /** Malformed lines so far. */
+  get malformedLines(): number {
+    return this.stats.malformed;
+  }
+
   finish(): ParseStats {
     if (this.carryLength > 0 || this.carryOverflow) this.finishCarriedLine();
     return { ...this.stats };

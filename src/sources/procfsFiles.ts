@@ -117,23 +117,31 @@ async function streamOnce(path: string, onChunk: (chunk: Buffer) => boolean | vo
   const onProcfs = await isProcfs(path);
   const handle = await pendingReads.track(path, 'open', () => open(path, 'r'));
   try {
-    const buf = Buffer.allocUnsafe(chunkSize);
-    let total = 0;
-    for (;;) {
-      let filled = 0;
-      while (filled < buf.length) {
-        const n = onProcfs && total + filled > 0 ? readSync(handle.fd, buf, filled, buf.length - filled, null) : await readOnPool(path, handle, buf, filled);
-        if (n === 0) break;
-        filled += n;
-      }
-      if (filled === 0) return total;
-      total += filled;
-      if (onChunk(buf.subarray(0, filled)) === false) return total;
-      if (filled < buf.length) return total;
-      await setImmediatePromise();
-    }
+    return await streamHandle(path, handle, onProcfs, onChunk, chunkSize);
+  } catch (err) {
+    // read(2)'s errors (EISDIR, EIO) carry no path, unlike open(2)'s: name the file.
+    if (err instanceof Error && 'code' in err && !err.message.includes(path)) err.message = `${path}: ${err.message}`;
+    throw err;
   } finally {
     await handle.close();
+  }
+}
+
+async function streamHandle(path: string, handle: FileHandle, onProcfs: boolean, onChunk: (chunk: Buffer) => boolean | void, chunkSize: number): Promise<number> {
+  const buf = Buffer.allocUnsafe(chunkSize);
+  let total = 0;
+  for (;;) {
+    let filled = 0;
+    while (filled < buf.length) {
+      const n = onProcfs && total + filled > 0 ? readSync(handle.fd, buf, filled, buf.length - filled, null) : await readOnPool(path, handle, buf, filled);
+      if (n === 0) break;
+      filled += n;
+    }
+    if (filled === 0) return total;
+    total += filled;
+    if (onChunk(buf.subarray(0, filled)) === false) return total;
+    if (filled < buf.length) return total;
+    await setImmediatePromise();
   }
 }
 

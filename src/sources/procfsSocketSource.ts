@@ -54,6 +54,7 @@ export class ProcfsSocketSource implements SocketSource {
   /** Feeds the LISTEN rows at the head of a table, up to its first other row, and notes their inodes in `fed`. */
   private async walkHeadListeners(file: string, family: Family, sink: SocketSink, fed: InodeCounts): Promise<void> {
     let done = false;
+    let read = 0;
     const parser = new ProcNetTcpParser(family, {
       add(s) {
         if (done || s.state !== LISTEN) {
@@ -69,7 +70,8 @@ export class ProcfsSocketSource implements SocketSource {
         procPath(this.procfs, file),
         (chunk) => {
           parser.push(chunk);
-          return !done;
+          // A malformed line ends the head too: the full walk reports the table as it is.
+          return !done && parser.malformedLines === 0 && notASocketTable(parser, (read += chunk.length)) === false;
         },
         HEAD_CHUNK,
       );
@@ -81,8 +83,12 @@ export class ProcfsSocketSource implements SocketSource {
 
   private async walkTable(file: string, family: Family, sink: SocketSink): Promise<TableReport> {
     const parser = new ProcNetTcpParser(family, sink);
+    let read = 0;
     try {
-      await streamFile(procPath(this.procfs, file), (chunk) => parser.push(chunk));
+      await streamFile(procPath(this.procfs, file), (chunk) => {
+        parser.push(chunk);
+        return !notASocketTable(parser, (read += chunk.length));
+      });
     } catch (err) {
       // No tcp6 means IPv6 is disabled: a normal host, not an error. No tcp is an error.
       if (isNotFound(err) && family === 'ipv6') return { table: file, sockets: 0, malformed: 0, present: false };
@@ -165,4 +171,17 @@ function copyRecord(from: Readonly<SocketRecord>, to: SocketRecord): void {
   to.inode = from.inode;
   to.localAddress.set(from.localAddress);
   to.remoteAddress.set(from.remoteAddress);
+}
+
+/** Bytes within which a kernel socket table has ended its header line (~150 bytes in practice). */
+const HEADER_WITHIN = 64 * 1024;
+
+/**
+ * Whether what has been read so far shows the file is not a kernel socket table: its first line
+ * is not the header, or no line has ended within HEADER_WITHIN bytes (/dev/zero, a binary file).
+ * The read stops there and the walk reports why, rather than read a file that may never end.
+ */
+function notASocketTable(parser: ProcNetTcpParser, bytesRead: number): boolean {
+  const header = parser.startsWithHeader;
+  return header === false || (header === undefined && bytesRead > HEADER_WITHIN);
 }

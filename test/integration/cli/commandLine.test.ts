@@ -19,7 +19,12 @@ describe('bad flags and values', () => {
     [['--web.listen-address=nonsense'], /--web.listen-address: "nonsense" is not host:port/],
     [['--web.listen-address=:99999'], /--web.listen-address/],
     [['--collector.interval=fast'], /--collector.interval: "fast"/],
-    [['--collector.interval=10ms'], /at least 100ms/],
+    [['--collector.interval=10ms'], /from 100ms to 596h/],
+    // Longer than a Node.js timer holds (2^31 - 1 ms): it would fire at once.
+    [['--collector.interval=600h'], /--collector.interval: "600h" is not a duration from 100ms to 596h/],
+    [['--collector.timeout=600h'], /--collector.timeout: "600h" is not a duration from 100ms to 596h/],
+    [['--collector.ports.pin=80,,81'], /--collector.ports.pin: "80,,81" has an empty entry/],
+    [['--collector.ports.pin='], /--collector.ports.pin: "" has an empty entry/],
     [['--log.level=loud'], /--log.level: "loud" is not one of debug, info, warn, error/],
     [['--log.format=xml'], /--log.format/],
     [['--collector.source=ebpf'], /--collector.source/],

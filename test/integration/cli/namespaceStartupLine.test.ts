@@ -1,6 +1,6 @@
 import { spawnSync } from 'node:child_process';
 import { readlinkSync } from 'node:fs';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { canCreateNetns, Netns } from '../../../bench/netns.js';
 import { CLI, fixture } from '../../helpers/paths.js';
 import { AS_NOBODY, canDropPrivileges } from '../../helpers/privileges.js';
@@ -62,7 +62,12 @@ describe.runIf(linux)('which network namespace the socket table comes from (one 
   });
 
   describe.runIf(canUnshare && canCreateNetns())('in a network namespace of its own, pid 1 in the original one (a container given the host /proc without hostNetwork)', () => {
-    const ns = canUnshare && canCreateNetns() ? new Netns('tcpstate-nsline') : undefined;
+    // Made in beforeAll, not while the file is collected: a run that filters these tests out
+    // (vitest -t) runs no hooks, and would leave the namespace behind.
+    let ns: Netns | undefined;
+    beforeAll(() => {
+      ns = new Netns('tcpstate-nsline');
+    });
     afterAll(() => ns?.destroy());
 
     for (const source of ['netlink', 'procfs']) {

@@ -1,4 +1,4 @@
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -49,6 +49,23 @@ describe('a procfs root whose socket table is empty or garbage', async () => {
     expect(s.status.sockets!.success).toBe(false);
     expect(s.status.sockets!.error).toMatch(why);
     expect(s.data.sockets).toBeUndefined();
+  });
+
+  // Files that never end: the read must stop at the first line (or within 64 KiB without one),
+  // not run on past the collector's deadline, burning a core, until the file ends.
+  const endless = (name: string, device: string): string => {
+    const r = join(dir, name);
+    mkdirSync(join(r, 'net'), { recursive: true });
+    symlinkSync(device, join(r, 'net', 'tcp'));
+    return r;
+  };
+  it.each([
+    ['/dev/zero (no line ever ends)', endless('zero', '/dev/zero')],
+    ['/dev/urandom (lines of noise)', endless('urandom', '/dev/urandom')],
+  ])('a net/tcp that never ends, %s, fails with the reason, not a timeout', async (_name, procfs) => {
+    const s = await collectFixture(procfs);
+    expect(s.status.sockets!.success).toBe(false);
+    expect(s.status.sockets!.error).toMatch(/net\/tcp is not a kernel socket table: its first line is not the column header/);
   });
 
   it('header lines alone are an empty table, not an error', async () => {

@@ -1,8 +1,8 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { FileTooLargeError, isNotFound, readSmallFile, SMALL_FILE_LIMIT } from '../../../src/sources/procfsFiles.js';
+import { FileTooLargeError, isNotFound, readSmallFile, SMALL_FILE_LIMIT, streamFile } from '../../../src/sources/procfsFiles.js';
 
 describe('readSmallFile', () => {
   const dir = mkdtempSync(join(tmpdir(), 'tcpstate-small-'));
@@ -24,5 +24,18 @@ describe('readSmallFile', () => {
   it('keeps a missing file detectable', async () => {
     const err = await readSmallFile(join(dir, 'absent')).catch((e: unknown) => e);
     expect(isNotFound(err)).toBe(true);
+  });
+});
+
+describe('streamFile', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'tcpstate-stream-'));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('names the file in a read error, which read(2) does not (a directory mounted where net/tcp should be)', async () => {
+    const path = join(dir, 'tcp');
+    mkdirSync(path);
+    const err = await streamFile(path, () => true).catch((e: unknown) => e);
+    expect(err).toMatchObject({ code: 'EISDIR' });
+    expect((err as Error).message).toBe(`${path}: EISDIR: illegal operation on a directory, read`);
   });
 });
