@@ -14,6 +14,7 @@ import { metricCatalog } from './metrics/catalog.js';
 import { buildExposition } from './metrics/exposition.js';
 import { errorMessage } from './model/errno.js';
 import { buildApp } from './server/app.js';
+import { descendantPids } from './runtime/childProcesses.js';
 import { exitProcess } from './runtime/exit.js';
 import { createLogger } from './server/logger.js';
 import type { WebSecurity } from './server/webSecurity.js';
@@ -216,8 +217,9 @@ main(process.argv.slice(2)).then(
     if (code === undefined) return;
     process.exitCode = code;
     // A command that ends with a read still hanging (a snapshot whose collector timed out) must
-    // still end: the event loop would wait for the read, and exit() would join its thread.
-    if (pendingReads.size > 0) void exitProcess(code);
+    // still end: the event loop would wait for the read, and exit() would join its thread. So
+    // must one whose collector left a child process running (systeminformation's netstat).
+    if (pendingReads.size > 0 || descendantPids().length > 0) void exitProcess(code);
   },
   (err: unknown) => {
     process.stderr.write(`tcpstate-exporter: fatal: ${errorMessage(err)}\n`);

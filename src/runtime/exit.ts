@@ -1,5 +1,6 @@
 import { loadLibc } from '../native/libc.js';
 import { pendingReads, type PendingReads } from '../sources/pendingReads.js';
+import { killDescendants } from './childProcesses.js';
 
 /**
  * Ends the process with `code`, even while a file read hangs.
@@ -10,8 +11,11 @@ import { pendingReads, type PendingReads } from '../sources/pendingReads.js';
  * minutes. With reads under way, the process ends through _exit(2) instead, which joins nothing;
  * what it skips (flushing stdio buffers) does not apply, since stdout and stderr are written
  * synchronously on Linux. Where libc cannot be bound (src/native/libc.ts), SIGKILL is the last way out.
+ * Processes a library started and abandoned (systeminformation's netstat) are killed first, so
+ * none outlives the exporter.
  */
 export async function exitProcess(code: number, reads: PendingReads = pendingReads): Promise<never> {
+  killDescendants();
   if (reads.size > 0) {
     try {
       (await loadLibc())._exit(code);
