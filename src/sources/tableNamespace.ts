@@ -13,8 +13,12 @@ import { procPath } from './procfsFiles.js';
  * namespace as pid 1 is the host's.
  */
 export interface TableNamespace {
-  /** "host": the same as pid 1's; "own": a different one; "unknown": pid 1's unreadable; "none": a fixture tree. */
-  kind: 'host' | 'own' | 'unknown' | 'none';
+  /**
+   * "host": the same as pid 1's; "own": a different one; "unknown": pid 1's unreadable; "none": a
+   * fixture tree read by the procfs source; "mixed": a live namespace's table (netlink,
+   * systeminformation) beside a --path.procfs that is a tree of files, not a procfs mount.
+   */
+  kind: 'host' | 'own' | 'unknown' | 'none' | 'mixed';
   /** net:[inode] of the table, when it comes from a live namespace. */
   netns?: string;
   /** net:[inode] of pid 1 under --path.procfs, when readable. */
@@ -28,6 +32,9 @@ export async function tableNamespace(procfs: string, source: SocketSourceName): 
   const tablePath = source === 'procfs' ? procPath(procfs, 'self/ns/net') : '/proc/self/ns/net';
   const netns = await readlink(tablePath).catch(() => undefined);
   if (netns === undefined) return { kind: 'none' };
+  // The other collectors read files under --path.procfs: a tree of files there (no self/ns/net)
+  // and a live table here describe two different hosts.
+  if (source !== 'procfs' && (await readlink(procPath(procfs, 'self/ns/net')).catch(() => undefined)) === undefined) return { kind: 'mixed', netns };
   try {
     const pid1Netns = await readlink(procPath(procfs, '1/ns/net'));
     return { kind: pid1Netns === netns ? 'host' : 'own', netns, pid1Netns };
@@ -41,6 +48,12 @@ export function describeTableNamespace(ns: TableNamespace, procfs: string): { le
   switch (ns.kind) {
     case 'none':
       return { level: 'info', fields: { procfs }, msg: 'socket table read from files under --path.procfs, not from a live network namespace' };
+    case 'mixed':
+      return {
+        level: 'warn',
+        fields: { netns: ns.netns!, procfs },
+        msg: "socket table from this process's live network namespace, while the other collectors read the files under --path.procfs, which is not a procfs mount: the two describe different hosts (--collector.source=procfs reads the table from the files too)",
+      };
     case 'host':
       return { level: 'info', fields: { namespace: 'host', netns: ns.netns!, procfs }, msg: 'socket table from the host network namespace (the one pid 1 under --path.procfs is in)' };
     case 'own':

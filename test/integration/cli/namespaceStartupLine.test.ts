@@ -50,6 +50,12 @@ describe.runIf(linux)('which network namespace the socket table comes from (one 
     expect(namespaceLine(r.stderr)).toMatchObject({ level: 'info', msg: 'socket table read from files under --path.procfs, not from a live network namespace' });
   });
 
+  it('on a fixture tree with the netlink source: warns that the live table and the files describe different hosts', () => {
+    const r = spawnSync(CLI, [...ARGS, `--path.procfs=${fixture('proc')}`, '--collector.source=netlink'], { encoding: 'utf8', timeout: 20_000 });
+    expect(namespaceLine(r.stderr)).toMatchObject({ level: 'warn', netns: readlinkSync('/proc/self/ns/net'), procfs: fixture('proc') });
+    expect(namespaceLine(r.stderr)['msg']).toMatch(/describe different hosts/);
+  });
+
   it.runIf(canDropPrivileges)('unprivileged, pid 1 unreadable: says it cannot tell, with the reason', () => {
     const r = spawnSync('setpriv', [...AS_NOBODY, CLI, ...ARGS], { encoding: 'utf8', timeout: 20_000 });
     expect(namespaceLine(r.stderr)).toMatchObject({ level: 'info', namespace: 'unknown', pid1_error: 'EACCES', netns: readlinkSync('/proc/self/ns/net') });
