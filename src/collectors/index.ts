@@ -1,6 +1,7 @@
 import type { SeriesHysteresis } from '../aggregate/portSeries.js';
 import type { PortLimits } from '../aggregate/socketSummary.js';
 import type { SocketSource } from '../sources/socketSource.js';
+import type { TcpInfoSummary } from '../aggregate/tcpInfoAggregator.js';
 import type { Collector } from './collector.js';
 import type { ConnectionsResult } from './connectionsCollector.js';
 import type { NetnsResult } from './netnsCollector.js';
@@ -11,6 +12,7 @@ import {
   DEFAULT_NETNS_OPTIONS,
   DEFAULT_PROCESS_OPTIONS,
   NETNS_INPUTS,
+  TCPINFO_INPUTS,
   type ConnectionsOptions,
   type EphemeralOptions,
   type NetnsOptions,
@@ -36,6 +38,7 @@ export interface CollectedData {
   processes: ProcessesResult;
   netns: NetnsResult;
   connections: ConnectionsResult;
+  tcpinfo: TcpInfoSummary;
 }
 
 export type CollectorName = keyof CollectedData;
@@ -71,7 +74,8 @@ const COLLECTORS: { readonly [K in CollectorName]: CollectorEntry<CollectedData[
   sockets: {
     description: 'TCP sockets per state, family and port; listen queues; queue bytes; keepalive coverage',
     defaultOn: true,
-    build: ({ sockets: { source, portLimits, ephemeral = DEFAULT_EPHEMERAL_OPTIONS, hysteresis } }) => new SocketsCollector(source, portLimits, ephemeral, hysteresis),
+    build: ({ enabled, sockets: { source, portLimits, ephemeral = DEFAULT_EPHEMERAL_OPTIONS, hysteresis } }) =>
+      new SocketsCollector(source, portLimits, ephemeral, hysteresis, enabled.has('tcpinfo')),
   },
   sysctl: {
     description: 'TCP sysctls that decide socket lifetime and memory (keepalive, FIN/TIME_WAIT, timestamps, backlogs, port range, tcp_mem)',
@@ -115,6 +119,13 @@ const COLLECTORS: { readonly [K in CollectorName]: CollectorEntry<CollectedData[
     offBecause: 'the kernel reports every TCP socket it destroys',
     build: ({ sockets: { portLimits, hysteresis }, connections = DEFAULT_CONNECTIONS_OPTIONS }) =>
       lazy(async () => new (await import('./connectionsCollector.js')).ConnectionsCollector(portLimits, connections, hysteresis)),
+  },
+  // Off by default: the kernel fills a tcp_info per socket of the walk, under each socket's lock.
+  tcpinfo: {
+    description: 'RTT histogram and retransmitting sockets per port, from the tcp_info the sockets walk asks the kernel for (INET_DIAG_INFO; netlink only)',
+    defaultOn: false,
+    offBecause: 'the kernel fills a tcp_info per socket of the sockets walk',
+    build: () => lazy(async () => new (await import('./tcpinfoCollector.js')).TcpinfoCollector(), TCPINFO_INPUTS),
   },
 };
 

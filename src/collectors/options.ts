@@ -54,3 +54,6 @@ export interface ConnectionsOptions {
 }
 
 export const DEFAULT_CONNECTIONS_OPTIONS: ConnectionsOptions = { receiveBufferBytes: 4 * 1024 * 1024 };
+
+/** The tcpinfo collector's inputs (Collector.inputs): the sockets collector's walk carries its tcp_info. */
+export const TCPINFO_INPUTS = ['sockets'] as const;
