@@ -7,6 +7,14 @@ function* perPort(d: ConnectionsResult, value: (p: PortClosedConnections, labels
   for (const p of d.clientPorts) yield* value(p, { role: 'client', port: p.port });
 }
 
+/** A port's two samples of a family with a `direction` label. */
+function byDirection(sent: (p: PortClosedConnections) => number, received: (p: PortClosedConnections) => number) {
+  return (p: PortClosedConnections, labels: { role: string; port: string }): Sample[] => [
+    { labels: { ...labels, direction: 'sent' }, value: sent(p) },
+    { labels: { ...labels, direction: 'received' }, value: received(p) },
+  ];
+}
+
 /**
  * --collector.connections: what the kernel's TCP socket destroy events (sock_diag multicast groups
  * SKNLGRP_INET_TCP_DESTROY and SKNLGRP_INET6_TCP_DESTROY) report, per role and port, summed since
@@ -28,12 +36,7 @@ export const CONNECTION_METRICS: readonly MetricFamily[] = [
     type: 'counter',
     labelNames: ['role', 'port', 'direction'],
     collector: 'connections',
-    samples: fromData('connections', (d) =>
-      perPort(d, (p, labels) => [
-        { labels: { ...labels, direction: 'sent' }, value: p.bytesSent },
-        { labels: { ...labels, direction: 'received' }, value: p.bytesReceived },
-      ]),
-    ),
+    samples: fromData('connections', (d) => perPort(d, byDirection((p) => p.bytesSent, (p) => p.bytesReceived))),
   },
   {
     name: 'tcpstate_port_closed_connection_segments_total',
@@ -41,12 +44,7 @@ export const CONNECTION_METRICS: readonly MetricFamily[] = [
     type: 'counter',
     labelNames: ['role', 'port', 'direction'],
     collector: 'connections',
-    samples: fromData('connections', (d) =>
-      perPort(d, (p, labels) => [
-        { labels: { ...labels, direction: 'sent' }, value: p.segmentsOut },
-        { labels: { ...labels, direction: 'received' }, value: p.segmentsIn },
-      ]),
-    ),
+    samples: fromData('connections', (d) => perPort(d, byDirection((p) => p.segmentsOut, (p) => p.segmentsIn))),
   },
   {
     name: 'tcpstate_port_closed_connection_retransmitted_segments_total',

@@ -27,8 +27,16 @@ const lost = (m: Samples): number => m.get('tcpstate_connection_events_lost_tota
  * read from outside the exporter.
  */
 function kernelDrops(ns: Netns): number {
-  const row = ns.run('cat', ['/proc/net/netlink']).stdout.split('\n').map((l) => l.trim().split(/\s+/)).find((f) => f[1] === '4' && f[3] === '00000005');
-  return Number(row?.[8] ?? NaN);
+  return Number(destroyGroupSocket(ns)?.[8] ?? NaN);
+}
+
+/** Bytes queued in that socket, unread (the Rmem column). */
+function kernelQueued(ns: Netns): number {
+  return Number(destroyGroupSocket(ns)?.[4] ?? NaN);
+}
+
+function destroyGroupSocket(ns: Netns): string[] | undefined {
+  return ns.run('cat', ['/proc/net/netlink']).stdout.split('\n').map((l) => l.trim().split(/\s+/)).find((f) => f[1] === '4' && f[3] === '00000005');
 }
 
 /** Runs tcp_exchange.py in the namespace until it has closed its connections. */
@@ -128,6 +136,9 @@ describe.runIf(canCreateNetns())('closed connections from the kernel socket dest
       } finally {
         process.kill(exporter.pid, 'SIGCONT');
       }
+      // No scrape before the exporter has read what queued up: a scrape is itself two destroyed
+      // sockets, and while the buffer is still full they would be lost too, on another port.
+      await eventually(async () => (kernelQueued(ns) === 0 ? true : undefined), 20_000, 'the exporter to drain its event socket');
     }, 120_000);
     afterAll(() => ns?.destroy());
 
