@@ -155,6 +155,8 @@ export function renderSnapshotJson(s: Snapshot): string {
   return `${JSON.stringify(
     s,
     (key, value: unknown) => {
+      // The sockets result carries the walk's tcp_info for the tcpinfo collector, which shows it.
+      if (key === 'tcpInfo') return undefined;
       // Pairs, not an object: keys such as "1" and "10" would be moved ahead of "0.0001".
       if (key === 'rttBuckets' && Array.isArray(value)) return RTT_LE.map((le, i): { le: string; count: unknown } => ({ le, count: value[i] }));
       return isStateVector(value) ? statesByName(value) : value;
