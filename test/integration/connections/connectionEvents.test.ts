@@ -30,6 +30,12 @@ function kernelDrops(ns: Netns): number {
   return Number(destroyGroupSocket(ns)?.[8] ?? NaN);
 }
 
+/** TCP sockets of the namespace whose destruction is still to come (listeners and TIME_WAIT aside). */
+function openConnections(ns: Netns): string {
+  const states = ['established', 'close-wait', 'last-ack', 'fin-wait-1', 'closing', 'syn-sent', 'syn-recv'].flatMap((st) => ['state', st]);
+  return ns.run('ss', ['-tanH', ...states]).stdout.trim();
+}
+
 /** Bytes queued in that socket, unread (the Rmem column). */
 function kernelQueued(ns: Netns): number {
   return Number(destroyGroupSocket(ns)?.[4] ?? NaN);
@@ -120,6 +126,10 @@ describe.runIf(canCreateNetns())('closed connections from the kernel socket dest
       // burst, as a CPU-throttled container would be, so that it cannot keep up by luck; nothing
       // else closes in the namespace meanwhile.
       exporter = await startExporterIn(ns, EXPORTER_PORT, ['--collector.connections', '--collector.interval=200ms', '--collector.series.admit-cycles=0', '--collector.connections.receive-buffer=65536']);
+      // The readiness scrape's sockets must be gone first: the exporter's end of it closes only
+      // when the exporter runs, and its destroy event, arriving while the buffer is still full of
+      // the burst's, would be lost on another port.
+      await eventually(async () => (openConnections(ns) === '' ? true : undefined), 20_000, 'the readiness scrape to be closed');
       process.kill(exporter.pid, 'SIGSTOP');
       try {
         await exchange(ns, 'burst', CONNECTIONS);
