@@ -5,6 +5,7 @@
  * streaming: procfs tables through our parser (synthetic trees); naive: read/split/objects;
  * procfs: the procfs source on a real /proc, with listen backlogs joined from netlink;
  * netlink: the sock_diag source (the exporter's default on Linux);
+ * netlink-tcpinfo: the same with --collector.tcpinfo (tcp_info asked for and folded in the walk);
  * systeminformation: networkConnections(), what a Node user reaches for first;
  * processes: a --collector.processes scan (socket walk over netlink, then every /proc/<pid>/fd);
  * netns: a --collector.netns cycle over every network namespace (the own one walked over netlink).
@@ -13,10 +14,11 @@
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { DEFAULT_SERIES_HYSTERESIS } from '../src/aggregate/portSeries.js';
 import { DEFAULT_PORT_LIMITS } from '../src/aggregate/socketSummary.js';
 import type { Collector } from '../src/collectors/collector.js';
 import { NetnsCollector } from '../src/collectors/netnsCollector.js';
-import { DEFAULT_NETNS_OPTIONS, DEFAULT_PROCESS_OPTIONS } from '../src/collectors/options.js';
+import { DEFAULT_EPHEMERAL_OPTIONS, DEFAULT_NETNS_OPTIONS, DEFAULT_PROCESS_OPTIONS } from '../src/collectors/options.js';
 import { ProcessesCollector } from '../src/collectors/processesCollector.js';
 import { SocketsCollector } from '../src/collectors/socketsCollector.js';
 import type { Log } from '../src/model/log.js';
@@ -74,14 +76,14 @@ function collectorFor(mode: string, procfs: string): () => Promise<number> {
     const c = new NetnsCollector({ ...DEFAULT_NETNS_OPTIONS, max: 100_000 }, source);
     return async () => (await c.collect(ctx)).namespaces.reduce((a, n) => a + n.states.reduce((x, y) => x + y, 0), 0);
   }
-  const c: Collector<{ tables: ReadonlyArray<{ sockets: number }> }> = new SocketsCollector(source, DEFAULT_PORT_LIMITS);
+  const c: Collector<{ tables: ReadonlyArray<{ sockets: number }> }> = new SocketsCollector(source, DEFAULT_PORT_LIMITS, DEFAULT_EPHEMERAL_OPTIONS, DEFAULT_SERIES_HYSTERESIS, mode === 'netlink-tcpinfo');
   return async () => (await c.collect(ctx)).tables.reduce((a, t) => a + t.sockets, 0);
 }
 
 async function main(): Promise<void> {
   const [mode, procfs, cycles] = process.argv.slice(2);
   const WARM_CYCLES = Number(cycles ?? 5);
-  const modes = ['streaming', 'naive', 'procfs', 'netlink', 'systeminformation', 'processes', 'netns'];
+  const modes = ['streaming', 'naive', 'procfs', 'netlink', 'netlink-tcpinfo', 'systeminformation', 'processes', 'netns'];
   if (!procfs || !modes.includes(mode ?? '')) throw new Error(`usage: collectOnce <${modes.join('|')}> <procfs>`);
   const collect = collectorFor(mode!, procfs);
   // A daemon pays the first (cold, unoptimized) cycle once; every later cycle is warm.

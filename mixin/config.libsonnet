@@ -52,6 +52,15 @@
     // signals, not alerts; docs/runbooks gives the reasoning of each.
     // CLOSE_WAIT sockets on one role/port, and the window over which the count must not fall.
     closeWait: { sockets: 100, drainWindow: '10m', 'for': '15m', severity: 'warning' },
+    // Per server port, from the closed connections (--collector.connections): retransmitted
+    // segments over all segments sent (tcpi_total_retrans / tcpi_segs_out) over `window`, while
+    // the port's closing connections sent at least `minSegmentsPerSecond` (a port that closed three
+    // connections, one with a retransmission, is no signal).
+    portRetransmits: { ratio: 0.05, minSegmentsPerSecond: 10, window: '10m', 'for': '15m', severity: 'warning' },
+    // ESTABLISHED sockets of one role and port whose retransmission timer fired with nothing
+    // acknowledged since (--collector.tcpinfo): at least `sockets` of them for `for` is a peer or
+    // path that drops what we send.
+    peerBlackholed: { sockets: 3, 'for': '5m', severity: 'warning' },
     // TcpExt ListenOverflows per second over `window`. 0.5/s is 150 drops in 5m: two stray drops
     // stay far below, a listener whose accept loop hangs with a client every ten seconds (each
     // retrying its SYN about 7 times) is above.

@@ -28,6 +28,7 @@ command -v openssl >/dev/null || need+=(openssl)                                
 command -v setpriv >/dev/null || need+=(util-linux)                                   # running the exporter unprivileged
 command -v jsonnet >/dev/null || need+=(jsonnet)                                      # renders the monitoring mixin
 command -v amtool >/dev/null || need+=(prometheus-alertmanager)                       # checks the inhibit rules
+command -v nft >/dev/null || need+=(nftables)                                         # black-holes a port in a test namespace
 command -v systemd-socket-activate >/dev/null || need+=(systemd)                      # socket activation (--web.systemd-socket)
 command -v git >/dev/null || need+=(git)                                              # the fresh-clone check
 command -v unzip >/dev/null || need+=(unzip)                                          # helm and kubectl come zipped

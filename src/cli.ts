@@ -63,6 +63,7 @@ async function buildPoller(config: ExporterConfig, log: Logger): Promise<Snapsho
     sockets: { source, portLimits: config.portLimits, ephemeral: config.ephemeral, hysteresis: config.seriesHysteresis },
     processes: config.processes,
     netns: config.netns,
+    connections: config.connections,
   });
   return new SnapshotPoller(collectors, { procfs: config.procfs, log }, config.intervalMs, { timeoutMs: config.collectorTimeoutMs });
 }
@@ -71,6 +72,7 @@ async function snapshotCommand(config: ExporterConfig): Promise<number> {
   const log = createLogger(config.logLevel === 'info' ? 'warn' : config.logLevel, config.logFormat);
   const poller = await buildPoller(config, log);
   const snapshot = await poller.collectOnce();
+  await poller.stop();
   process.stdout.write(config.snapshotFormat === 'json' ? renderSnapshotJson(snapshot) : renderSnapshotTable(snapshot, { wide: config.wide }));
   return Object.values(snapshot.status).every((s) => s.success) ? 0 : 1;
 }

@@ -2,7 +2,7 @@ import { parseArgs } from 'node:util';
 import { DEFAULT_SERIES_HYSTERESIS, type SeriesHysteresis } from './aggregate/portSeries.js';
 import type { PortLimits } from './aggregate/socketSummary.js';
 import { COLLECTOR_NAMES, DEFAULT_OFF_COLLECTORS, type CollectorName } from './collectors/index.js';
-import { DEFAULT_NETNS_OPTIONS, type EphemeralOptions, type NetnsOptions, type ProcessOptions } from './collectors/options.js';
+import { DEFAULT_NETNS_OPTIONS, type ConnectionsOptions, type EphemeralOptions, type NetnsOptions, type ProcessOptions } from './collectors/options.js';
 import { parseDurationMs } from './config/duration.js';
 import { DEFAULTS, PARSE_OPTIONS, renderUsage } from './config/flags.js';
 import { parseListenAddress, type ListenAddress } from './config/listenAddress.js';
@@ -38,6 +38,7 @@ export interface ExporterConfig {
   ephemeral: EphemeralOptions;
   processes: ProcessOptions;
   netns: NetnsOptions;
+  connections: ConnectionsOptions;
   collectors: ReadonlySet<CollectorName>;
   logLevel: LogLevel;
   logFormat: LogFormat;
@@ -176,6 +177,9 @@ export function parseCommandLine(argv: readonly string[]): ParsedCommandLine {
         ...DEFAULT_NETNS_OPTIONS,
         max: intInRange('collector.netns.max', values['collector.netns.max'], 1, 10000),
         ports: values['collector.netns.ports'] === true,
+      },
+      connections: {
+        receiveBufferBytes: intInRange('collector.connections.receive-buffer', values['collector.connections.receive-buffer'], 4096, 1 << 30),
       },
       collectors,
       logLevel: oneOf('log.level', values['log.level'], ['debug', 'info', 'warn', 'error']),

@@ -384,6 +384,57 @@ function(c)
     ),
   ]);
 
+  local traffic = g.row('Connections and TCP health per port (opt-in collectors)', [
+    g.timeseries(
+      'Connections closed per second',
+      'Needs --collector.connections. TCP connections closed per second by instance, role and port, from the kernel\'s socket destroy events: each side the host holds once (role="server": local port of the service; role="client": remote port). Short-lived connections a poll never sees are counted too.',
+      'ops',
+      [g.query('sum by (instance, role, port) (%s)' % q.rate('tcpstate_port_closed_connections_total', port), '{{instance}} {{role}} {{port}}')],
+      w=8,
+    ) + g.noValue('needs --collector.connections') + portLink,
+    g.timeseries(
+      'Data bytes of closed connections',
+      'Needs --collector.connections. Payload bytes per second that the connections closing on each port moved, by direction (SYN and FIN not counted), counted when they close: a long-lived connection adds its bytes at its end.',
+      'Bps',
+      [g.query('sum by (instance, role, port, direction) (%s)' % q.rate('tcpstate_port_closed_connection_bytes_total', port), '{{instance}} {{role}} {{port}} {{direction}}')],
+      w=8,
+    ) + g.noValue('needs --collector.connections') + portLink,
+    g.timeseries(
+      'Segments and retransmissions of closed connections',
+      'Needs --collector.connections. Segments per second the closing connections sent and received (handshake, FIN, ACKs and retransmissions included), and those they retransmitted. TcpstatePortRetransmitRatioHigh fires on retransmitted over sent, per server port.',
+      'ops',
+      [
+        g.query('sum by (instance, role, port, direction) (%s)' % q.rate('tcpstate_port_closed_connection_segments_total', port), '{{instance}} {{role}} {{port}} {{direction}}'),
+        g.query('sum by (instance, role, port) (%s)' % q.rate('tcpstate_port_closed_connection_retransmitted_segments_total', port), '{{instance}} {{role}} {{port}} retransmitted'),
+      ],
+      w=8,
+    ) + g.noValue('needs --collector.connections') + portLink,
+    g.timeseries(
+      'RTT of ESTABLISHED connections (median, 99th percentile)',
+      'Needs --collector.tcpinfo. The smoothed round-trip time (tcpi_rtt) of the ESTABLISHED connections on each port at the last collection: the median and the 99th percentile, interpolated within the histogram buckets (100 µs to 10 s).',
+      's',
+      [
+        g.query('histogram_quantile(0.5, sum by (instance, role, port, le) (tcpstate_port_rtt_seconds_bucket%s))' % sel(port), '{{instance}} {{role}} {{port}} p50'),
+        g.query('histogram_quantile(0.99, sum by (instance, role, port, le) (tcpstate_port_rtt_seconds_bucket%s))' % sel(port), '{{instance}} {{role}} {{port}} p99'),
+      ],
+      w=8,
+    ) + g.noValue('needs --collector.tcpinfo') + portLink,
+    g.timeseries(
+      'Connections in retransmission backoff',
+      'Needs --collector.tcpinfo. ESTABLISHED connections whose retransmission timer fired with nothing acknowledged since, per role and port: a peer or path dropping what this host sends. TcpstatePeerBlackholed fires at the dashed line.',
+      'short',
+      [g.query('sum by (instance, role, port) (tcpstate_port_retransmitting_sockets%s)' % sel(port), '{{instance}} {{role}} {{port}}')],
+      w=8,
+    ) + g.thresholds([{ value: c.peerBlackholed.sockets, color: 'orange' }]) + g.thresholdLines + g.noValue('needs --collector.tcpinfo') + portLink,
+    g.timeseries(
+      'Socket destroy events lost',
+      'Needs --collector.connections. Destroy events per second the kernel dropped because the exporter\'s receive buffer was full: closed connections missing from the panels on the left. Raise --collector.connections.receive-buffer (and net.core.rmem_max) when this is not zero.',
+      'ops',
+      [g.query('sum by (instance) (%s)' % q.rate('tcpstate_connection_events_lost_total'), '{{instance}} lost')],
+      w=8,
+    ) + g.noValue('needs --collector.connections'),
+  ]);
+
   local attribution = g.row('Per process and per pod (opt-in collectors)', [
     g.barGauge(
       'Processes holding CLOSE_WAIT sockets',
@@ -521,7 +572,7 @@ function(c)
       g.queryVariable('instance', 'Instance', 'label_values(tcpstate_build_info%s, instance)' % lib.selector(c, 'job=~"$job"')),
       g.queryVariable('port', 'Port', 'label_values(tcpstate_port_sockets%s, port)' % lib.selector(c, 'job=~"$job", instance=~"$instance"'), sort=3),
     ],
-    [whatAlerts, states, ports, listen, keepalive, ephemeral, counters, settings, attribution, health],
+    [whatAlerts, states, ports, listen, keepalive, ephemeral, counters, settings, traffic, attribution, health],
     links=[g.dashboardLink('Port drill-down', c.dashboardUIDs.port, 'One instance and port: states, accept queue, keepalive, owning processes, ephemeral ports, and the ss commands')],
     annotations=[{ name: 'Tcpstate alerts', expr: alerts, title: '{{alertname}}', text: '{{instance}} {{role}} {{port}}', tags: 'severity' }],
   )

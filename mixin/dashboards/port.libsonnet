@@ -115,6 +115,50 @@ function(c)
     common.natTimeoutsText(c, w=6, h=8),
   ]);
 
+  local traffic = g.row('Connections and TCP health (opt-in collectors)', [
+    g.timeseries(
+      'Connections closed per second',
+      'Needs --collector.connections. TCP connections closed per second by instance, role and port, from the kernel\'s socket destroy events: each side the host holds once (role="server": local port of the service; role="client": remote port). Short-lived connections a poll never sees are counted too.',
+      'ops',
+      [g.query('sum by (instance, role, port) (%s)' % q.rate('tcpstate_port_closed_connections_total', here), '{{instance}} {{role}} {{port}}')],
+      w=8,
+    ) + g.noValue('needs --collector.connections'),
+    g.timeseries(
+      'Data bytes of closed connections',
+      'Needs --collector.connections. Payload bytes per second that the connections closing on each port moved, by direction (SYN and FIN not counted), counted when they close: a long-lived connection adds its bytes at its end.',
+      'Bps',
+      [g.query('sum by (instance, role, port, direction) (%s)' % q.rate('tcpstate_port_closed_connection_bytes_total', here), '{{instance}} {{role}} {{port}} {{direction}}')],
+      w=8,
+    ) + g.noValue('needs --collector.connections'),
+    g.timeseries(
+      'Segments and retransmissions of closed connections',
+      'Needs --collector.connections. Segments per second the closing connections sent and received (handshake, FIN, ACKs and retransmissions included), and those they retransmitted. TcpstatePortRetransmitRatioHigh fires on retransmitted over sent, per server port.',
+      'ops',
+      [
+        g.query('sum by (instance, role, port, direction) (%s)' % q.rate('tcpstate_port_closed_connection_segments_total', here), '{{instance}} {{role}} {{port}} {{direction}}'),
+        g.query('sum by (instance, role, port) (%s)' % q.rate('tcpstate_port_closed_connection_retransmitted_segments_total', here), '{{instance}} {{role}} {{port}} retransmitted'),
+      ],
+      w=8,
+    ) + g.noValue('needs --collector.connections'),
+    g.timeseries(
+      'RTT of ESTABLISHED connections (median, 99th percentile)',
+      'Needs --collector.tcpinfo. The smoothed round-trip time (tcpi_rtt) of the ESTABLISHED connections on each port at the last collection: the median and the 99th percentile, interpolated within the histogram buckets (100 µs to 10 s).',
+      's',
+      [
+        g.query('histogram_quantile(0.5, sum by (instance, role, port, le) (tcpstate_port_rtt_seconds_bucket%s))' % sel(here), '{{instance}} {{role}} {{port}} p50'),
+        g.query('histogram_quantile(0.99, sum by (instance, role, port, le) (tcpstate_port_rtt_seconds_bucket%s))' % sel(here), '{{instance}} {{role}} {{port}} p99'),
+      ],
+      w=12,
+    ) + g.noValue('needs --collector.tcpinfo'),
+    g.timeseries(
+      'Connections in retransmission backoff',
+      'Needs --collector.tcpinfo. ESTABLISHED connections whose retransmission timer fired with nothing acknowledged since, per role and port: a peer or path dropping what this host sends. TcpstatePeerBlackholed fires at the dashed line.',
+      'short',
+      [g.query('sum by (instance, role, port) (tcpstate_port_retransmitting_sockets%s)' % sel(here), '{{instance}} {{role}} {{port}}')],
+      w=12,
+    ) + g.thresholds([{ value: c.peerBlackholed.sockets, color: 'orange' }]) + g.thresholdLines + g.noValue('needs --collector.tcpinfo'),
+  ]);
+
   local owners = g.row('Who holds the sockets', [
     g.table(
       'Processes with the most sockets (whole host)',
@@ -165,7 +209,7 @@ function(c)
       g.queryVariable('port', 'Port', 'label_values(tcpstate_port_sockets%s, port)' % lib.selector(c, 'job=~"$job", instance="$instance"'), multi=false, sort=3),
       g.queryVariable('role', 'Role', 'label_values(tcpstate_port_sockets%s, role)' % lib.selector(c, 'job=~"$job", instance="$instance", port="$port"')),
     ],
-    [overview, listen, keepalive, owners, ephemeral],
+    [overview, listen, keepalive, traffic, owners, ephemeral],
     links=[g.dashboardLink('Overview', c.dashboardUIDs.overview, 'All instances and ports: what alerts, states, ports, listen queues, keepalive, ephemeral ports, counters')],
     annotations=[{
       name: 'Tcpstate alerts of this instance',

@@ -7,6 +7,7 @@
   tests:
     (import 'cases/connections.libsonnet') +
     (import 'cases/ports.libsonnet') +
+    (import 'cases/portHealth.libsonnet') +
     (import 'cases/kernel.libsonnet') +
     (import 'cases/exporter.libsonnet') +
     (import 'cases/healthy.libsonnet') +

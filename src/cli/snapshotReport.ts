@@ -1,8 +1,10 @@
 import type { PortStates } from '../aggregate/socketSummary.js';
+import { RTT_BUCKETS_US } from '../aggregate/tcpInfoAggregator.js';
 import type { ProcessesResult } from '../collectors/processesCollector.js';
 import { deadPeerDetectionSeconds } from '../collectors/sysctlCollector.js';
 import { STATE_CODE, STATE_CODES, STATE_SLOTS, stateName, statesByName, type StateCounts } from '../model/tcpState.js';
 import type { Snapshot } from '../snapshot/snapshot.js';
+import { closedConnectionsSection, tcpInfoSection } from './connectionsReport.js';
 import type { PortChange } from './portChanges.js';
 import { fit, renderTable, type Cell } from './textTable.js';
 
@@ -114,6 +116,9 @@ export function renderSnapshotTable(s: Snapshot, opts: ReportOptions = {}): stri
   }
   const processes = s.data.processes;
   if (processes) out.push(...ownersSection(processes, width));
+  const table = (header: readonly string[], rows: readonly (readonly Cell[])[]): string => renderTable(header, rows, width);
+  if (s.data.tcpinfo) out.push('', ...tcpInfoSection(s.data.tcpinfo, table));
+  if (s.data.connections) out.push('', ...closedConnectionsSection(s.data.connections, table));
   const failed = Object.entries(s.status).filter(([, st]) => !st.success);
   if (failed.length > 0) {
     out.push('', 'FAILED COLLECTORS');
@@ -140,9 +145,24 @@ function wrap(text: string, width: number, indent: string): string[] {
   return lines.map((l) => fit(l, width));
 }
 
-/** JSON with per-state arrays turned into {state: count} objects, so it reads without the state codes. */
+const RTT_LE = [...RTT_BUCKETS_US.map((us) => String(us / 1e6)), '+Inf'];
+
+/**
+ * JSON with per-state arrays turned into {state: count} objects and RTT buckets into [{le, count}]
+ * (cumulative, bounds in seconds), so it reads without the state codes or the bucket table.
+ */
 export function renderSnapshotJson(s: Snapshot): string {
-  return `${JSON.stringify(s, (_key, value: unknown) => (isStateVector(value) ? statesByName(value) : value), 2)}\n`;
+  return `${JSON.stringify(
+    s,
+    (key, value: unknown) => {
+      // The sockets result carries the walk's tcp_info for the tcpinfo collector, which shows it.
+      if (key === 'tcpInfo') return undefined;
+      // Pairs, not an object: keys such as "1" and "10" would be moved ahead of "0.0001".
+      if (key === 'rttBuckets' && Array.isArray(value)) return RTT_LE.map((le, i): { le: string; count: unknown } => ({ le, count: value[i] }));
+      return isStateVector(value) ? statesByName(value) : value;
+    },
+    2,
+  )}\n`;
 }
 
 function isStateVector(v: unknown): v is number[] {

@@ -29,4 +29,6 @@ export type CollectedInputs<In extends object> = { readonly [K in keyof In]: Inp
 export interface Collector<T, In extends object = Record<never, never>> {
   readonly inputs?: readonly string[];
   collect(ctx: CollectContext, inputs?: CollectedInputs<In>): Promise<T>;
+  /** Releases what the collector keeps between cycles (a socket it reads events from); called once, when the poller stops. */
+  close?(): Promise<void>;
 }

@@ -1,10 +1,23 @@
 import type { SeriesHysteresis } from '../aggregate/portSeries.js';
 import type { PortLimits } from '../aggregate/socketSummary.js';
 import type { SocketSource } from '../sources/socketSource.js';
+import type { TcpInfoSummary } from '../aggregate/tcpInfoAggregator.js';
 import type { Collector } from './collector.js';
+import type { ConnectionsResult } from './connectionsCollector.js';
 import type { NetnsResult } from './netnsCollector.js';
 import { NetstatCollector } from './netstatCollector.js';
-import { DEFAULT_EPHEMERAL_OPTIONS, DEFAULT_NETNS_OPTIONS, DEFAULT_PROCESS_OPTIONS, NETNS_INPUTS, type EphemeralOptions, type NetnsOptions, type ProcessOptions } from './options.js';
+import {
+  DEFAULT_CONNECTIONS_OPTIONS,
+  DEFAULT_EPHEMERAL_OPTIONS,
+  DEFAULT_NETNS_OPTIONS,
+  DEFAULT_PROCESS_OPTIONS,
+  NETNS_INPUTS,
+  TCPINFO_INPUTS,
+  type ConnectionsOptions,
+  type EphemeralOptions,
+  type NetnsOptions,
+  type ProcessOptions,
+} from './options.js';
 import type { ProcessesResult } from './processesCollector.js';
 import { SnmpCollector, type CounterValues } from './snmpCollector.js';
 import { SockstatCollector, type SockstatResult } from './sockstatCollector.js';
@@ -24,6 +37,8 @@ export interface CollectedData {
   sockstat: SockstatResult;
   processes: ProcessesResult;
   netns: NetnsResult;
+  connections: ConnectionsResult;
+  tcpinfo: TcpInfoSummary;
 }
 
 export type CollectorName = keyof CollectedData;
@@ -36,6 +51,7 @@ export interface CollectorOptions {
   sockets: { source: SocketSource; portLimits: PortLimits; ephemeral?: EphemeralOptions; hysteresis?: SeriesHysteresis };
   processes?: ProcessOptions;
   netns?: NetnsOptions;
+  connections?: ConnectionsOptions;
 }
 
 /** One row of the collector table: everything the rest of the exporter knows about a collector. */
@@ -44,6 +60,8 @@ export interface CollectorEntry<T> {
   description: string;
   /** Runs unless `--no-collector.<name>` (or `--collector.disable-defaults`); off: `--collector.<name>` turns it on. */
   defaultOn: boolean;
+  /** Why an opt-in collector is off, for `--help` (default: it walks every process). */
+  offBecause?: string;
   /** Makes the collector; called only when it is enabled. */
   build(opts: CollectorOptions): Collector<T>;
 }
@@ -56,7 +74,8 @@ const COLLECTORS: { readonly [K in CollectorName]: CollectorEntry<CollectedData[
   sockets: {
     description: 'TCP sockets per state, family and port; listen queues; queue bytes; keepalive coverage',
     defaultOn: true,
-    build: ({ sockets: { source, portLimits, ephemeral = DEFAULT_EPHEMERAL_OPTIONS, hysteresis } }) => new SocketsCollector(source, portLimits, ephemeral, hysteresis),
+    build: ({ enabled, sockets: { source, portLimits, ephemeral = DEFAULT_EPHEMERAL_OPTIONS, hysteresis } }) =>
+      new SocketsCollector(source, portLimits, ephemeral, hysteresis, enabled.has('tcpinfo')),
   },
   sysctl: {
     description: 'TCP sysctls that decide socket lifetime and memory (keepalive, FIN/TIME_WAIT, timestamps, backlogs, port range, tcp_mem)',
@@ -93,13 +112,28 @@ const COLLECTORS: { readonly [K in CollectorName]: CollectorEntry<CollectedData[
       return lazy(async () => new (await import('./netnsCollector.js')).NetnsCollector(options, opts.sockets.source), NETNS_INPUTS);
     },
   },
+  // Off by default: the kernel builds a message for every TCP socket it destroys while we listen.
+  connections: {
+    description: "Closed connections per port (count, data bytes, segments, retransmissions), from the kernel's TCP socket destroy events (sock_diag multicast); events lost",
+    defaultOn: false,
+    offBecause: 'the kernel reports every TCP socket it destroys',
+    build: ({ sockets: { portLimits, hysteresis }, connections = DEFAULT_CONNECTIONS_OPTIONS }) =>
+      lazy(async () => new (await import('./connectionsCollector.js')).ConnectionsCollector(portLimits, connections, hysteresis)),
+  },
+  // Off by default: the kernel fills a tcp_info per socket of the walk, under each socket's lock.
+  tcpinfo: {
+    description: 'RTT histogram and retransmitting sockets per port, from the tcp_info the sockets walk asks the kernel for (INET_DIAG_INFO; netlink only)',
+    defaultOn: false,
+    offBecause: 'the kernel fills a tcp_info per socket of the sockets walk',
+    build: () => lazy(async () => new (await import('./tcpinfoCollector.js')).TcpinfoCollector(), TCPINFO_INPUTS),
+  },
 };
 
 /** Every collector name, in table order. (Object.keys of the table: exactly its keys.) */
 export const COLLECTOR_NAMES: readonly CollectorName[] = Object.keys(COLLECTORS) as CollectorName[];
 
 /** The table as `--help`, docs and flag parsing read it (descriptions and defaults; no building). */
-export const COLLECTOR_TABLE: { readonly [K in CollectorName]: Readonly<Pick<CollectorEntry<unknown>, 'description' | 'defaultOn'>> } = COLLECTORS;
+export const COLLECTOR_TABLE: { readonly [K in CollectorName]: Readonly<Pick<CollectorEntry<unknown>, 'description' | 'defaultOn' | 'offBecause'>> } = COLLECTORS;
 
 /** Opt-in collectors: those whose row says `defaultOn: false`. */
 export const DEFAULT_OFF_COLLECTORS: ReadonlySet<CollectorName> = new Set(COLLECTOR_NAMES.filter((n) => !COLLECTORS[n].defaultOn));
@@ -123,6 +157,9 @@ function lazy<T, In extends object>(load: () => Promise<Collector<T, In>>, input
     async collect(ctx, given) {
       loaded ??= load();
       return (await loaded).collect(ctx, given);
+    },
+    async close() {
+      await (await loaded)?.close?.();
     },
   };
 }

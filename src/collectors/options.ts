@@ -42,3 +42,18 @@ export const DEFAULT_NETNS_OPTIONS: NetnsOptions = { max: 100, ports: false, ser
  * loading the opt-in module.
  */
 export const NETNS_INPUTS = ['sockets'] as const;
+
+export interface ConnectionsOptions {
+  /**
+   * SO_RCVBUF asked for the event socket, in bytes. The kernel doubles it for its bookkeeping and
+   * caps it at net.core.rmem_max (twice that) unless the exporter has CAP_NET_ADMIN; one event
+   * takes ~1.3 KB of it (the skb's truesize), so the default holds ~6,000 events on a host whose
+   * rmem_max allows it (on a default rmem_max of 208 KiB: ~330).
+   */
+  receiveBufferBytes: number;
+}
+
+export const DEFAULT_CONNECTIONS_OPTIONS: ConnectionsOptions = { receiveBufferBytes: 4 * 1024 * 1024 };
+
+/** The tcpinfo collector's inputs (Collector.inputs): the sockets collector's walk carries its tcp_info. */
+export const TCPINFO_INPUTS = ['sockets'] as const;

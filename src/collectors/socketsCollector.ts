@@ -3,6 +3,7 @@ import { DEFAULT_SERIES_HYSTERESIS, type SeriesHysteresis } from '../aggregate/p
 import { SocketAggregator } from '../aggregate/socketAggregator.js';
 import { DEFAULT_EPHEMERAL_RANGE } from '../aggregate/socketRoles.js';
 import type { PortLimits, SocketSummary } from '../aggregate/socketSummary.js';
+import { TcpInfoAggregator, type TcpInfoSummary } from '../aggregate/tcpInfoAggregator.js';
 import { errorMessage } from '../model/errno.js';
 import { Once } from '../model/once.js';
 import type { SocketRecord, SocketSink } from '../model/socketRecord.js';
@@ -21,11 +22,19 @@ export interface SocketsResult {
   backlogSource: BacklogSource;
   /** Cycles, since start, in which the primary source failed and the fallback was used. */
   fallbacks: number;
+  /**
+   * With --collector.tcpinfo: the RTT and retransmission state per port from this walk's tcp_info
+   * (the tcpinfo collector publishes it); null when the walk had none (a source other than
+   * netlink). Absent without --collector.tcpinfo.
+   */
+  tcpInfo?: TcpInfoSummary | null;
 }
 
 /**
  * Walks the socket tables once per cycle and aggregates per state, family and port, and the
- * ephemeral ports held per destination, in the same pass.
+ * ephemeral ports held per destination, in the same pass; with `tcpInfo` (--collector.tcpinfo),
+ * also each ESTABLISHED socket's RTT and retransmission state from the tcp_info the walk then asks
+ * the kernel for, by the role the socket aggregator gave it.
  */
 export class SocketsCollector implements Collector<SocketsResult> {
   private readonly aggregator: SocketAggregator;
@@ -34,23 +43,35 @@ export class SocketsCollector implements Collector<SocketsResult> {
   /** Conditions logged once, not every cycle (a kernel we misread, a sysctl we cannot read). */
   private readonly warned = new Once();
   private fallbacks = 0;
+  private readonly tcpInfo: TcpInfoAggregator | undefined;
 
   constructor(
     private readonly source: SocketSource,
     private readonly limits: PortLimits,
     private readonly ephemeralOptions: EphemeralOptions = DEFAULT_EPHEMERAL_OPTIONS,
     hysteresis: SeriesHysteresis = DEFAULT_SERIES_HYSTERESIS,
+    tcpInfo = false,
   ) {
     const aggregator = new SocketAggregator(limits, hysteresis);
     const ephemeral = new EphemeralPortTracker(ephemeralOptions.topDestinations, undefined, hysteresis);
     this.aggregator = aggregator;
     this.ephemeral = ephemeral;
-    this.sink = {
-      add(s: Readonly<SocketRecord>): void {
-        // One role decision per socket for both: a server socket's local port is the service's.
-        ephemeral.add(s, aggregator.add(s));
-      },
-    };
+    const info = tcpInfo ? new TcpInfoAggregator() : undefined;
+    this.tcpInfo = info;
+    // One role decision per socket for all: a server socket's local port is the service's.
+    this.sink = info
+      ? {
+          add(s: Readonly<SocketRecord>): void {
+            const server = aggregator.add(s);
+            ephemeral.add(s, server);
+            info.add(s, server);
+          },
+        }
+      : {
+          add(s: Readonly<SocketRecord>): void {
+            ephemeral.add(s, aggregator.add(s));
+          },
+        };
   }
 
   async collect(ctx: CollectContext): Promise<SocketsResult> {
@@ -64,7 +85,7 @@ export class SocketsCollector implements Collector<SocketsResult> {
     const reuse = range === null ? NO_TIME_WAIT_REUSE : await this.timeWaitReuse(ctx);
     this.reset(range, reuse);
     // A primary that failed midway may have fed part of the table: the fallback starts over.
-    const report = await this.source.walk(this.sink, () => this.reset(range, reuse));
+    const report = await this.source.walk(this.sink, () => this.reset(range, reuse), { tcpInfo: this.tcpInfo !== undefined });
     const fellBack = report.fellBack;
     if (fellBack) {
       this.fallbacks++;
@@ -77,9 +98,12 @@ export class SocketsCollector implements Collector<SocketsResult> {
       // Once per table: a kernel whose format we misread would otherwise log every cycle.
       if (t.malformed > 0 && this.warned.first(`malformed:${t.table}`)) ctx.log.warn({ table: t.table, malformed: t.malformed, first: t.firstError }, 'skipped malformed socket lines');
     }
+    const summary = this.aggregator.summarize();
+    const tcpInfo = this.tcpInfo === undefined ? {} : { tcpInfo: report.tcpInfo === true ? this.tcpInfoSummary(summary, range) : null };
     return {
+      ...tcpInfo,
       source: fellBack?.source ?? this.source.name,
-      summary: this.aggregator.summarize(),
+      summary,
       ephemeral: this.ephemeralUsage(),
       tables: report.tables,
       backlogSource: report.backlogSource,
@@ -90,6 +114,13 @@ export class SocketsCollector implements Collector<SocketsResult> {
   private reset(range: PortRange | null, reuse: TimeWaitReuseSysctls): void {
     this.aggregator.reset(range);
     this.ephemeral.reset(range, reuse);
+    this.tcpInfo?.reset();
+  }
+
+  /** The tcp_info of this walk by the port series its summary chose; the range as the roles took it. */
+  private tcpInfoSummary(summary: SocketSummary, range: PortRange | null): TcpInfoSummary {
+    const { low, high } = range ?? DEFAULT_EPHEMERAL_RANGE;
+    return this.tcpInfo!.summarize(summary.serverPorts, summary.clientPorts, (p) => p >= low && p <= high);
   }
 
   private async portRange(ctx: CollectContext): Promise<PortRange | null> {

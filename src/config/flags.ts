@@ -1,7 +1,7 @@
 import { DEFAULT_SERIES_HYSTERESIS } from '../aggregate/portSeries.js';
 import { DEFAULT_PORT_LIMITS } from '../aggregate/socketSummary.js';
 import { COLLECTOR_NAMES, COLLECTOR_TABLE } from '../collectors/index.js';
-import { DEFAULT_EPHEMERAL_OPTIONS, DEFAULT_NETNS_OPTIONS, DEFAULT_PROCESS_OPTIONS } from '../collectors/options.js';
+import { DEFAULT_CONNECTIONS_OPTIONS, DEFAULT_EPHEMERAL_OPTIONS, DEFAULT_NETNS_OPTIONS, DEFAULT_PROCESS_OPTIONS } from '../collectors/options.js';
 import { MIN_DEFAULT_TIMEOUT_MS } from '../snapshot/deadline.js';
 
 /**
@@ -139,6 +139,12 @@ export const FLAGS = {
     type: 'boolean',
     help: `per-namespace port series too (${DEFAULT_NETNS_OPTIONS.serverPorts} server and ${DEFAULT_NETNS_OPTIONS.clientPorts} client ports each), not only state totals`,
   },
+  'collector.connections.receive-buffer': {
+    type: 'string',
+    default: String(DEFAULT_CONNECTIONS_OPTIONS.receiveBufferBytes),
+    arg: 'BYTES',
+    help: 'receive buffer asked for the socket destroy events; capped by net.core.rmem_max without CAP_NET_ADMIN; too small loses events (counted in tcpstate_connection_events_lost_total)',
+  },
   'log.level': { type: 'string', default: DEFAULTS.logLevel, arg: 'LEVEL', help: 'debug, info, warn or error' },
   'log.format': { type: 'string', default: DEFAULTS.logFormat, arg: 'FORMAT', help: 'logfmt or json; logs go to stderr' },
   format: { type: 'string', default: 'table', arg: 'FORMAT', help: 'output of the snapshot command: table or json' },
@@ -151,7 +157,7 @@ export const FLAGS = {
 export const COLLECTOR_FLAGS: Readonly<Record<string, FlagSpec>> = Object.fromEntries(
   COLLECTOR_NAMES.map((name) => {
     const { description, defaultOn } = COLLECTOR_TABLE[name];
-    return [`collector.${name}`, { type: 'boolean', negatable: true, help: `${description}${defaultOn ? '' : '; walks every process'}`, shownDefault: defaultOn ? 'on' : 'off' }];
+    return [`collector.${name}`, { type: 'boolean', negatable: true, help: `${description}${defaultOn ? '' : `; ${COLLECTOR_TABLE[name].offBecause ?? 'walks every process'}`}`, shownDefault: defaultOn ? 'on' : 'off' }];
   }),
 );
 

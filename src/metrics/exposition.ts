@@ -1,9 +1,9 @@
 import { gunzipSync, gzipSync } from 'node:zlib';
 import type { CollectorName } from '../collectors/index.js';
 import type { Snapshot, SnapshotReader } from '../snapshot/snapshot.js';
-import type { MetricFamily } from './metricFamily.js';
+import type { MetricFamily, Sample } from './metricFamily.js';
 import { ProcessMetrics } from './processMetrics.js';
-import { CONTENT_TYPE, OPENMETRICS_EOF, writeFamily, type ExpositionFormat, type WrittenFamily } from './textFormat.js';
+import { CONTENT_TYPE, OPENMETRICS_EOF, writeFamily, type ExpositionFormat, type WrittenFamily, type WrittenSample } from './textFormat.js';
 
 export type { ExpositionFormat } from './textFormat.js';
 
@@ -87,7 +87,7 @@ export function buildExposition(families: readonly MetricFamily[], snapshots: Sn
       if (cache[format].snapshot !== snapshot) cache[format] = new SnapshotText(snapshot);
       const text = cache[format];
       const write = (fs: readonly MetricFamily[], keep?: ReadonlySet<CollectorName>): string =>
-        fs.map((f) => writeFamily(format, { name: f.name, help: f.help, type: f.type, samples: chosenSamples(f, snapshot, nowMs, keep) })).join('');
+        fs.map((f) => writeFamily(format, { name: f.name, help: f.help, type: f.type, samples: written(chosenSamples(f, snapshot, nowMs, keep)) })).join('');
 
       const collectors = [...byCollector.keys()].filter((c) => chosen === undefined || chosen.has(c));
       let body = '';
@@ -126,9 +126,14 @@ export function buildExposition(families: readonly MetricFamily[], snapshots: Sn
  * (tcpstate_collector_success and _duration_seconds: node_exporter's node_scrape_collector_*
  * likewise name only the collectors a filtered scrape ran).
  */
-function chosenSamples(family: MetricFamily, snapshot: Snapshot | undefined, nowMs: number, keep: ReadonlySet<CollectorName> | undefined): Iterable<{ labels: Readonly<Record<string, string>>; value: number }> {
+function chosenSamples(family: MetricFamily, snapshot: Snapshot | undefined, nowMs: number, keep: ReadonlySet<CollectorName> | undefined): Iterable<Sample> {
   const samples = family.samples(snapshot, nowMs);
   if (!keep || !family.perCollector) return samples;
   const names: ReadonlySet<string> = keep;
   return [...samples].filter((s) => names.has(s.labels['collector'] ?? ''));
+}
+
+/** Samples as the writer takes them: a histogram bucket's bound becomes its `le` label, after the others. */
+function* written(samples: Iterable<Sample>): Iterable<WrittenSample> {
+  for (const s of samples) yield s.le === undefined ? s : { suffix: s.suffix, labels: { ...s.labels, le: s.le }, value: s.value };
 }

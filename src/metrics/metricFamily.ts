@@ -4,6 +4,10 @@ import type { Snapshot } from '../snapshot/snapshot.js';
 export interface Sample {
   labels: Readonly<Record<string, string>>;
   value: number;
+  /** Histograms: which series of the family this is: "_bucket" (with `le`), "_sum" or "_count". */
+  suffix?: '_bucket' | '_sum' | '_count';
+  /** Histograms: a bucket's upper bound (the `le` label, written last; Infinity for "+Inf"). */
+  le?: number;
 }
 
 /**
@@ -14,7 +18,8 @@ export interface MetricFamily {
   /** The full name as served, written out literally where the family is defined (grep finds it). */
   name: string;
   help: string;
-  type: 'gauge' | 'counter';
+  type: 'gauge' | 'counter' | 'histogram';
+  /** Histograms: without `le`, which their _bucket series add. */
   labelNames: readonly string[];
   /** The collector whose data it shows, or "exporter" for self-metrics. */
   collector: CollectorName | 'exporter';

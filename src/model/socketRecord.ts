@@ -1,3 +1,4 @@
+import { newTcpInfoFields, type TcpInfoFields } from './tcpInfo.js';
 import type { Family } from './tcpState.js';
 
 /**
@@ -28,6 +29,12 @@ export interface SocketRecord {
   /** Addresses in network byte order; IPv4 uses the first 4 bytes. */
   readonly localAddress: Uint8Array;
   readonly remoteAddress: Uint8Array;
+  /**
+   * The socket's struct tcp_info, when the walk asked for it (WalkOptions.tcpInfo, netlink only)
+   * and the kernel has one for it (full sockets; not TIME_WAIT or SYN_RECV); -1 otherwise. A walk
+   * fills rttUs and retransmits only; the other fields stay -1.
+   */
+  readonly info: TcpInfoFields;
 }
 
 /** Values of the `tr` column of /proc/net/tcp and of inet_diag_msg.idiag_timer. */
@@ -51,6 +58,7 @@ export function newSocketRecord(): SocketRecord {
     inode: 0,
     localAddress: new Uint8Array(16),
     remoteAddress: new Uint8Array(16),
+    info: newTcpInfoFields(),
   };
 }
 

@@ -23,6 +23,19 @@ export interface Libc {
    * where it is read; 0 when bytes >= 0). Rejects only when koffi cannot make the call.
    */
   recvOnPool: (sockfd: number, buf: Buffer, len: number, flags: number) => Promise<{ bytes: number; errno: number }>;
+  /**
+   * `ssize_t recv(int sockfd, void *buf, size_t len, int flags);` recv(2) on this thread: for
+   * MSG_DONTWAIT reads of what is already queued (never blocks then). Bytes, or -1 and errno.
+   */
+  recv: (sockfd: number, buf: Buffer, len: number, flags: number) => number;
+  /** `int bind(int sockfd, const struct sockaddr *addr, socklen_t addrlen);` bind(2): 0, or -1 and errno. */
+  bind: (sockfd: number, addr: Buffer, addrlen: number) => number;
+  /**
+   * `int getsockopt(int sockfd, int level, int optname, void *optval, socklen_t *optlen);`
+   * getsockopt(2): 0, or -1 and errno. `optlen` holds one socklen_t: the size of optval on the
+   * way in, the size the kernel wrote on the way out.
+   */
+  getsockopt: (sockfd: number, level: number, optname: number, optval: Buffer, optlen: Uint32Array) => number;
   /** `int close(int fd);` close(2): 0, or -1 and errno. */
   close: (fd: number) => number;
   /** `int setsockopt(int sockfd, int level, int optname, const void *optval, socklen_t optlen);` setsockopt(2): 0, or -1 and errno. */
@@ -47,6 +60,9 @@ export function loadLibc(): Promise<Libc> {
       socket: lib.func('int socket(int domain, int type, int protocol)'),
       send: lib.func('long send(int sockfd, const void *buf, size_t len, int flags)'),
       recvOnPool: onPool(lib.func('long recv(int sockfd, void *buf, size_t len, int flags)'), () => koffi.errno()),
+      recv: lib.func('long recv(int sockfd, void *buf, size_t len, int flags)'),
+      bind: lib.func('int bind(int sockfd, const void *addr, uint32_t addrlen)'),
+      getsockopt: lib.func('int getsockopt(int sockfd, int level, int optname, void *optval, _Inout_ uint32_t *optlen)'),
       close: lib.func('int close(int fd)'),
       setsockopt: lib.func('int setsockopt(int sockfd, int level, int optname, const void *optval, uint32_t optlen)'),
       setns: lib.func('int setns(int fd, int nstype)'),

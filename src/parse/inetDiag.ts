@@ -14,6 +14,9 @@
  * For LISTEN sockets rqueue is the accept-queue length (sk_ack_backlog) and wqueue the configured
  * backlog (sk_max_ack_backlog); otherwise they are unread and unacknowledged bytes.
  * Messages are padded to 4 bytes; a dump ends with NLMSG_DONE, or NLMSG_ERROR (negative errno).
+ * After the inet_diag_msg come attributes (struct nlattr, 4 bytes: u16 len; u16 type; then the
+ * payload, padded to 4 bytes), e.g. INET_DIAG_INFO (2), a struct tcp_info, when the request's
+ * idiag_ext has bit 1 << (INET_DIAG_INFO - 1) set.
  */
 
 import { errnoText } from '../model/errno.js';
@@ -29,10 +32,19 @@ export const NLMSG_ERROR = 2;
 export const NLMSG_DONE = 3;
 const NLMSG_HDRLEN = 16;
 const INET_DIAG_MSG_LEN = 72;
+const NLA_HDRLEN = 4;
+/** enum inet_diag_attr (include/uapi/linux/inet_diag.h). */
+export const INET_DIAG_INFO = 2;
+/** idiag_ext bit asking for INET_DIAG_INFO. */
+export const EXT_INFO = 1 << (INET_DIAG_INFO - 1);
 export const TCPF_LISTEN = 1 << LISTEN;
 export const TCPF_ALL = 0xfff;
 
-export function buildInetDiagDumpRequest(family: number, states: number, seq: number): Buffer {
+/**
+ * A SOCK_DIAG_BY_FAMILY dump request for TCP sockets of `family` in `states` (TCPF_* bits).
+ * `ext`: the idiag_ext bits (0: no extensions; EXT_INFO: a struct tcp_info per full socket).
+ */
+export function buildInetDiagDumpRequest(family: number, states: number, seq: number, ext = 0): Buffer {
   const req = Buffer.alloc(NLMSG_HDRLEN + 56);
   req.writeUInt32LE(req.length, 0);
   req.writeUInt16LE(SOCK_DIAG_BY_FAMILY, 4);
@@ -40,7 +52,9 @@ export function buildInetDiagDumpRequest(family: number, states: number, seq: nu
   req.writeUInt32LE(seq, 8);
   req.writeUInt8(family, 16);
   req.writeUInt8(IPPROTO_TCP, 17);
-  // idiag_ext = 0: no extensions (tcp_info, meminfo…) are asked for, so the kernel builds none.
+  // idiag_ext 0: no extensions (tcp_info, meminfo…) are asked for, so the kernel builds none.
+  // EXT_INFO makes it fill a tcp_info per full socket, under the socket's lock (tcp_get_info()).
+  req.writeUInt8(ext, 18);
   req.writeUInt32LE(states, 20);
   return req;
 }
@@ -49,9 +63,10 @@ export type BatchResult = { kind: 'more' } | { kind: 'done' } | { kind: 'error';
 
 /**
  * Walks the netlink messages in buf[0, length), calling onMessage with the offset of each
- * inet_diag_msg (after its nlmsghdr). Returns whether the dump is finished, failed, or continues.
+ * inet_diag_msg (after its nlmsghdr) and the end of its message (where its attributes stop).
+ * Returns whether the dump is finished, failed, or continues.
  */
-export function parseInetDiagBatch(buf: Buffer, length: number, onMessage: (buf: Buffer, offset: number) => void): BatchResult {
+export function parseInetDiagBatch(buf: Buffer, length: number, onMessage: (buf: Buffer, offset: number, end: number) => void): BatchResult {
   let off = 0;
   while (off + NLMSG_HDRLEN <= length) {
     const len = buf.readUInt32LE(off);
@@ -64,7 +79,7 @@ export function parseInetDiagBatch(buf: Buffer, length: number, onMessage: (buf:
     }
     if (type === SOCK_DIAG_BY_FAMILY) {
       if (len < NLMSG_HDRLEN + INET_DIAG_MSG_LEN) return { kind: 'error', errno: 0, text: `short inet_diag_msg (len ${len})` };
-      onMessage(buf, off + NLMSG_HDRLEN);
+      onMessage(buf, off + NLMSG_HDRLEN, off + len);
     }
     off += (len + 3) & ~3;
   }
@@ -104,3 +119,23 @@ export const DIAG = {
   uid: 64,
   inode: 68,
 } as const;
+
+/**
+ * The attribute of `type` after the inet_diag_msg at `off`, in a message ending at `end`: the
+ * offset of its payload, with its length in `attrLength` (the out-parameter keeps this
+ * allocation-free). -1 when the message has none, or a malformed attribute comes first.
+ */
+export function findDiagAttribute(buf: Buffer, off: number, end: number, type: number, attrLength: { value: number }): number {
+  let a = off + INET_DIAG_MSG_LEN;
+  while (a + NLA_HDRLEN <= end) {
+    const len = buf.readUInt16LE(a);
+    if (len < NLA_HDRLEN || a + len > end) return -1;
+    // The top two bits of nla_type are flags (NLA_F_NESTED, NLA_F_NET_BYTEORDER).
+    if ((buf.readUInt16LE(a + 2) & 0x3fff) === type) {
+      attrLength.value = len - NLA_HDRLEN;
+      return a + NLA_HDRLEN;
+    }
+    a += (len + 3) & ~3;
+  }
+  return -1;
+}

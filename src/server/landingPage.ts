@@ -21,6 +21,23 @@ function stuckReadsSection(snapshot: Snapshot, nowMs: number): string {
 `;
 }
 
+/** One line per event-based collector that is on: what it has seen, so a person can tell it works. */
+function eventCollectors(snapshot: Snapshot): string {
+  const lines: string[] = [];
+  const c = snapshot.data.connections;
+  if (c) {
+    lines.push(
+      `<li>connections: ${c.connections} closed connections counted since start (${c.withoutPeer} listeners or unconnected sockets left out), ${c.lost} socket destroy events lost, receive buffer ${c.receiveBufferBytes} bytes</li>`,
+    );
+  }
+  const t = snapshot.data.tcpinfo;
+  if (t) {
+    const retransmitting = [...t.serverPorts, ...t.clientPorts].reduce((n, p) => n + p.retransmitting, 0);
+    lines.push(`<li>tcpinfo: ${t.sockets} ESTABLISHED sockets with an RTT sample, ${retransmitting} retransmitting</li>`);
+  }
+  return lines.length === 0 ? '' : `<ul>${lines.join('')}</ul>\n`;
+}
+
 /** The page at /: what this is, where the metrics are, and how the last collection went (a failed collector's reason included). */
 export function renderLandingPage(build: BuildInfo, telemetryPath: string, snapshot: Snapshot | undefined, nowMs: number = Date.now()): string {
   const rows = snapshot
@@ -43,7 +60,7 @@ export function renderLandingPage(build: BuildInfo, telemetryPath: string, snaps
 <h2>Last collection</h2>
 <p>Taken at ${taken}</p>
 <table><tr><th>collector</th><th>status</th><th>duration</th><th>error</th></tr>${rows}</table>
-${snapshot ? stuckReadsSection(snapshot, nowMs) : ''}<p>Version ${escapeHtml(build.version)}, Node.js ${escapeHtml(build.nodeVersion)}</p>
+${snapshot ? eventCollectors(snapshot) + stuckReadsSection(snapshot, nowMs) : ''}<p>Version ${escapeHtml(build.version)}, Node.js ${escapeHtml(build.nodeVersion)}</p>
 </body></html>
 `;
 }

@@ -106,6 +106,10 @@ export class SnapshotPoller implements SnapshotReader {
       this.cancelWaits();
     }
     if (this.inFlight) await this.inFlight.catch(() => undefined);
+    // Then the collectors that hold something open between cycles (the connections collector's event socket).
+    await Promise.all(
+      COLLECTOR_NAMES.map((n) => this.collectors[n]?.close?.().catch((err: unknown) => this.ctx.log.warn({ collector: n, err: errorMessage(err) }, 'closing collector failed'))),
+    );
   }
 
   private async cycle(): Promise<Snapshot> {

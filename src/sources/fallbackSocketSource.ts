@@ -1,6 +1,6 @@
 import { errorMessage } from '../model/errno.js';
 import type { SocketSink } from '../model/socketRecord.js';
-import type { SocketSource, SocketSourceName, WalkReport } from './socketSource.js';
+import type { SocketSource, SocketSourceName, WalkOptions, WalkReport } from './socketSource.js';
 
 /**
  * A primary source with a per-walk fallback (netlink, then procfs): a walk whose primary fails,
@@ -20,13 +20,13 @@ export class FallbackSocketSource implements SocketSource {
     this.reportsKernelDetail = primary.reportsKernelDetail;
   }
 
-  async walk(sink: SocketSink, restart?: () => void): Promise<WalkReport> {
+  async walk(sink: SocketSink, restart?: () => void, options?: WalkOptions): Promise<WalkReport> {
     try {
-      return await this.primary.walk(sink, restart);
+      return await this.primary.walk(sink, restart, options);
     } catch (err) {
       if (!restart) throw err;
       restart();
-      const report = await this.fallback.walk(sink, restart);
+      const report = await this.fallback.walk(sink, restart, options);
       return { ...report, fellBack: { source: report.fellBack?.source ?? this.fallback.name, primaryError: errorMessage(err) } };
     }
   }

@@ -25,6 +25,16 @@ export interface WalkReport {
    * sockets, and why the primary failed (its error message).
    */
   fellBack?: { source: SocketSourceName; primaryError: string };
+  /** Whether the records carried each full socket's tcp_info (asked for, and a netlink walk). */
+  tcpInfo?: boolean;
+}
+
+export interface WalkOptions {
+  /**
+   * Ask the kernel for each full socket's struct tcp_info (record.info). Only netlink can; the
+   * other sources ignore it, leave record.info at -1 and say so (WalkReport.tcpInfo unset).
+   */
+  tcpInfo?: boolean;
 }
 
 /**
@@ -50,8 +60,10 @@ export interface SocketSource {
    *   a walk feeds the sink again from the start (FallbackSocketSource, after its primary failed);
    *   without it such a walk throws instead of starting over.
    *
+   * - `options` (WalkOptions) asks for more than the table where a source can give it.
+   *
    * Throws on an unreadable or malformed table (not on malformed lines: those are counted).
    * test/unit/sources/socketSourceContract.test.ts holds every source to this.
    */
-  walk(sink: SocketSink, restart?: () => void): Promise<WalkReport>;
+  walk(sink: SocketSink, restart?: () => void, options?: WalkOptions): Promise<WalkReport>;
 }

@@ -2,6 +2,7 @@ import { COLLECTOR_DESCRIPTIONS, COLLECTOR_NAMES, DEFAULT_OFF_COLLECTORS } from 
 import { metricCatalog } from '../metrics/catalog.js';
 import { TCP_STATES } from '../model/tcpState.js';
 import { BUILD_INFO } from '../version.js';
+import { eventCollectorsDoc } from './eventMetricsDoc.js';
 import { cardinalitySection, queueBytesSection, rolesSection } from './metricsDocSections.js';
 
 /**
@@ -21,13 +22,14 @@ export function renderMetricsDoc(): string {
     ...cardinalitySection(),
     ...rolesSection(),
     ...queueBytesSection(),
+    ...eventCollectorsDoc(),
     '## Collectors',
     '',
     '| collector | what it reads |',
     '| --- | --- |',
     ...COLLECTOR_NAMES.map((n) => `| \`${n}\` | ${COLLECTOR_DESCRIPTIONS[n]} |`),
     '',
-    `${COLLECTOR_NAMES.filter((n) => !DEFAULT_OFF_COLLECTORS.has(n)).map((n) => `\`${n}\``).join(', ')} are on by default and can be turned off with \`--no-collector.<name>\`; ${[...DEFAULT_OFF_COLLECTORS].map((n) => `\`${n}\``).join(' and ')} walk every process of the host and are turned on with \`--collector.<name>\` (privileges and cost: [attribution.md](attribution.md)).`,
+    `${COLLECTOR_NAMES.filter((n) => !DEFAULT_OFF_COLLECTORS.has(n)).map((n) => `\`${n}\``).join(', ')} are on by default and can be turned off with \`--no-collector.<name>\`; ${[...DEFAULT_OFF_COLLECTORS].map((n) => `\`${n}\``).join(', ')} are turned on with \`--collector.<name>\`: \`processes\` and \`netns\` walk every process of the host (privileges and cost: [attribution.md](attribution.md)); \`connections\` has the kernel report every TCP socket it destroys, and \`tcpinfo\` has it fill a \`tcp_info\` per socket of the sockets walk (below).`,
     '',
   ];
   for (const group of [...COLLECTOR_NAMES, 'exporter'] as const) {

@@ -133,6 +133,8 @@ export function effectiveUnit(panel: DashboardPanel, target: DashboardTarget): s
  */
 export function expectedUnits(expr: string): string[] {
   if (/_timestamp_seconds/.test(expr)) return /time\(\)\s*-/.test(expr) ? ['s'] : ['dateTimeAsIso'];
+  // A quantile of a histogram keeps the histogram's unit.
+  if (/histogram_quantile\(.*_seconds_bucket\b/.test(expr)) return ['s'];
   const rated = /\b(?:rate|irate)\(\s*([a-zA-Z_:][a-zA-Z0-9_:]*)/.exec(expr)?.[1];
   if (rated !== undefined) return rated.endsWith('_seconds_total') ? ['percentunit'] : rated.endsWith('_bytes_total') ? ['Bps'] : ['ops'];
   if (/:ratio|_ratio\b|\s\/\s/.test(expr)) return ['percentunit'];

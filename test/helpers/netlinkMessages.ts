@@ -91,3 +91,42 @@ export function scriptedNetlink(replies: readonly Buffer[]): ScriptedNetlink {
     closedDuringRecv: () => closedDuringRecv,
   };
 }
+
+export interface DestroyFields {
+  family: number;
+  localPort: number;
+  remotePort: number;
+  /** struct tcp_info fields by byte offset (parse/tcpInfo.ts TCP_INFO) and width. */
+  info: ReadonlyArray<{ at: number; bytes: 1 | 4 | 8; value: number }>;
+  /** Length of the tcp_info payload: 280 on 6.18; shorter for older kernels; null: no INET_DIAG_INFO at all. */
+  infoLength: number | null;
+}
+
+/**
+ * One socket destroy message as sock_diag_broadcast_destroy_work() sends it: nlmsghdr,
+ * inet_diag_msg (state TCP_CLOSE), INET_DIAG_PROTOCOL (u8 6) and INET_DIAG_INFO.
+ */
+export function destroyMessage(f: Partial<DestroyFields>): Buffer {
+  const infoLength = f.infoLength === undefined ? 280 : f.infoLength;
+  const proto = Buffer.alloc(8);
+  proto.writeUInt16LE(5, 0);
+  proto.writeUInt16LE(10, 2);
+  proto[4] = 6;
+  const attrs = [proto];
+  if (infoLength !== null) {
+    const info = Buffer.alloc(4 + ((infoLength + 3) & ~3));
+    info.writeUInt16LE(4 + infoLength, 0);
+    info.writeUInt16LE(2, 2);
+    for (const { at, bytes, value } of f.info ?? []) {
+      if (at + bytes > infoLength) continue;
+      if (bytes === 1) info[4 + at] = value;
+      else if (bytes === 4) info.writeUInt32LE(value, 4 + at);
+      else info.writeBigUInt64LE(BigInt(value), 4 + at);
+    }
+    attrs.push(info);
+  }
+  const body = diagMessage({ family: f.family ?? AF_INET, state: 7, localPort: f.localPort ?? 0, remotePort: f.remotePort ?? 0 });
+  const b = Buffer.concat([body, ...attrs]);
+  b.writeUInt32LE(b.length, 0);
+  return b;
+}

@@ -15,7 +15,8 @@ export class DumpError extends Error {
 }
 
 /**
- * Sends one dump request and feeds every inet_diag_msg to onMessage until NLMSG_DONE.
+ * Sends one dump request and feeds every inet_diag_msg to onMessage (its offset, and the end of its
+ * message: its attributes lie in between) until NLMSG_DONE.
  * Returns false when the family is not supported (IPv6 disabled) and `familyOptional` is set.
  *
  * Two buffers: while this thread parses one datagram, a pool thread is already in recv() for
@@ -28,7 +29,7 @@ export async function dumpSockDiag(
   sock: NetlinkSocket,
   request: Buffer,
   familyOptional: boolean,
-  onMessage: (buf: Buffer, offset: number) => void,
+  onMessage: (buf: Buffer, offset: number, end: number) => void,
 ): Promise<boolean> {
   const bufs = [Buffer.allocUnsafe(RECV_BUFFER), Buffer.allocUnsafe(RECV_BUFFER)] as const;
   sock.send(request);

@@ -2,15 +2,29 @@ import { closeSync, openSync } from 'node:fs';
 import { errnoText } from '../../model/errno.js';
 import { loadLibc, type Libc } from '../../native/libc.js';
 /**
- * The few libc calls a sock_diag dump needs (libc itself: native/libc.ts). Bound lazily: hosts
- * that never use netlink (fixtures, non-Linux) never bind them.
+ * The few libc calls a sock_diag dump and the socket destroy events need (libc itself:
+ * native/libc.ts). Bound lazily: hosts that never use netlink (fixtures, non-Linux) never bind them.
  */
 const AF_NETLINK = 16;
 const SOCK_DGRAM = 2;
 const SOCK_CLOEXEC = 0o2000000;
 const NETLINK_SOCK_DIAG = 4;
 const SOL_SOCKET = 1;
+const SO_RCVBUF = 8;
 const SO_RCVTIMEO = 20;
+const SO_RCVBUFFORCE = 33;
+const SO_MEMINFO = 55;
+/** SK_MEMINFO_DROPS (include/uapi/linux/sock_diag.h): the socket's sk_drops, 9th of SK_MEMINFO_VARS u32s. */
+const SK_MEMINFO_DROPS = 8;
+const SOL_NETLINK = 270;
+const NETLINK_NO_ENOBUFS = 5;
+const MSG_TRUNC = 0x20;
+const MSG_DONTWAIT = 0x40;
+const EINTR = 4;
+const EAGAIN = 11;
+/** enum sknetlink_groups (include/uapi/linux/sock_diag.h), as bits of sockaddr_nl.nl_groups (bit group - 1). */
+const SKNLGRP_INET_TCP_DESTROY = 1;
+const SKNLGRP_INET6_TCP_DESTROY = 3;
 const CLONE_NEWNET = 0x40000000;
 
 export interface NetlinkSocket {
@@ -78,11 +92,16 @@ function newSockDiagFd(c: Libc): number {
   return fd;
 }
 
-function wrap(c: Libc, fd: number, timeoutMs: number): NetlinkSocket {
+/** SO_RCVTIMEO: a struct timeval, two 64-bit longs (LP64, the platforms koffi ships for). */
+function setReceiveTimeout(c: Libc, fd: number, timeoutMs: number): void {
   const tv = Buffer.alloc(16);
   tv.writeBigInt64LE(BigInt(Math.floor(timeoutMs / 1000)), 0);
   tv.writeBigInt64LE(BigInt((timeoutMs % 1000) * 1000), 8);
   c.setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, tv, tv.length);
+}
+
+function wrap(c: Libc, fd: number, timeoutMs: number): NetlinkSocket {
+  setReceiveTimeout(c, fd, timeoutMs);
   return {
     send(buf) {
       if (c.send(fd, buf, buf.length, 0) !== buf.length) throw new NetlinkError('send', c.errno());
@@ -96,4 +115,158 @@ function wrap(c: Libc, fd: number, timeoutMs: number): NetlinkSocket {
       c.close(fd);
     },
   };
+}
+
+/** A set of receive slots for SockDiagEventSocket.receive(). */
+export interface DatagramBatch {
+  /** Every slot; datagram i of the last receive() is bytes[offset(i), offset(i) + length(i)). */
+  readonly bytes: Buffer;
+  readonly capacity: number;
+  offset(i: number): number;
+  length(i: number): number;
+  /** Whether datagram i was longer than its slot (MSG_TRUNC): its end is missing. */
+  truncated(i: number): boolean;
+}
+
+export interface SockDiagEventSocket {
+  /**
+   * Waits on a libuv pool thread for the next datagram (recv(), as the dumps wait), then takes
+   * every datagram already queued, up to the batch's capacity, with non-blocking recv()s on this
+   * thread: one event-loop turn per batch, not per event. Resolves with how many arrived; 0 when
+   * the wait timed out (the socket's SO_RCVTIMEO) or was interrupted (with a receive timeout, a
+   * process stopped and continued gets EINTR even without a handler, signal(7)). The batch must not
+   * be read or reused before this settles.
+   */
+  receive(batch: DatagramBatch): Promise<number>;
+  /** A batch of `slots` slots of `slotBytes` each. */
+  newBatch(slots: number, slotBytes: number): DatagramBatch;
+  /**
+   * Messages the kernel dropped for this socket since it was opened: its sk_drops (SO_MEMINFO),
+   * which netlink_overrun() increments for every multicast message that did not fit in the
+   * receive buffer.
+   */
+  drops(): number;
+  /** The receive buffer the kernel granted (SO_RCVBUF: twice the request, capped by net.core.rmem_max without CAP_NET_ADMIN). */
+  receiveBufferBytes(): number;
+  /** Closes the socket; only once no receive() is in flight. */
+  close(): void;
+}
+
+export interface SockDiagEventOptions {
+  /** SO_RCVBUF to ask for, in bytes (the kernel doubles it for its bookkeeping, and caps it). */
+  receiveBufferBytes: number;
+  /** How long a receive() waits before resolving 0, so a close never waits longer. */
+  timeoutMs: number;
+}
+
+/**
+ * Opens a NETLINK_SOCK_DIAG socket bound to the TCP socket destroy groups of this network namespace
+ * (SKNLGRP_INET_TCP_DESTROY and SKNLGRP_INET6_TCP_DESTROY; no capability needed: sock_diag's
+ * netlink kernel socket is NL_CFG_F_NONROOT_RECV). The groups are joined by bind(): an unbound
+ * netlink socket has port id 0, the kernel's own, and do_one_broadcast() skips the sender's port
+ * id, so it would get nothing. NETLINK_NO_ENOBUFS keeps an overrun from turning into an ENOBUFS
+ * error and a congested socket that drops everything until it is drained: a message that does not
+ * fit is dropped and counted in sk_drops, which drops() reads, and the next one is delivered.
+ * Errors: NetlinkError naming the call and errno.
+ */
+export async function openSockDiagEvents(options: SockDiagEventOptions): Promise<SockDiagEventSocket> {
+  const c = await loadLibc();
+  const fd = newSockDiagFd(c);
+  try {
+    const addr = Buffer.alloc(12); // struct sockaddr_nl: u16 family, u16 pad, u32 pid (0: the kernel picks), u32 groups
+    addr.writeUInt16LE(AF_NETLINK, 0);
+    addr.writeUInt32LE((1 << (SKNLGRP_INET_TCP_DESTROY - 1)) | (1 << (SKNLGRP_INET6_TCP_DESTROY - 1)), 8);
+    if (c.bind(fd, addr, addr.length) !== 0) throw new NetlinkError('bind', c.errno());
+    const size = int32(Math.min(options.receiveBufferBytes, 0x3fffffff));
+    // SO_RCVBUFFORCE passes net.core.rmem_max with CAP_NET_ADMIN; without it, SO_RCVBUF is capped there.
+    if (c.setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, size, 4) !== 0 && c.setsockopt(fd, SOL_SOCKET, SO_RCVBUF, size, 4) !== 0) {
+      throw new NetlinkError('setsockopt(SO_RCVBUF)', c.errno());
+    }
+    if (c.setsockopt(fd, SOL_NETLINK, NETLINK_NO_ENOBUFS, int32(1), 4) !== 0) throw new NetlinkError('setsockopt(NETLINK_NO_ENOBUFS)', c.errno());
+    setReceiveTimeout(c, fd, options.timeoutMs);
+    // Refuse a kernel whose SO_MEMINFO lacks sk_drops (before 4.5): losses would go uncounted.
+    if (getsockopt(c, fd, 'SO_MEMINFO', SOL_SOCKET, SO_MEMINFO, MEMINFO_BYTES).length < MEMINFO_BYTES) throw new NetlinkError('getsockopt(SO_MEMINFO): no SK_MEMINFO_DROPS', 0);
+    return eventSocket(c, fd);
+  } catch (err) {
+    c.close(fd);
+    throw err;
+  }
+}
+
+const MEMINFO_BYTES = 4 * (SK_MEMINFO_DROPS + 1);
+
+function int32(v: number): Buffer {
+  const b = Buffer.alloc(4);
+  b.writeInt32LE(v);
+  return b;
+}
+
+function getsockopt(c: Libc, fd: number, name: string, level: number, option: number, bytes: number): Buffer {
+  const val = Buffer.alloc(bytes);
+  const len = new Uint32Array([bytes]);
+  if (c.getsockopt(fd, level, option, val, len) !== 0) throw new NetlinkError(`getsockopt(${name})`, c.errno());
+  return val.subarray(0, len[0]);
+}
+
+function eventSocket(c: Libc, fd: number): SockDiagEventSocket {
+  return {
+    newBatch(slots, slotBytes) {
+      const bytes = Buffer.alloc(slots * slotBytes);
+      // The datagram's full length (MSG_TRUNC makes recv() return it even when it did not fit).
+      const lengths = new Uint32Array(slots);
+      return new EventBatch(bytes, slots, slotBytes, lengths);
+    },
+    async receive(batch) {
+      if (!(batch instanceof EventBatch)) throw new Error('receive() with a batch of another socket');
+      const slot = batch.slotBytes;
+      const { bytes, errno } = await c.recvOnPool(fd, batch.bytes.subarray(0, slot), slot, MSG_TRUNC);
+      if (bytes < 0) {
+        if (errno === EAGAIN || errno === EINTR) return 0;
+        throw new NetlinkError('recv', errno);
+      }
+      batch.lengths[0] = bytes;
+      let n = 1;
+      for (; n < batch.capacity; n++) {
+        const at = n * slot;
+        const got = c.recv(fd, batch.bytes.subarray(at, at + slot), slot, MSG_DONTWAIT | MSG_TRUNC);
+        if (got < 0) {
+          const e = c.errno();
+          if (e === EAGAIN || e === EINTR) break;
+          throw new NetlinkError('recv', e);
+        }
+        batch.lengths[n] = got;
+      }
+      return n;
+    },
+    drops() {
+      return getsockopt(c, fd, 'SO_MEMINFO', SOL_SOCKET, SO_MEMINFO, MEMINFO_BYTES).readUInt32LE(4 * SK_MEMINFO_DROPS);
+    },
+    receiveBufferBytes() {
+      return getsockopt(c, fd, 'SO_RCVBUF', SOL_SOCKET, SO_RCVBUF, 4).readInt32LE(0);
+    },
+    close() {
+      c.close(fd);
+    },
+  };
+}
+
+class EventBatch implements DatagramBatch {
+  constructor(
+    readonly bytes: Buffer,
+    readonly capacity: number,
+    readonly slotBytes: number,
+    readonly lengths: Uint32Array,
+  ) {}
+
+  offset(i: number): number {
+    return i * this.slotBytes;
+  }
+
+  length(i: number): number {
+    return Math.min(this.lengths[i]!, this.slotBytes);
+  }
+
+  truncated(i: number): boolean {
+    return this.lengths[i]! > this.slotBytes;
+  }
 }

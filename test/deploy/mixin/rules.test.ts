@@ -56,6 +56,8 @@ const INHIBIT = readYaml<{ inhibit_rules: InhibitRule[] }>(INHIBIT_FILE).inhibit
 /** The alerts of /work's issue 12 plan, exactly: names are part of the contract with runbooks and routing. */
 const PLANNED = [
   'TcpstateCloseWaitLeak',
+  'TcpstatePortRetransmitRatioHigh',
+  'TcpstatePeerBlackholed',
   'TcpstateListenQueueOverflow',
   'TcpstateSynFlood',
   'TcpstateEphemeralPortPressure',

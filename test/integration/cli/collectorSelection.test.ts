@@ -64,7 +64,7 @@ describe('collect[] and exclude[] on the real binary', () => {
   it('both together, an unknown name, a collector not enabled: 400 with the reason', async () => {
     const cases: Array<[string, string]> = [
       ['collect[]=sockets&exclude[]=snmp', 'Combined collect and exclude queries are not allowed.\n'],
-      ['collect[]=tcpstat', 'unknown collector "tcpstat" in collect[] (collectors: sockets, sysctl, snmp, netstat, sockstat, processes, netns)\n'],
+      ['collect[]=tcpstat', 'unknown collector "tcpstat" in collect[] (collectors: sockets, sysctl, snmp, netstat, sockstat, processes, netns, connections, tcpinfo)\n'],
       ['collect[]=processes', 'collector "processes" in collect[] is not enabled (enable it with --collector.processes)\n'],
     ];
     for (const [query, message] of cases) {

@@ -7,7 +7,10 @@ const SOCK_DGRAM = 2;
 const NETLINK_SOCK_DIAG = 4;
 const SOL_SOCKET = 1;
 const SO_RCVTIMEO = 20;
+const SO_RCVBUF = 8;
+const MSG_DONTWAIT = 0x40;
 const EBADF = 9;
+const EAGAIN = 11;
 
 /**
  * Each binding returns what its TypeScript signature says, so callers compare results directly
@@ -33,6 +36,28 @@ describe.runIf(process.platform === 'linux')('libc bindings (src/native/libc.ts)
     expect(c.errno()).toBe(EBADF);
     expect(await c.recvOnPool(-1, buf, buf.length, 0)).toEqual({ bytes: -1, errno: EBADF });
     expect(c.close(-1)).toBe(-1);
+    expect(c.errno()).toBe(EBADF);
+  });
+
+  it('bind, getsockopt and the non-blocking recv of the destroy events: numbers, the option length written back', () => {
+    const fd = c.socket(AF_NETLINK, SOCK_DGRAM, NETLINK_SOCK_DIAG);
+    try {
+      const addr = Buffer.alloc(12); // struct sockaddr_nl, groups 1 and 3 (the TCP destroy groups)
+      addr.writeUInt16LE(AF_NETLINK, 0);
+      addr.writeUInt32LE(0b101, 8);
+      expect(c.bind(fd, addr, addr.length)).toBe(0);
+      const rcvbuf = Buffer.alloc(8);
+      const len = new Uint32Array([rcvbuf.length]);
+      expect(c.getsockopt(fd, SOL_SOCKET, SO_RCVBUF, rcvbuf, len)).toBe(0);
+      expect(len[0]).toBe(4); // an int: the kernel says how much it wrote
+      expect(rcvbuf.readInt32LE(0)).toBeGreaterThan(0);
+      const buf = Buffer.alloc(64);
+      expect(c.recv(fd, buf, buf.length, MSG_DONTWAIT)).toBe(-1); // nothing queued
+      expect(c.errno()).toBe(EAGAIN);
+    } finally {
+      c.close(fd);
+    }
+    expect(c.bind(-1, Buffer.alloc(12), 12)).toBe(-1);
     expect(c.errno()).toBe(EBADF);
   });
 

@@ -18,7 +18,7 @@ describe('chooseCollectors (node_exporter\'s collect[] and exclude[])', () => {
     ['exclude[]: every enabled collector but those', { 'exclude[]': ['snmp', 'netstat'] }, { ok: true, collectors: new Set(['sockets', 'sysctl', 'sockstat']) }],
     ['exclude[] of a collector that is off anyway', { 'exclude[]': 'processes' }, { ok: true, collectors: new Set(enabled) }],
     ['both together (node_exporter\'s message)', { 'collect[]': 'sockets', 'exclude[]': 'snmp' }, { ok: false, message: 'Combined collect and exclude queries are not allowed.' }],
-    ['an unknown collect[] name', { 'collect[]': ['sockets', 'tcpstat'] }, { ok: false, message: 'unknown collector "tcpstat" in collect[] (collectors: sockets, sysctl, snmp, netstat, sockstat, processes, netns)' }],
+    ['an unknown collect[] name', { 'collect[]': ['sockets', 'tcpstat'] }, { ok: false, message: 'unknown collector "tcpstat" in collect[] (collectors: sockets, sysctl, snmp, netstat, sockstat, processes, netns, connections, tcpinfo)' }],
     ['an empty collect[]', { 'collect[]': '' }, { ok: false, message: expect.stringMatching(/^unknown collector "" in collect\[\]/) }],
     ['an unknown exclude[] name', { 'exclude[]': 'smnp' }, { ok: false, message: expect.stringMatching(/^unknown collector "smnp" in exclude\[\]/) }],
     ['a collect[] of a collector that is not enabled', { 'collect[]': 'processes' }, { ok: false, message: 'collector "processes" in collect[] is not enabled (enable it with --collector.processes)' }],

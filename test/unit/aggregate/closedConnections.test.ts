@@ -1,0 +1,185 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { ClosedConnectionCounters, type ClosedConnectionsSummary, type PortClosedConnections } from '../../../src/aggregate/closedConnections.js';
+import { NO_SERIES_HYSTERESIS } from '../../../src/aggregate/portSeries.js';
+import { newClosedSocket, type ClosedSocket } from '../../../src/model/closedSocket.js';
+
+function closed(localPort: number, remotePort: number, info: Partial<ClosedSocket['info']> = {}): ClosedSocket {
+  const s = newClosedSocket();
+  s.localPort = localPort;
+  s.remotePort = remotePort;
+  Object.assign(s.info, { bytesSent: 0, bytesRetrans: 0, bytesReceived: 0, segsOut: 0, segsIn: 0, totalRetrans: 0 }, info);
+  return s;
+}
+
+const byPort = (ports: readonly PortClosedConnections[]): Record<string, PortClosedConnections> => Object.fromEntries(ports.map((p) => [p.port, p]));
+const sumClosed = (s: ClosedConnectionsSummary): number => [...s.serverPorts, ...s.clientPorts].reduce((a, p) => a + p.closed, 0);
+
+describe('ClosedConnectionCounters', () => {
+  it('applies the role rule of tcpstate_port_sockets: a listener on the local port makes a server socket, else a client one by remote port', () => {
+    const c = new ClosedConnectionCounters({ maxServerPorts: 10, topClientPorts: 10, pinnedPorts: [], ephemeralPorts: 'number' }, NO_SERIES_HYSTERESIS);
+    c.startCycle(null, [7000]);
+    c.add(closed(7000, 41000)); // accepted side
+    c.add(closed(41000, 7000)); // its client side, on the same host
+    c.add(closed(42000, 443)); // an outgoing connection
+    const s = c.summarize();
+    expect(byPort(s.serverPorts)['7000']!.closed).toBe(1);
+    expect(byPort(s.clientPorts)['7000']!.closed).toBe(1);
+    expect(byPort(s.clientPorts)['443']!.closed).toBe(1);
+    expect(byPort(s.serverPorts)['41000']).toBeUndefined();
+    expect(s.connections).toBe(3);
+  });
+
+  it('leaves sockets without a peer (listeners, never connected) out', () => {
+    const c = new ClosedConnectionCounters({ maxServerPorts: 10, topClientPorts: 10, pinnedPorts: [], ephemeralPorts: 'number' }, NO_SERIES_HYSTERESIS);
+    c.startCycle(null, [7000]);
+    c.add(closed(7000, 0));
+    c.add(closed(0, 0));
+    const s = c.summarize();
+    expect(sumClosed(s)).toBe(0);
+    expect(s.withoutPeer).toBe(2);
+  });
+
+  it('counts data bytes: sent without retransmissions, received without the peer FIN', () => {
+    const c = new ClosedConnectionCounters({ maxServerPorts: 10, topClientPorts: 10, pinnedPorts: [], ephemeralPorts: 'number' }, NO_SERIES_HYSTERESIS);
+    c.startCycle(null, [7000]);
+    // The client side of 5000 bytes out, 300 back, as 6.18 reports it, with one 1448-byte retransmission.
+    c.add(closed(41000, 7000, { bytesAcked: 5002, bytesSent: 6448, bytesRetrans: 1448, bytesReceived: 301, segsOut: 7, segsIn: 4, totalRetrans: 1 }));
+    // The server side: bytes_acked 301 (its FIN; no SYN on the passive side).
+    c.add(closed(7000, 41000, { bytesAcked: 301, bytesSent: 300, bytesReceived: 5001, segsOut: 4, segsIn: 6 }));
+    const s = c.summarize();
+    expect(byPort(s.clientPorts)['7000']).toMatchObject({ closed: 1, bytesSent: 5000, bytesReceived: 300, segmentsOut: 7, segmentsIn: 4, retransmitted: 1 });
+    expect(byPort(s.serverPorts)['7000']).toMatchObject({ closed: 1, bytesSent: 300, bytesReceived: 5000, segmentsOut: 4, segmentsIn: 6, retransmitted: 0 });
+  });
+
+  it('on a kernel without tcpi_bytes_sent (before 4.19) takes the FIN, and a client socket\'s SYN, off tcpi_bytes_acked', () => {
+    const c = new ClosedConnectionCounters({ maxServerPorts: 10, topClientPorts: 10, pinnedPorts: [], ephemeralPorts: 'number' }, NO_SERIES_HYSTERESIS);
+    c.startCycle(null, [7000]);
+    c.add(closed(41000, 7000, { bytesAcked: 5002, bytesSent: -1, bytesRetrans: -1, bytesReceived: 301 }));
+    c.add(closed(7000, 41000, { bytesAcked: 301, bytesSent: -1, bytesRetrans: -1, bytesReceived: 5001 }));
+    const s = c.summarize();
+    expect(byPort(s.clientPorts)['7000']!.bytesSent).toBe(5000);
+    expect(byPort(s.serverPorts)['7000']!.bytesSent).toBe(300);
+  });
+
+  it('reports the busiest ports up to the cap, pinned ones always, the rest in "other"', () => {
+    const c = new ClosedConnectionCounters({ maxServerPorts: 1, topClientPorts: 1, pinnedPorts: [9], ephemeralPorts: 'number' }, NO_SERIES_HYSTERESIS);
+    c.startCycle(null, [80, 443]);
+    for (let i = 0; i < 3; i++) c.add(closed(443, 50000 + i));
+    c.add(closed(80, 50100));
+    c.add(closed(51000, 5432));
+    c.add(closed(51001, 5432));
+    c.add(closed(51002, 6379));
+    const s = c.summarize();
+    expect(s.serverPorts.map((p) => [p.port, p.closed])).toEqual([['9', 0], ['443', 3], ['other', 1]]);
+    expect(s.clientPorts.map((p) => [p.port, p.closed])).toEqual([['9', 0], ['5432', 2], ['other', 1]]);
+  });
+
+  it('keeps what was counted when a port leaves the named set, and a newcomer starts with what "other" never published', () => {
+    const c = new ClosedConnectionCounters({ maxServerPorts: 1, topClientPorts: 1, pinnedPorts: [], ephemeralPorts: 'number' }, NO_SERIES_HYSTERESIS);
+    c.startCycle(null, [80, 443, 8080]);
+    c.add(closed(80, 50000));
+    c.add(closed(80, 50001));
+    let s = c.summarize();
+    expect(s.serverPorts.map((p) => [p.port, p.closed])).toEqual([['80', 2], ['other', 0]]);
+    // 443 arrives and, with 3 connections since start, overtakes 80 at the next summary.
+    for (let i = 0; i < 3; i++) c.add(closed(443, 50100 + i));
+    s = c.summarize();
+    // 443 shows all 3 ("other" never published them); 80's 2 move to "other".
+    expect(s.serverPorts.map((p) => [p.port, p.closed])).toEqual([['443', 3], ['other', 2]]);
+    c.add(closed(8080, 50002));
+    s = c.summarize();
+    expect(s.serverPorts.map((p) => [p.port, p.closed])).toEqual([['443', 3], ['other', 3]]);
+    // 80 takes the slot back (4 since start against 443's 3): its new series counts what "other"
+    // had not published yet (2); "other" keeps 80's first 2, 8080's 1 and takes 443's 3.
+    c.add(closed(80, 50003));
+    c.add(closed(80, 50004));
+    s = c.summarize();
+    expect(s.serverPorts.map((p) => [p.port, p.closed])).toEqual([['80', 2], ['other', 6]]);
+  });
+
+  it('never lets a series go down and always sums to every connection counted (random churn)', () => {
+    const ports = [80, 443, 8080, 9000];
+    fc.assert(
+      fc.property(
+        fc.array(fc.oneof(fc.record({ kind: fc.constant('event' as const), port: fc.constantFrom(...ports), server: fc.boolean(), bytes: fc.nat(10_000) }), fc.constant({ kind: 'summary' as const })), { maxLength: 200 }),
+        fc.integer({ min: 0, max: 3 }),
+        (steps, cap) => {
+          const c = new ClosedConnectionCounters({ maxServerPorts: cap, topClientPorts: cap, pinnedPorts: [], ephemeralPorts: 'number' }, NO_SERIES_HYSTERESIS);
+          c.startCycle(null, ports);
+          const last = new Map<string, number>();
+          let events = 0;
+          let bytes = 0;
+          for (const step of steps) {
+            if (step.kind === 'event') {
+              events++;
+              bytes += step.bytes;
+              c.add(step.server ? closed(step.port, 60000, { bytesSent: step.bytes }) : closed(60000, step.port + 1, { bytesSent: step.bytes }));
+              continue;
+            }
+            const s = c.summarize();
+            expect(sumClosed(s)).toBe(events);
+            expect([...s.serverPorts, ...s.clientPorts].reduce((a, p) => a + p.bytesSent, 0)).toBe(bytes);
+            for (const [role, list] of [['server', s.serverPorts], ['client', s.clientPorts]] as const) {
+              expect(list.length).toBeLessThanOrEqual(cap + 1);
+              for (const p of list) {
+                const key = `${role}/${p.port}`;
+                // A series that disappeared and came back may restart lower (a new series); one that stayed never goes down.
+                if (last.has(key)) expect(p.closed).toBeGreaterThanOrEqual(last.get(key)!);
+              }
+              for (const key of [...last.keys()].filter((k) => k.startsWith(`${role}/`) && !list.some((p) => `${role}/${p.port}` === k))) last.delete(key);
+              for (const p of list) last.set(`${role}/${p.port}`, p.closed);
+            }
+          }
+        },
+      ),
+      { numRuns: 300 },
+    );
+  });
+
+  it('folds ports inside the ephemeral range into "ephemeral" and, with hysteresis and a range that moves, still never lets a series go down', () => {
+    const ports = [80, 443, 33000, 40000, 50000];
+    const ranges = [{ low: 32768, high: 60999 }, { low: 1024, high: 36000 }];
+    fc.assert(
+      fc.property(
+        fc.array(fc.oneof(fc.record({ kind: fc.constant('event' as const), port: fc.constantFrom(...ports), server: fc.boolean() }), fc.record({ kind: fc.constant('summary' as const), range: fc.nat(1) })), { maxLength: 200 }),
+        fc.integer({ min: 0, max: 3 }),
+        (steps, cap) => {
+          const c = new ClosedConnectionCounters({ maxServerPorts: cap, topClientPorts: cap, pinnedPorts: [], ephemeralPorts: 'fold' }, { admitCycles: 2, keepCycles: 3 });
+          c.startCycle(ranges[0]!, ports);
+          const last = new Map<string, number>();
+          let events = 0;
+          for (const step of steps) {
+            if (step.kind === 'event') {
+              events++;
+              c.add(step.server ? closed(step.port, 60000) : closed(60000, step.port + 1));
+              continue;
+            }
+            const s = c.summarize();
+            expect(sumClosed(s)).toBe(events);
+            for (const [role, list] of [['server', s.serverPorts], ['client', s.clientPorts]] as const) {
+              expect(list.map((p) => p.port).slice(-2)).toEqual(['other', 'ephemeral']);
+              for (const p of list) {
+                const key = `${role}/${p.port}`;
+                if (last.has(key)) expect(p.closed).toBeGreaterThanOrEqual(last.get(key)!);
+              }
+              for (const key of [...last.keys()].filter((k) => k.startsWith(`${role}/`) && !list.some((p) => `${role}/${p.port}` === k))) last.delete(key);
+              for (const p of list) last.set(`${role}/${p.port}`, p.closed);
+            }
+            c.startCycle(ranges[step.range]!, ports);
+          }
+        },
+      ),
+      { numRuns: 300 },
+    );
+  });
+
+  it('counts a server port inside the ephemeral range (listen(0)) under port="ephemeral" in fold mode', () => {
+    const c = new ClosedConnectionCounters({ maxServerPorts: 10, topClientPorts: 10, pinnedPorts: [], ephemeralPorts: 'fold' }, NO_SERIES_HYSTERESIS);
+    c.startCycle({ low: 32768, high: 60999 }, [40000, 8080]);
+    c.add(closed(40000, 45000));
+    c.add(closed(8080, 45001));
+    const s = c.summarize();
+    expect(s.serverPorts.map((p) => [p.port, p.closed])).toEqual([['8080', 1], ['other', 0], ['ephemeral', 1]]);
+  });
+});
