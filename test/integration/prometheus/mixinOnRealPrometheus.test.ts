@@ -40,6 +40,7 @@ describe.runIf(process.platform === 'linux' && haveTool('prometheus'))('the mixi
   let listenPort: number;
   let instance: string;
   let overviewVars: Record<string, string>;
+  let churn: ReturnType<typeof setInterval> | undefined;
   let portVars: Record<string, string>;
 
   beforeAll(async () => {
@@ -50,7 +51,16 @@ describe.runIf(process.platform === 'linux' && haveTool('prometheus'))('the mixi
     (await net.connect('127.0.0.1', listenPort)).write(Buffer.alloc(1 << 20));
     await net.activeClose(await net.connect('127.0.0.1', await net.listen('127.0.0.1'))); // TIME_WAIT
     // The opt-in collectors too, so their panels have data (as root they see every process).
-    exporter = await startExporter(['--collector.interval=500ms', `--collector.ports.pin=${listenPort}`, '--collector.processes', '--collector.processes.interval=1s', '--collector.netns', '--collector.netns.ports']);
+    exporter = await startExporter(['--collector.interval=500ms', `--collector.ports.pin=${listenPort}`, '--collector.processes', '--collector.processes.interval=1s', '--collector.netns', '--collector.netns.ports', '--collector.connections', '--collector.tcpinfo']);
+    // Connections that open and close on the test's port all along, for the closed-connection
+    // panels: a few bytes each way, then a reset, which destroys both sides at once (the listener
+    // is half-open, so a FIN would leave its side in CLOSE_WAIT).
+    churn = setInterval(() => {
+      void net.connect('127.0.0.1', listenPort).then((c) => {
+        c.write('ping');
+        setTimeout(() => c.resetAndDestroy(), 50);
+      }, () => undefined);
+    }, 200);
     instance = new URL(exporter.url).host;
     const probe = join(dir, 'probe.yml');
     writeFileSync(probe, `groups:\n  - name: dashboard-probe\n    rules:\n      - alert: ${PROBE_ALERT}\n        expr: tcpstate_build_info\n        labels:\n          severity: info\n          port: "${listenPort}"\n`);
@@ -61,10 +71,12 @@ describe.runIf(process.platform === 'linux' && haveTool('prometheus'))('the mixi
     await eventually(async () => ((await prometheus.query('instance:tcpstate_tcp_retransmitted_segments:ratio_rate5m')).length > 0 ? true : undefined), 45_000, 'recording rules evaluated');
     await eventually(async () => ((await prometheus.query(`ALERTS{alertname="${PROBE_ALERT}", alertstate="firing"}`)).length > 0 ? true : undefined), 30_000, 'the probe alert firing');
     await eventually(async () => ((await prometheus.query('tcpstate_process_sockets')).length > 0 ? true : undefined), 30_000, 'a process scan scraped');
+    await eventually(async () => ((await prometheus.query(`increase(tcpstate_port_closed_connections_total{port="${listenPort}"}[1m]) > 0`)).length > 0 ? true : undefined), 30_000, 'closed connections on the test port counted');
     await new Promise((r) => setTimeout(r, 3000));
   }, 120_000);
 
   afterAll(async () => {
+    clearInterval(churn);
     await prometheus?.stop();
     await exporter?.stop();
     await net.close();
