@@ -14,14 +14,15 @@
  * netlink floor asking for the same extension (diagDump.c with its `info` argument, when a C
  * compiler is there).
  */
-import { spawnSync, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
-import { median, medianMeasure, type CycleMeasure } from './measure.js';
+import { medianMeasure, type CycleMeasure } from './measure.js';
 import { Netns } from './netns.js';
+import { buildDiagDump, commandTimes } from './references.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const SOURCES = join(here, '..', '..', 'bench');
@@ -147,25 +148,14 @@ function cycle(ns: Netns, mode: string): CycleMeasure {
   return medianMeasure(Array.from({ length: ROUNDS }, () => JSON.parse(ns.run(process.execPath, [join(here, 'collectOnce.js'), mode, '/proc', '5']).stdout) as CycleMeasure));
 }
 
-/** Median wall and CPU (user + system, from bash's `time`) of a command run ROUNDS times. */
-function commandTimes(ns: Netns, command: string): { wallMs: number; cpuMs: number } {
-  const runs = Array.from({ length: ROUNDS }, () => {
-    const r = ns.exec('bash', ['-c', `TIMEFORMAT='%R %U %S'; time (${command})`]);
-    if (r.status !== 0) throw new Error(`${command} failed: ${r.stderr}`);
-    const [real = NaN, user = NaN, sys = NaN] = r.stderr.trim().split('\n').at(-1)!.split(' ').map(Number);
-    return { wallMs: real * 1000, cpuMs: (user + sys) * 1000 };
-  });
-  return { wallMs: median(runs.map((r) => r.wallMs)), cpuMs: median(runs.map((r) => r.cpuMs)) };
-}
-
 async function tcpInfoCost(sockets: number, diagDump: string | undefined): Promise<string[]> {
   const ns = new Netns('tcpstate-bench-info', { 'net.ipv4.ip_local_port_range': '1024 65535', 'net.core.somaxconn': '65535' });
   try {
     await population(ns, sockets);
     const plain = cycle(ns, 'netlink');
     const info = cycle(ns, 'netlink-tcpinfo');
-    const ssTin = commandTimes(ns, 'ss -tin > /dev/null');
-    const c = diagDump ? commandTimes(ns, `${diagDump} info > /dev/null`) : undefined;
+    const ssTin = commandTimes(ns, 'ss -tin > /dev/null', ROUNDS);
+    const c = diagDump ? commandTimes(ns, `${diagDump} info > /dev/null`, ROUNDS) : undefined;
     const r = (t: { wallMs: number; cpuMs: number }): string => `${(info.wallMs / t.wallMs).toFixed(2)}x wall, ${(info.cpuMs / t.cpuMs).toFixed(2)}x cpu`;
     const row = (label: string, t: { wallMs: number; cpuMs: number }): string => `| | ${label} | ${t.wallMs.toFixed(0)} ms (cpu ${t.cpuMs.toFixed(0)}) | ${r(t)} | |`;
     return [
@@ -179,13 +169,6 @@ async function tcpInfoCost(sockets: number, diagDump: string | undefined): Promi
   }
 }
 
-/** Builds diagDump.c into a temporary directory, or undefined without a compiler. */
-function buildDiagDump(dir: string): string | undefined {
-  const out = join(dir, 'diagDump');
-  const r = spawnSync('cc', ['-O2', '-o', out, join(SOURCES, 'diagDump.c')], { encoding: 'utf8' });
-  return r.status === 0 ? out : undefined;
-}
-
 if (process.getuid?.() !== 0) {
   console.error('bench:connections skipped: it needs root to create network namespaces (run it with sudo)');
   process.exit(0);
@@ -197,7 +180,7 @@ const loadAtStart = load();
 try {
   const rateRows: string[] = [];
   if (PARTS.has('rates')) for (const [bytes, label] of BUFFERS) rateRows.push(...(await closeRates(bytes, label)));
-  const diagDump = buildDiagDump(tmp);
+  const diagDump = buildDiagDump(tmp, SOURCES);
   const infoRows: string[] = [];
   if (PARTS.has('tcpinfo')) for (const size of sizes.length ? sizes : [10_000, 100_000]) infoRows.push(...(await tcpInfoCost(size, diagDump)));
   console.log(`Load average at start ${loadAtStart}, at the end ${load()} (1, 5, 15 min; the machine has ${availableParallelism()} CPUs and is shared).\n`);

@@ -9,7 +9,6 @@
  * when a C compiler is there) and the exporter's memory as its own memory cgroup is charged.
  * Prints each as a ratio to our cycle. Everything it creates is removed at the end.
  */
-import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -17,6 +16,7 @@ import { fileURLToPath } from 'node:url';
 import { median, medianMeasure, type CycleMeasure } from './measure.js';
 import { MemoryCgroup, type CgroupCharge } from './memoryCgroup.js';
 import { Netns, processMemory } from './netns.js';
+import { buildDiagDump, commandTimes } from './references.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const CLI = join(here, '..', 'src', 'cli.js');
@@ -65,20 +65,6 @@ function coldOnce(ns: Netns, mode: string, timeoutMs: number): CycleMeasure | un
   if (r.timedOut) return undefined;
   if (r.status !== 0) throw new Error(`collectOnce ${mode} failed: ${r.stderr}`);
   return JSON.parse(r.stdout) as CycleMeasure;
-}
-
-/** Median wall and CPU (user + system of the command's processes, from bash's `times`) in ms. */
-function commandCpuMs(ns: Netns, command: string): { wallMs: number; cpuMs: number } {
-  const runs = Array.from({ length: ROUNDS }, () => {
-    const r = ns.run('bash', ['-c', `${command}; times`]);
-    // `times` prints the shell's user/system line, then its children's: "0m1.234s 0m0.567s".
-    const children = r.stdout.trim().split('\n').at(-1)!.split(' ').map((t) => {
-      const m = /^(\d+)m([\d.]+)s$/.exec(t);
-      return m ? Number(m[1]) * 60_000 + Number(m[2]) * 1000 : NaN;
-    });
-    return { wallMs: r.ms, cpuMs: children[0]! + children[1]! };
-  });
-  return { wallMs: median(runs.map((x) => x.wallMs)), cpuMs: median(runs.map((x) => x.cpuMs)) };
 }
 
 function commandMs(ns: Netns, command: string): number {
@@ -159,7 +145,7 @@ async function measure(size: number): Promise<string[]> {
     const viaProcfs = cycle(ns, 'procfs');
     const cat = commandMs(ns, 'cat /proc/net/tcp /proc/net/tcp6 > /dev/null');
     const ss = commandMs(ns, 'ss -tan > /dev/null');
-    const floor = diagDump === undefined ? undefined : commandCpuMs(ns, `${diagDump} > /dev/null`);
+    const floor = diagDump === undefined ? undefined : commandTimes(ns, `${diagDump} > /dev/null`, ROUNDS);
     const scan = cycle(ns, 'processes', Math.min(ROUNDS, 3), 2);
     // ss -p looks up every socket's process like we do, but much more slowly: above SI_MAX it is timed once, with a limit.
     const ssp = size <= SI_MAX ? commandMs(ns, 'ss -tanp > /dev/null') : commandOnceMs(ns, 'ss -tanp > /dev/null', SI_TIMEOUT_MS);
@@ -197,13 +183,6 @@ function cgroupText(c: CgroupCharge): string {
   return `memory cgroup charge ${c.currentMb.toFixed(0)} MB (peak ${c.peakMb.toFixed(0)}; anon ${c.anonMb.toFixed(0)}, page cache ${c.fileMb.toFixed(0)})`;
 }
 
-/** Builds diagDump.c into a temporary directory, or undefined without a C compiler. */
-function buildDiagDump(dir: string): string | undefined {
-  const out = join(dir, 'diagDump');
-  const r = spawnSync('cc', ['-O2', '-o', out, join(here, '..', '..', 'bench', 'diagDump.c')], { encoding: 'utf8' });
-  return r.status === 0 ? out : undefined;
-}
-
 if (process.getuid?.() !== 0) {
   console.error('bench:scale skipped: it needs root to create a network namespace (run it with sudo)');
   process.exit(0);
@@ -211,7 +190,7 @@ if (process.getuid?.() !== 0) {
 const sizes = process.argv.slice(2).map(Number).filter((n) => n > 0);
 const rows: string[] = [];
 const tmp = mkdtempSync(join(tmpdir(), 'tcpstate-bench-'));
-const diagDump = buildDiagDump(tmp);
+const diagDump = buildDiagDump(tmp, join(here, '..', '..', 'bench'));
 try {
   for (const size of sizes.length ? sizes : [10_000, 100_000, 1_000_000]) rows.push(...(await measure(size)));
 } finally {

@@ -25,13 +25,13 @@ import { LISTEN } from '../model/tcpState.js';
 export const AF_INET = 2;
 export const AF_INET6 = 10;
 const IPPROTO_TCP = 6;
-const SOCK_DIAG_BY_FAMILY = 20;
+export const SOCK_DIAG_BY_FAMILY = 20;
 const NLM_F_REQUEST = 0x1;
 const NLM_F_DUMP = 0x300;
 export const NLMSG_ERROR = 2;
 export const NLMSG_DONE = 3;
-const NLMSG_HDRLEN = 16;
-const INET_DIAG_MSG_LEN = 72;
+export const NLMSG_HDRLEN = 16;
+export const INET_DIAG_MSG_LEN = 72;
 const NLA_HDRLEN = 4;
 /** enum inet_diag_attr (include/uapi/linux/inet_diag.h). */
 export const INET_DIAG_INFO = 2;

@@ -1,5 +1,5 @@
 import type { ClosedSocket } from '../model/closedSocket.js';
-import { AF_INET, AF_INET6, DIAG, findDiagAttribute, INET_DIAG_INFO } from './inetDiag.js';
+import { AF_INET, AF_INET6, DIAG, findDiagAttribute, INET_DIAG_INFO, INET_DIAG_MSG_LEN, NLMSG_HDRLEN, SOCK_DIAG_BY_FAMILY } from './inetDiag.js';
 import { readTcpInfo } from './tcpInfo.js';
 
 /*
@@ -13,10 +13,6 @@ import { readTcpInfo } from './tcpInfo.js';
  * the socket left it). TIME_WAIT and SYN_RECV mini-sockets are not full sockets: an active
  * closer's socket is reported when it turns into its TIME_WAIT mini-socket.
  */
-
-const NLMSG_HDRLEN = 16;
-const SOCK_DIAG_BY_FAMILY = 20;
-const INET_DIAG_MSG_LEN = 72;
 
 export interface DestroyDatagramResult {
   /** Socket destroy messages passed to onEvent. */
