@@ -18,8 +18,16 @@ def close(s):
 for line in sys.stdin:
     live, ports = [], []
     for i in range(40):
-        l = socket.socket(); l.bind(("127.0.0.1", 0)); l.listen(16)
-        port = l.getsockname()[1]; ports.append(port)
+        # The kernel may hand back a port a closed listener of this run had: hold such a
+        # listener until it picks another, so the 40 ports are distinct.
+        spare = []
+        while True:
+            l = socket.socket(); l.bind(("127.0.0.1", 0)); l.listen(16)
+            port = l.getsockname()[1]
+            if port not in ports: break
+            spare.append(l)
+        for s in spare: close(s)
+        ports.append(port)
         socks = [l]
         for j in range(3):
             c = socket.create_connection(("127.0.0.1", port)); a = l.accept()[0]
