@@ -174,7 +174,10 @@ async function serveCommand(config: ExporterConfig): Promise<number | undefined>
   process.once('SIGTERM', () => shutdown('SIGTERM'));
   process.once('SIGINT', () => shutdown('SIGINT'));
   void poller.start().then(
-    (s) => log.info({ duration_ms: Math.round(s.durationSeconds * 1000) }, 'first collection done'),
+    // A first cycle that shutdown abandoned ends unpublished: it is not reported as done.
+    (s) => {
+      if (!closing) log.info({ duration_ms: Math.round(s.durationSeconds * 1000) }, 'first collection done');
+    },
     (err: unknown) => log.error({ err }, 'first collection failed'),
   );
 }

@@ -51,7 +51,7 @@ function ownersSection(p: ProcessesResult, width: number): string[] {
     for (const t of p.top.filter((x) => x.state === stateName(code))) rows.push([t.state, t.sockets, t.pid ? `${t.process} (pid ${t.pid})` : t.process]);
   }
   const out = ['', fit(`PROCESSES (top per state, scanned ${new Date(p.scannedAtSeconds * 1000).toISOString()})`, width)];
-  out.push(rows.length === 0 ? '  (none)' : renderTable(['STATE', 'SOCKETS', 'PROCESS'], rows, width, 1));
+  out.push(rows.length === 0 ? '  (none)' : renderTable(['STATE', 'SOCKETS', 'PROCESS'], rows, width, 1, [2]));
   const unattributed = STATE_CODES.map((code) => [stateName(code), p.unattributed[code]!] as const).filter(([, n]) => n > 0);
   if (unattributed.length > 0 || p.processesUnreadable > 0) {
     out.push(fit(`not attributed: ${unattributed.map(([s, n]) => `${s} ${n}`).join(', ') || 'none'}; processes not readable: ${p.processesUnreadable}`, width));

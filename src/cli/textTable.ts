@@ -1,11 +1,12 @@
 /**
- * Plain-text tables for a person at a shell: the first column left-aligned, the rest right-aligned
- * (numbers), columns two spaces apart, or one when two would pass `width`. A line still longer
+ * Plain-text tables for a person at a shell: the first `leftColumns` columns left-aligned (names),
+ * the rest right-aligned (numbers) except those listed in `textColumns` (text after numbers, such
+ * as a process name), columns two spaces apart, or one when two would pass `width`. A line still longer
  * than `width` is cut, ending in "…": the output never wraps on a terminal of that width.
  */
 export type Cell = string | number;
 
-export function renderTable(header: readonly string[], rows: readonly (readonly Cell[])[], width = Infinity, leftColumns = 1): string {
+export function renderTable(header: readonly string[], rows: readonly (readonly Cell[])[], width = Infinity, leftColumns = 1, textColumns: readonly number[] = []): string {
   const cells = [header, ...rows].map((r) => r.map(String));
   const widths = header.map((_, i) => Math.max(...cells.map((r) => (r[i] ?? '').length)));
   const lineWidth = (gap: number): number => widths.reduce((a, b) => a + b, 0) + gap * (widths.length - 1);
@@ -14,7 +15,7 @@ export function renderTable(header: readonly string[], rows: readonly (readonly 
     widths
       .map((w, i) => {
         const c = r[i] ?? '';
-        return i < leftColumns ? c.padEnd(w) : c.padStart(w);
+        return i < leftColumns || textColumns.includes(i) ? c.padEnd(w) : c.padStart(w);
       })
       .join(' '.repeat(gap))
       .trimEnd(),

@@ -125,6 +125,16 @@ describe.runIf(linux)('a socket table that never answers (net/tcp is a FIFO)', (
     expect(e.stderr()).toMatch(/"stuck_reads":1,"msg":"exiting with file reads still under way"/);
   }, 60_000);
 
+  it('on SIGTERM during the first collection, ends without calling that abandoned collection done', async () => {
+    const { root } = treeWithFifo('net/tcp');
+    // A deadline far off: the first collection is still waiting on the FIFO when SIGTERM comes.
+    const e = await start(root, ['--collector.timeout=60s']);
+    await eventually(async () => ((await fetch(`${e.url}/readyz`)).status === 503 ? true : undefined));
+    expect(await e.stop('SIGTERM')).toBe(0);
+    expect(e.stderr()).toMatch(/"msg":"shutting down"/);
+    expect(e.stderr()).not.toMatch(/first collection done/);
+  }, 60_000);
+
   it('the snapshot command prints the other collectors, names the timeout, and exits 1', () => {
     const { root } = treeWithFifo('net/tcp');
     const r = spawnSync(CLI, ['snapshot', `--path.procfs=${root}`, '--collector.timeout=1s'], { encoding: 'utf8', timeout: 30_000 });
