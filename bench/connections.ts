@@ -12,7 +12,8 @@
  * --collector.tcpinfo: a population of held connections per size (default 10k and 100k), and in
  * the same run: the sockets collector's cycle without and with tcp_info, `ss -tin`, and the C
  * netlink floor asking for the same extension (diagDump.c with its `info` argument, when a C
- * compiler is there).
+ * compiler is there), and the exporter process with both collectors on, charged to a memory
+ * cgroup of its own.
  */
 import type { ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -21,6 +22,7 @@ import { dirname, join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { medianMeasure, type CycleMeasure } from './measure.js';
+import { cgroupText, exporterProcess } from './exporterProcess.js';
 import { Netns } from './netns.js';
 import { buildDiagDump, commandTimes } from './references.js';
 
@@ -156,6 +158,8 @@ async function tcpInfoCost(sockets: number, diagDump: string | undefined): Promi
     const info = cycle(ns, 'netlink-tcpinfo');
     const ssTin = commandTimes(ns, 'ss -tin > /dev/null', ROUNDS);
     const c = diagDump ? commandTimes(ns, `${diagDump} info > /dev/null`, ROUNDS) : undefined;
+    // The deployed process with both collectors: the memory a container limit goes by.
+    const exp = await exporterProcess(ns, Math.max(1000, Math.round(info.wallMs * 1.5)), ROUNDS, ['--collector.connections', '--collector.tcpinfo']);
     const r = (t: { wallMs: number; cpuMs: number }): string => `${(info.wallMs / t.wallMs).toFixed(2)}x wall, ${(info.cpuMs / t.cpuMs).toFixed(2)}x cpu`;
     const row = (label: string, t: { wallMs: number; cpuMs: number }): string => `| | ${label} | ${t.wallMs.toFixed(0)} ms (cpu ${t.cpuMs.toFixed(0)}) | ${r(t)} | |`;
     return [
@@ -163,6 +167,7 @@ async function tcpInfoCost(sockets: number, diagDump: string | undefined): Promi
       `| | **ours, with --collector.tcpinfo** | ${info.wallMs.toFixed(0)} ms (cpu ${info.cpuMs.toFixed(0)}) | 1.00x | ${info.peakRssMb.toFixed(0)} MB |`,
       c === undefined ? '| | C dump asking for INET_DIAG_INFO | no C compiler | | |' : row('C dump asking for INET_DIAG_INFO (diagDump.c info)', c),
       row('ss -tin', ssTin),
+      `| | exporter process with --collector.connections --collector.tcpinfo | cycle ${exp.cycleMs.toFixed(0)} ms, cpu ${exp.cpuPerCycleMs.toFixed(0)} ms/cycle | | ${exp.peakRssMb.toFixed(0)} MB; **${cgroupText(exp.cgroup)}** |`,
     ];
   } finally {
     ns.destroy();

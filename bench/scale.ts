@@ -14,12 +14,11 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { median, medianMeasure, type CycleMeasure } from './measure.js';
-import { MemoryCgroup, type CgroupCharge } from './memoryCgroup.js';
+import { cgroupText, exporterProcess } from './exporterProcess.js';
 import { Netns, processMemory } from './netns.js';
 import { buildDiagDump, commandTimes } from './references.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
-const CLI = join(here, '..', 'src', 'cli.js');
 const ROUNDS = Number(process.env['BENCH_ROUNDS'] ?? 5);
 /** Above this size systeminformation is timed once, cold, and given up on after SI_TIMEOUT_MS. */
 const SI_MAX = Number(process.env['BENCH_SI_MAX'] ?? 100_000);
@@ -99,36 +98,6 @@ async function nodeExporter(ns: Netns): Promise<{ scrapeMs: number; peakRssMb: n
   }
 }
 
-interface ExporterRun {
-  cycleMs: number;
-  cpuPerCycleMs: number;
-  peakRssMb: number;
-  privateMb: number;
-  fileMb: number;
-  latency: { p50: number; p99: number; max: number; requests: number; non2xx: number };
-  /** Its memory cgroup's charge after the scrapers: what a container limit goes by. */
-  cgroup: CgroupCharge;
-}
-
-/** The real exporter in the namespace: cycles as it reports them, peak RSS, /metrics latency while collecting. */
-async function exporterProcess(ns: Netns, intervalMs: number, extraArgs: readonly string[] = []): Promise<ExporterRun> {
-  // Exec'd as the package's bin is, so the shebang's runtime flags apply (see src/cli.ts).
-  const group = new MemoryCgroup('tcpstate-bench');
-  const args = ['--web.listen-address=127.255.255.1:19816', `--collector.interval=${intervalMs}ms`, '--log.format=json', ...extraArgs];
-  const { child } = await ns.startUntil(CLI, args, /first collection done/, 'stderr', group.prefix());
-  try {
-    const url = 'http://127.255.255.1:19816/metrics';
-    const { cycles, cpuPerCycleMs } = JSON.parse(ns.run(process.execPath, [join(here, 'scrape.js'), 'cycles', url, String(ROUNDS)]).stdout) as { cycles: number[]; cpuPerCycleMs: number };
-    const load = JSON.parse(ns.run(process.execPath, [join(here, 'scrape.js'), 'load', url, '10', '10']).stdout) as ExporterRun['latency'];
-    const mem = processMemory(child.pid!);
-    return { cycleMs: median(cycles), cpuPerCycleMs, peakRssMb: mem.peakMb, privateMb: mem.privateMb, fileMb: mem.fileMb, latency: load, cgroup: group.charge() };
-  } finally {
-    // The next run binds the same port.
-    if (child.exitCode === null && child.signalCode === null) await new Promise((resolve) => child.once('exit', resolve).kill('SIGTERM'));
-    group.destroy();
-  }
-}
-
 async function measure(size: number): Promise<string[]> {
   const ns = new Netns('tcpstate-bench', {
     'net.ipv4.ip_local_port_range': '1024 65535',
@@ -152,7 +121,7 @@ async function measure(size: number): Promise<string[]> {
     const ne = await nodeExporter(ns);
     const si = size <= SI_MAX ? cycle(ns, 'systeminformation') : coldOnce(ns, 'systeminformation', SI_TIMEOUT_MS);
     const intervalMs = Math.max(1000, Math.round(ours.wallMs * 1.5));
-    const exp = await exporterProcess(ns, intervalMs);
+    const exp = await exporterProcess(ns, intervalMs, ROUNDS);
     const r = (ms: number): string => `${(ms / ours.wallMs).toFixed(2)}x`;
     console.error(`# ${size}: ${ours.sockets} sockets in ${holders.length} holder processes, built in ${buildS.toFixed(0)} s`);
     return [
@@ -177,10 +146,6 @@ async function measure(size: number): Promise<string[]> {
   } finally {
     ns.destroy();
   }
-}
-
-function cgroupText(c: CgroupCharge): string {
-  return `memory cgroup charge ${c.currentMb.toFixed(0)} MB (peak ${c.peakMb.toFixed(0)}; anon ${c.anonMb.toFixed(0)}, page cache ${c.fileMb.toFixed(0)})`;
 }
 
 if (process.getuid?.() !== 0) {

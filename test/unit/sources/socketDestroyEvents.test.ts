@@ -1,13 +1,13 @@
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { DatagramBatch, SockDiagEventSocket } from '../../../src/sources/netlink/libcNetlink.js';
-import { SocketDestroyEventReader, type DestroyEventHandler } from '../../../src/sources/netlink/socketDestroyEvents.js';
+import { coalescingPauseMs, SocketDestroyEventReader, type DestroyEventHandler } from '../../../src/sources/netlink/socketDestroyEvents.js';
 import { destroyMessage } from '../../helpers/netlinkMessages.js';
 
 /**
  * An event socket replaying scripted receives (each a list of datagrams, [] for a timeout),
  * completing on later event-loop turns as a pool thread's would; after the script it times out.
  */
-function scriptedEvents(script: Buffer[][]) {
+function scriptedEvents(script: Buffer[][], receiveBufferBytes = 4096) {
   let inFlight = 0;
   let closedDuringReceive = false;
   let closed = false;
@@ -37,7 +37,7 @@ function scriptedEvents(script: Buffer[][]) {
       );
     },
     drops: () => 0,
-    receiveBufferBytes: () => 4096,
+    receiveBufferBytes: () => receiveBufferBytes,
     close() {
       closed = true;
       if (inFlight > 0) closedDuringReceive = true;
@@ -92,5 +92,38 @@ describe('SocketDestroyEventReader', () => {
     await until(() => s.closed());
     expect(reader.error()?.message).toBe('sink failed');
     expect(s.closedDuringReceive()).toBe(false);
+  });
+
+  describe('coalescing', () => {
+    afterEach(() => {
+      vi.useRealTimers();
+    });
+
+    it('pauses as long as half the receive buffer lasts at 100,000 closes/s, at most 10 ms, and not at all for a tiny buffer', () => {
+      expect(coalescingPauseMs(8 << 20)).toBe(10); // the default: 4 MiB asked, 8 MiB granted
+      expect(coalescingPauseMs(425_984)).toBe(1); // 208 KiB asked under a default rmem_max
+      expect(coalescingPauseMs(65_536)).toBe(0);
+    });
+
+    it('after a batch that emptied the queue, waits again only after the pause; after a full one, at once', async () => {
+      vi.useFakeTimers();
+      const one = [destroyMessage({ localPort: 1, remotePort: 9 })];
+      const full = Array.from({ length: 128 }, (_, i) => destroyMessage({ localPort: 100 + i, remotePort: 9 }));
+      const s = scriptedEvents([one, full, one], 8 << 20);
+      const r = recording();
+      const reader = await SocketDestroyEventReader.start(r.handler, { receiveBufferBytes: 1 }, async () => s.sock);
+      // t=5: the first receive returns one event; the next waits for the 10 ms pause.
+      await vi.advanceTimersByTimeAsync(14);
+      expect([r.seen.length, s.receives()]).toEqual([1, 1]);
+      await vi.advanceTimersByTimeAsync(1);
+      expect(s.receives()).toBe(2);
+      // t=20: the full batch; the next receive is issued without a pause.
+      await vi.advanceTimersByTimeAsync(5);
+      expect([r.seen.length, s.receives()]).toEqual([129, 3]);
+      const stopped = reader.stop();
+      await vi.advanceTimersByTimeAsync(20);
+      await stopped;
+      expect(s.closedDuringReceive()).toBe(false);
+    });
   });
 });
