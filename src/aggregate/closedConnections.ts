@@ -71,6 +71,7 @@ export class ClosedConnectionCounters {
   private readonly fold: ((port: number) => boolean) | null;
   private connections = 0;
   private withoutPeer = 0;
+  private readonly one = zeroClosedConnectionTotals();
 
   constructor(limits: PortLimits, hysteresis: SeriesHysteresis = DEFAULT_SERIES_HYSTERESIS) {
     this.roles = new SocketRoles(Math.max(1, hysteresis.keepCycles));
@@ -107,8 +108,8 @@ export class ClosedConnectionCounters {
     }
     this.connections++;
     const server = this.roles.isServer(s.localPort, s.remotePort);
-    const i = s.info;
-    (server ? this.server : this.client).add(server ? s.localPort : s.remotePort, sent(s, server), received(s), Math.max(0, i.segsOut), Math.max(0, i.segsIn), Math.max(0, i.totalRetrans));
+    const v = closedConnectionOf(s, server, this.one);
+    (server ? this.server : this.client).add(server ? s.localPort : s.remotePort, v.bytesSent, v.bytesReceived, v.segmentsOut, v.segmentsIn, v.retransmitted);
   }
 
   /** The totals per named port, "other" and "ephemeral"; once per cycle (the hysteresis counts these calls). */
@@ -120,6 +121,38 @@ export class ClosedConnectionCounters {
       withoutPeer: this.withoutPeer,
     };
   }
+}
+
+export function zeroClosedConnectionTotals(): ClosedConnectionTotals {
+  return { closed: 0, bytesSent: 0, bytesReceived: 0, segmentsOut: 0, segmentsIn: 0, retransmitted: 0 };
+}
+
+/**
+ * What one destroyed socket with a peer adds to its totals, written into `out` (returned): one
+ * connection, its data bytes (sent(), received(): no SYN, no FIN), segments and retransmissions.
+ * `server` is its role, which only kernels before 4.19 need (the bytes_acked fallback of sent()).
+ * The one place these are computed: per port here, per network namespace in
+ * namespaceClosedConnections.ts.
+ */
+export function closedConnectionOf(s: Readonly<ClosedSocket>, server: boolean, out: ClosedConnectionTotals): ClosedConnectionTotals {
+  const i = s.info;
+  out.closed = 1;
+  out.bytesSent = sent(s, server);
+  out.bytesReceived = received(s);
+  out.segmentsOut = Math.max(0, i.segsOut);
+  out.segmentsIn = Math.max(0, i.segsIn);
+  out.retransmitted = Math.max(0, i.totalRetrans);
+  return out;
+}
+
+/** Adds `v` into `into`, field by field. */
+export function addClosedConnectionTotals(into: ClosedConnectionTotals, v: Readonly<ClosedConnectionTotals>): void {
+  into.closed += v.closed;
+  into.bytesSent += v.bytesSent;
+  into.bytesReceived += v.bytesReceived;
+  into.segmentsOut += v.segmentsOut;
+  into.segmentsIn += v.segmentsIn;
+  into.retransmitted += v.retransmitted;
 }
 
 /**

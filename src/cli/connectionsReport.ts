@@ -1,6 +1,7 @@
 import type { PortClosedConnections } from '../aggregate/closedConnections.js';
 import { RTT_BUCKETS_US, type PortTcpInfo, type TcpInfoSummary } from '../aggregate/tcpInfoAggregator.js';
 import type { ConnectionsResult } from '../collectors/connectionsCollector.js';
+import type { NetnsResult } from '../collectors/netnsCollector.js';
 
 type Table = (header: readonly string[], rows: readonly (readonly (string | number)[])[]) => string;
 
@@ -34,6 +35,23 @@ export function closedConnectionsSection(d: ConnectionsResult, table: Table): st
   return [
     `CLOSED CONNECTIONS since the exporter started (socket destroy events; lost: ${d.lost}, receive buffer ${bytes(d.receiveBufferBytes)})`,
     all.length === 0 ? '  (none)' : table(['ROLE', 'PORT', 'CLOSED', 'SENT', 'RECEIVED', 'SEGS-OUT', 'SEGS-IN', 'RETRANS'], all),
+  ];
+}
+
+/**
+ * --collector.netns with --collector.connections as `snapshot` prints it: closed connections per
+ * network namespace whose events are read, and how many collected namespaces are not.
+ */
+export function namespaceConnectionsSection(d: NetnsResult, table: Table): string[] {
+  const e = d.connectionEvents;
+  if (!e) return [];
+  const rows = d.namespaces.flatMap((ns) => {
+    const c = ns.closedConnections;
+    return c ? [[ns.netns, ns.podUid || '-', c.closed, bytes(c.bytesSent), bytes(c.bytesReceived), c.segmentsOut, c.segmentsIn, c.retransmitted, c.lost]] : [];
+  });
+  return [
+    `CLOSED CONNECTIONS PER NETWORK NAMESPACE (read in ${e.read} of ${e.read + e.unread} collected${e.refused ? `; others not read: ${e.refused}` : ''})`,
+    rows.length === 0 ? '  (none)' : table(['NETNS', 'POD', 'CLOSED', 'SENT', 'RECEIVED', 'SEGS-OUT', 'SEGS-IN', 'RETRANS', 'LOST'], rows),
   ];
 }
 

@@ -4,7 +4,7 @@ import type { ProcessesResult } from '../collectors/processesCollector.js';
 import { deadPeerDetectionSeconds } from '../collectors/sysctlCollector.js';
 import { STATE_CODE, STATE_CODES, STATE_SLOTS, stateName, statesByName, type StateCounts } from '../model/tcpState.js';
 import type { Snapshot } from '../snapshot/snapshot.js';
-import { closedConnectionsSection, tcpInfoSection } from './connectionsReport.js';
+import { closedConnectionsSection, namespaceConnectionsSection, tcpInfoSection } from './connectionsReport.js';
 import type { PortChange } from './portChanges.js';
 import { fit, renderTable, type Cell } from './textTable.js';
 
@@ -119,6 +119,7 @@ export function renderSnapshotTable(s: Snapshot, opts: ReportOptions = {}): stri
   const table = (header: readonly string[], rows: readonly (readonly Cell[])[]): string => renderTable(header, rows, width);
   if (s.data.tcpinfo) out.push('', ...tcpInfoSection(s.data.tcpinfo, table));
   if (s.data.connections) out.push('', ...closedConnectionsSection(s.data.connections, table));
+  if (s.data.netns?.connectionEvents) out.push('', ...namespaceConnectionsSection(s.data.netns, table));
   const failed = Object.entries(s.status).filter(([, st]) => !st.success);
   if (failed.length > 0) {
     out.push('', 'FAILED COLLECTORS');

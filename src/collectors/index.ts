@@ -11,6 +11,7 @@ import {
   DEFAULT_EPHEMERAL_OPTIONS,
   DEFAULT_NETNS_OPTIONS,
   DEFAULT_PROCESS_OPTIONS,
+  NAMESPACE_RECEIVE_BUFFER,
   NETNS_INPUTS,
   TCPINFO_INPUTS,
   type ConnectionsOptions,
@@ -105,10 +106,18 @@ const COLLECTORS: { readonly [K in CollectorName]: CollectorEntry<CollectedData[
     build: (opts) => lazy(async () => new (await import('./processesCollector.js')).ProcessesCollector(opts.sockets.source, opts.processes ?? DEFAULT_PROCESS_OPTIONS)),
   },
   netns: {
-    description: 'Sockets per network namespace, labelled with the pod UID and container ID from the cgroup path',
+    description: 'Sockets per network namespace, labelled with the pod UID and container ID from the cgroup path; with connections on too, closed connections per namespace',
     defaultOn: false,
     build: (opts) => {
-      const options = { ...(opts.netns ?? DEFAULT_NETNS_OPTIONS), ephemeralPorts: opts.sockets.portLimits.ephemeralPorts ?? 'fold' };
+      const options = {
+        ...(opts.netns ?? DEFAULT_NETNS_OPTIONS),
+        ephemeralPorts: opts.sockets.portLimits.ephemeralPorts ?? 'fold',
+        // Both on: closed connections per namespace too. A namespace's socket asks for at most
+        // NAMESPACE_RECEIVE_BUFFER: up to --collector.netns.max of them may hold queued events.
+        ...(opts.enabled.has('connections')
+          ? { connectionEvents: { receiveBufferBytes: Math.min(NAMESPACE_RECEIVE_BUFFER, (opts.connections ?? DEFAULT_CONNECTIONS_OPTIONS).receiveBufferBytes) } }
+          : {}),
+      };
       return lazy(async () => new (await import('./netnsCollector.js')).NetnsCollector(options, opts.sockets.source), NETNS_INPUTS);
     },
   },

@@ -14,6 +14,8 @@ import { readPortRange } from '../sources/portRange.js';
 import { procPath, readSmallFile } from '../sources/procfsFiles.js';
 import type { SocketSource } from '../sources/socketSource.js';
 import type { CollectContext, CollectedInputs, Collector } from './collector.js';
+import type { ConnectionsResult } from './connectionsCollector.js';
+import { NetnsConnectionEvents, type NamespaceConnectionEvents } from './netnsConnectionEvents.js';
 import { NETNS_INPUTS, type NetnsOptions } from './options.js';
 import type { SocketsResult } from './socketsCollector.js';
 
@@ -27,6 +29,12 @@ export interface NamespaceSockets {
   /** Present with --collector.netns.ports. */
   serverPorts?: readonly PortStates[];
   clientPorts?: readonly PortStates[];
+  /**
+   * With --collector.connections: closed connections since its destroy events were first read
+   * (state totals). Absent when they are not read this cycle (setns refused, or ours when the
+   * connections collector failed).
+   */
+  closedConnections?: NamespaceConnectionEvents;
 }
 
 export interface NetnsResult {
@@ -37,11 +45,18 @@ export interface NetnsResult {
   failed: number;
   /** Processes whose namespace could not be read. */
   unreadableProcesses: number;
+  /** With --collector.connections: collected namespaces whose closed connections are counted, and those whose are not. */
+  connectionEvents?: { read: number; unread: number; refused?: string };
 }
 
-/** The netns collector's inputs (NETNS_INPUTS): the sockets collector's result of the same cycle. */
+/**
+ * The netns collector's inputs (NETNS_INPUTS): the sockets and connections collectors' results of
+ * the same cycle, which hold the exporter's own namespace.
+ */
 export interface NetnsInputs {
   sockets: SocketsResult;
+  /** Optional for callers without it (a test of the sockets part): then our own namespace's closed connections are absent. */
+  connections?: ConnectionsResult;
 }
 
 /**
@@ -53,6 +68,11 @@ export interface NetnsInputs {
  * /proc/<pid>/net/tcp{,6} of a process inside it (the kernel shows each process its own
  * namespace's table there) or, with CAP_SYS_ADMIN, over netlink from inside it; through the same
  * aggregator, one namespace at a time.
+ *
+ * With --collector.connections on too (options.connectionEvents), each namespace also carries its
+ * closed connections (NetnsConnectionEvents): ours from the connections collector of the same
+ * cycle (a declared input), the others from an event socket opened inside each, kept open while
+ * the namespace is collected and closed by close().
  */
 export class NetnsCollector implements Collector<NetnsResult, NetnsInputs> {
   readonly inputs = NETNS_INPUTS satisfies ReadonlyArray<keyof NetnsInputs>;
@@ -62,6 +82,8 @@ export class NetnsCollector implements Collector<NetnsResult, NetnsInputs> {
   private readonly foreign = new NamespaceSocketSources();
   /** The inode of this process's own namespace when --path.procfs shows it; neither changes while we run. */
   private ownInodeOnce: Promise<number | undefined> | undefined;
+  /** Per-namespace closed connections, when --collector.connections is on too. */
+  private readonly events: NetnsConnectionEvents | undefined;
 
   constructor(
     private readonly options: NetnsOptions,
@@ -75,6 +97,7 @@ export class NetnsCollector implements Collector<NetnsResult, NetnsInputs> {
       NO_SERIES_HYSTERESIS,
       false,
     );
+    this.events = options.connectionEvents ? new NetnsConnectionEvents(options.connectionEvents) : undefined;
   }
 
   async collect(ctx: CollectContext, inputs?: CollectedInputs<NetnsInputs>): Promise<NetnsResult> {
@@ -89,19 +112,34 @@ export class NetnsCollector implements Collector<NetnsResult, NetnsInputs> {
     this.ownInodeOnce ??= ownNetnsInode(ctx.procfs);
     const ownInode = await this.ownInodeOnce;
     const chosen = found.namespaces.slice(0, this.options.max);
+    await this.events?.startCycle(ctx.procfs, chosen, ownInode, this.range, ctx.log);
     const namespaces: NamespaceSockets[] = [];
     let failed = 0;
     for (const ns of chosen) {
       try {
         const own = ns.inode === ownInode;
         const summary = own && inputs?.sockets.ok ? inputs.sockets.value.summary : await this.summarizeWalk(own ? this.ownSource : this.foreign.of(ctx.procfs, ns.pid, ctx.log));
-        namespaces.push(await this.describe(ctx.procfs, ns, summary));
+        const described = await this.describe(ctx.procfs, ns, summary);
+        const events = this.events?.of(ns, ownInode, inputs?.connections);
+        if (events) described.closedConnections = events;
+        namespaces.push(described);
       } catch (err) {
         failed++;
         ctx.log.debug({ netns: ns.inode, pid: ns.pid, err: errorMessage(err) }, 'network namespace not collected this cycle');
       }
     }
-    return { namespaces, found: found.namespaces.length, skipped: found.namespaces.length - chosen.length, failed, unreadableProcesses: found.unreadable };
+    const result: NetnsResult = { namespaces, found: found.namespaces.length, skipped: found.namespaces.length - chosen.length, failed, unreadableProcesses: found.unreadable };
+    if (this.events) {
+      const read = namespaces.filter((n) => n.closedConnections !== undefined).length;
+      const refused = this.events.refusedBecause;
+      result.connectionEvents = { read, unread: namespaces.length - read, ...(refused ? { refused } : {}) };
+    }
+    return result;
+  }
+
+  /** Closes the destroy-event sockets of other namespaces. */
+  async close(): Promise<void> {
+    await this.events?.close();
   }
 
   /**

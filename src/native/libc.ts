@@ -28,6 +28,15 @@ export interface Libc {
    * MSG_DONTWAIT reads of what is already queued (never blocks then). Bytes, or -1 and errno.
    */
   recv: (sockfd: number, buf: Buffer, len: number, flags: number) => number;
+  /**
+   * `int poll(struct pollfd *fds, nfds_t nfds, int timeout);` poll(2), run on a libuv pool thread
+   * (koffi's asynchronous call), so one thread waits for any of many descriptors. `fds` holds `nfds`
+   * struct pollfd of 8 bytes each (`int fd; short events; short revents;`, host byte order), whose
+   * revents the kernel fills: it must not be touched until the promise settles. `ready`: entries
+   * with revents set, 0 when `timeout` (ms) passed, or -1 with the `errno` that thread's call left.
+   * Rejects only when koffi cannot make the call.
+   */
+  pollOnPool: (fds: Buffer, nfds: number, timeout: number) => Promise<{ ready: number; errno: number }>;
   /** `int bind(int sockfd, const struct sockaddr *addr, socklen_t addrlen);` bind(2): 0, or -1 and errno. */
   bind: (sockfd: number, addr: Buffer, addrlen: number) => number;
   /**
@@ -60,6 +69,8 @@ export function loadLibc(): Promise<Libc> {
       socket: lib.func('int socket(int domain, int type, int protocol)'),
       send: lib.func('long send(int sockfd, const void *buf, size_t len, int flags)'),
       recvOnPool: onPool(lib.func('long recv(int sockfd, void *buf, size_t len, int flags)'), () => koffi.errno()),
+      // nfds_t is unsigned long (<poll.h>); struct pollfd goes as raw memory, filled in place.
+      pollOnPool: pollOnPool(lib.func('int poll(void *fds, unsigned long nfds, int timeout)'), () => koffi.errno()),
       recv: lib.func('long recv(int sockfd, void *buf, size_t len, int flags)'),
       bind: lib.func('int bind(int sockfd, const void *addr, uint32_t addrlen)'),
       getsockopt: lib.func('int getsockopt(int sockfd, int level, int optname, void *optval, _Inout_ uint32_t *optlen)'),
@@ -83,6 +94,17 @@ function onPool(
       recv.async(sockfd, buf, len, flags, (err: unknown, bytes: number) => {
         if (err) reject(err instanceof Error ? err : new Error(String(err)));
         else resolve({ bytes, errno: bytes < 0 ? errno() : 0 });
+      });
+    });
+}
+
+/** poll(2) made on a pool thread; a -1 comes with the errno read in the completion, as for recv. */
+function pollOnPool(poll: KoffiFunc<(fds: Buffer, nfds: number, timeout: number) => number>, errno: () => number): Libc['pollOnPool'] {
+  return (fds, nfds, timeout) =>
+    new Promise((resolve, reject) => {
+      poll.async(fds, nfds, timeout, (err: unknown, ready: number) => {
+        if (err) reject(err instanceof Error ? err : new Error(String(err)));
+        else resolve({ ready, errno: ready < 0 ? errno() : 0 });
       });
     });
 }

@@ -30,6 +30,10 @@ function eventCollectors(snapshot: Snapshot): string {
       `<li>connections: ${c.connections} closed connections counted since start (${c.withoutPeer} listeners or unconnected sockets left out), ${c.lost} socket destroy events lost, receive buffer ${c.receiveBufferBytes} bytes</li>`,
     );
   }
+  const e = snapshot.data.netns?.connectionEvents;
+  if (e) {
+    lines.push(`<li>netns: closed connections counted in ${e.read} of ${e.read + e.unread} collected network namespaces${e.refused ? ` (the others are not read: ${escapeHtml(e.refused)})` : ''}</li>`);
+  }
   const t = snapshot.data.tcpinfo;
   if (t) {
     const retransmitting = [...t.serverPorts, ...t.clientPorts].reduce((n, p) => n + p.retransmitting, 0);

@@ -1,10 +1,11 @@
 import { bucketCount, DEFAULT_PORT_LIMITS } from '../aggregate/socketSummary.js';
 import { RTT_BUCKETS_US } from '../aggregate/tcpInfoAggregator.js';
-import { DEFAULT_CONNECTIONS_OPTIONS } from '../collectors/options.js';
+import { DEFAULT_CONNECTIONS_OPTIONS, DEFAULT_NETNS_OPTIONS } from '../collectors/options.js';
 
 /**
- * The part of docs/metrics.md about --collector.connections and --collector.tcpinfo: which kernel
- * field each series comes from, how exact it is, what it costs, how many series.
+ * The part of docs/metrics.md about --collector.connections (per port, and per network namespace
+ * with --collector.netns) and --collector.tcpinfo: which kernel field each series comes from, how
+ * exact it is, what it costs, how many series.
  */
 export function eventCollectorsDoc(): string[] {
   const buckets = bucketCount(DEFAULT_PORT_LIMITS);
@@ -32,6 +33,18 @@ export function eventCollectorsDoc(): string[] {
     '**Cost.** With the collector on, the kernel builds a ~380-byte message on a workqueue for every TCP socket it frees, and the exporter reads them in batches (a blocking `recv()` on a libuv pool thread for the first event of a batch, which keeps one pool thread waiting, then non-blocking `recv()`s on the event loop for what is already queued, up to 128 per batch). Listeners come from a LISTEN-only dump at every collection (which starts a cycle of the role rules), after a batch when the last is older than 250 ms, and before a batch holding a connection from a port outside `ip_local_port_range` without a known listener. `npm run bench:connections` measures it (closes per second against counted, lost and CPU).',
     '',
     `Series: 6 per port and role (closed, 2 bytes, 2 segments, retransmitted), for the named ports, "other" and "ephemeral" of each role: (${DEFAULT_PORT_LIMITS.maxServerPorts} + ${buckets} + ${DEFAULT_PORT_LIMITS.topClientPorts} + ${buckets}) × 6 + 1 = **${ports * 6 + 1}** with the defaults; (S + P + B + C + P + B) × 6 + 1 in general (B: 2, or 1 with \`--collector.ports.ephemeral-by-number\`).`,
+    '',
+    '### Per network namespace (`--collector.netns` with `--collector.connections`)',
+    '',
+    'With both collectors on, the netns collector counts the same events per collected network namespace, state totals only (no roles, no ports): `tcpstate_netns_closed_connections_total`, `tcpstate_netns_closed_connection_bytes_total{direction}`, `tcpstate_netns_closed_connection_segments_total{direction}`, `tcpstate_netns_closed_connection_retransmitted_segments_total` and `tcpstate_netns_connection_events_lost_total`, labelled `netns`, `pod_uid`, `container_id` as `tcpstate_netns_sockets`. Each destroyed socket is folded by the same code as the per-port counters (the same kernel fields, the FIN and SYN taken out the same way), so bytes are payload bytes there too. Each side of a connection is counted in the namespace that holds it: a connection between two processes of one pod counts twice there.',
+    '',
+    "- **The exporter's own namespace** (`netns=\"host\"` for the DaemonSet) is the connections collector's result of the same cycle, summed over roles and ports: it equals the sum of the `tcpstate_port_closed_*` series exactly, and its lost counter is `tcpstate_connection_events_lost_total`. A cycle in which the connections collector failed leaves that namespace's series out (not zero).",
+    "- **Every other namespace** gets an event socket of its own, created inside it as the netns dumps' are (`setns()` into `/proc/<pid>/ns/net` on the event-loop thread, `socket()`, `setns()` back; needs **CAP_SYS_ADMIN**), with the options of the own one (both destroy groups, `SO_RCVBUF`/`SO_RCVBUFFORCE` of 1 MiB, or `--collector.connections.receive-buffer` when that is smaller, `NETLINK_NO_ENOBUFS`, losses from its `sk_drops`). One libuv pool thread waits for all of them with a single `poll(2)` (at most 250 ms at a time, so a socket opened meanwhile is waited on soon after; its events queue until then), and the ready ones are drained with non-blocking `recv()`s on the event loop; a socket is closed only once no poll holds it.",
+    '- **Counted from when the socket is opened**: the first cycle in which the namespace is among the collected ones. Connections it closed before (before the exporter started, or while it was beyond `--collector.netns.max`) are not counted. The counters grow while the namespace stays collected; one that disappears (its last process exited) or falls beyond `--collector.netns.max` has its socket closed and loses its series, and starts again from zero if it comes back, which `rate()` takes as a counter reset.',
+    '- **Without CAP_SYS_ADMIN** (`setns()` refused with EPERM) the other namespaces have no such series at all, never zeros; the exporter says so once in the log (naming the capability), and `tcpstate_netns_connection_events_namespaces{outcome="unread"}` counts the collected namespaces without them (`outcome="read"`: those with them). A namespace whose process exits between discovery and the opening of its socket is unread for that cycle and tried again at the next.',
+    '- **Memory**: each socket may hold up to its receive buffer of queued events while the exporter does not read (2 MiB where the kernel grants twice the 1 MiB asked: ~1,600 events): with `--collector.netns.max` namespaces, at most that many times over, and only while events pile up.',
+    '',
+    `Series: 7 per collected namespace whose events are read (closed, 2 bytes, 2 segments, retransmitted, lost), bounded by \`--collector.netns.max\`: ${DEFAULT_NETNS_OPTIONS.max} × 7 = **${DEFAULT_NETNS_OPTIONS.max * 7}** with the defaults, and 2 for \`tcpstate_netns_connection_events_namespaces\`.`,
     '',
     '## tcp_info (`--collector.tcpinfo`)',
     '',

@@ -63,14 +63,23 @@ export async function openSockDiag(timeoutMs = 2000): Promise<NetlinkSocket> {
  */
 export async function openSockDiagIn(netnsPath: string, timeoutMs = 2000): Promise<NetlinkSocket> {
   const c = await loadLibc();
+  return wrap(c, createInNamespace(c, netnsPath), timeoutMs);
+}
+
+/**
+ * A new NETLINK_SOCK_DIAG descriptor of the network namespace at `netnsPath`: this thread enters
+ * it, creates the socket and returns to its own namespace, synchronously. Errors: NetlinkError
+ * ('setns' EPERM without CAP_SYS_ADMIN, EINVAL for a file that is no network namespace), or the
+ * fs error of opening `netnsPath` (ENOENT: its process exited).
+ */
+function createInNamespace(c: Libc, netnsPath: string): number {
   const own = openSync('/proc/thread-self/ns/net', 'r');
   let target: number | undefined;
   try {
     target = openSync(netnsPath, 'r');
     if (c.setns(target, CLONE_NEWNET) !== 0) throw new NetlinkError('setns', c.errno());
-    let fd: number;
     try {
-      fd = newSockDiagFd(c);
+      return newSockDiagFd(c);
     } finally {
       if (c.setns(own, CLONE_NEWNET) !== 0) {
         // Unreachable in practice (we hold our own namespace open and just had the right to
@@ -79,7 +88,6 @@ export async function openSockDiagIn(netnsPath: string, timeoutMs = 2000): Promi
         process.exit(70);
       }
     }
-    return wrap(c, fd, timeoutMs);
   } finally {
     closeSync(own);
     if (target !== undefined) closeSync(target);
@@ -152,6 +160,17 @@ export interface SockDiagEventSocket {
   close(): void;
 }
 
+/** An event socket waited on with others (pollSockets) instead of by a receive() of its own. */
+export interface PollableEventSocket extends SockDiagEventSocket {
+  /** The descriptor, for poll(2); never to be closed but through close(). */
+  readonly fd: number;
+  /**
+   * Takes the datagrams already queued, up to the batch's capacity, with non-blocking recv()s on
+   * this thread (never blocks): how many, 0 when none. Errors: NetlinkError('recv').
+   */
+  receiveQueued(batch: DatagramBatch): number;
+}
+
 export interface SockDiagEventOptions {
   /** SO_RCVBUF to ask for, in bytes (the kernel doubles it for its bookkeeping, and caps it). */
   receiveBufferBytes: number;
@@ -171,7 +190,22 @@ export interface SockDiagEventOptions {
  */
 export async function openSockDiagEvents(options: SockDiagEventOptions): Promise<SockDiagEventSocket> {
   const c = await loadLibc();
-  const fd = newSockDiagFd(c);
+  return setUpEventSocket(c, newSockDiagFd(c), options);
+}
+
+/**
+ * As openSockDiagEvents, for the network namespace at `netnsPath` (e.g. /proc/<pid>/ns/net; needs
+ * CAP_SYS_ADMIN): the socket is created inside it, as openSockDiagIn's, and so receives that
+ * namespace's destroy events for its whole life; the rest is set up from our own. Errors: those
+ * of createInNamespace (NetlinkError 'setns' EPERM when refused), then those of openSockDiagEvents.
+ */
+export async function openSockDiagEventsIn(netnsPath: string, options: SockDiagEventOptions): Promise<PollableEventSocket> {
+  const c = await loadLibc();
+  return setUpEventSocket(c, createInNamespace(c, netnsPath), options);
+}
+
+/** Binds `fd` to the destroy groups and sets its options (openSockDiagEvents); closes it on error. */
+function setUpEventSocket(c: Libc, fd: number, options: SockDiagEventOptions): PollableEventSocket {
   try {
     const addr = Buffer.alloc(12); // struct sockaddr_nl: u16 family, u16 pad, u32 pid (0: the kernel picks), u32 groups
     addr.writeUInt16LE(AF_NETLINK, 0);
@@ -193,6 +227,20 @@ export async function openSockDiagEvents(options: SockDiagEventOptions): Promise
   }
 }
 
+/**
+ * Waits on a libuv pool thread, up to `timeoutMs`, until one of the sockets described by `pollfds`
+ * (`count` struct pollfd, PollSet) has something to read: poll(2). Resolves with how many entries
+ * have revents set, 0 on timeout or EINTR; `pollfds` must not be touched until it settles.
+ * Errors: NetlinkError('poll').
+ */
+export async function pollSockets(pollfds: Buffer, count: number, timeoutMs: number): Promise<number> {
+  const c = await loadLibc();
+  const { ready, errno } = await c.pollOnPool(pollfds, count, timeoutMs);
+  if (ready >= 0) return ready;
+  if (errno === EINTR) return 0;
+  throw new NetlinkError('poll', errno);
+}
+
 const MEMINFO_BYTES = 4 * (SK_MEMINFO_DROPS + 1);
 
 function int32(v: number): Buffer {
@@ -208,8 +256,25 @@ function getsockopt(c: Libc, fd: number, name: string, level: number, option: nu
   return val.subarray(0, len[0]);
 }
 
-function eventSocket(c: Libc, fd: number): SockDiagEventSocket {
+function eventSocket(c: Libc, fd: number): PollableEventSocket {
+  /** Non-blocking recv()s of what is queued into slots from..capacity; the slots filled in all. */
+  const receiveQueued = (batch: EventBatch, from: number): number => {
+    const slot = batch.slotBytes;
+    let n = from;
+    for (; n < batch.capacity; n++) {
+      const at = n * slot;
+      const got = c.recv(fd, batch.bytes.subarray(at, at + slot), slot, MSG_DONTWAIT | MSG_TRUNC);
+      if (got < 0) {
+        const e = c.errno();
+        if (e === EAGAIN || e === EINTR) break;
+        throw new NetlinkError('recv', e);
+      }
+      batch.lengths[n] = got;
+    }
+    return n;
+  };
   return {
+    fd,
     newBatch(slots, slotBytes) {
       const bytes = Buffer.alloc(slots * slotBytes);
       // The datagram's full length (MSG_TRUNC makes recv() return it even when it did not fit).
@@ -225,18 +290,11 @@ function eventSocket(c: Libc, fd: number): SockDiagEventSocket {
         throw new NetlinkError('recv', errno);
       }
       batch.lengths[0] = bytes;
-      let n = 1;
-      for (; n < batch.capacity; n++) {
-        const at = n * slot;
-        const got = c.recv(fd, batch.bytes.subarray(at, at + slot), slot, MSG_DONTWAIT | MSG_TRUNC);
-        if (got < 0) {
-          const e = c.errno();
-          if (e === EAGAIN || e === EINTR) break;
-          throw new NetlinkError('recv', e);
-        }
-        batch.lengths[n] = got;
-      }
-      return n;
+      return receiveQueued(batch, 1);
+    },
+    receiveQueued(batch) {
+      if (!(batch instanceof EventBatch)) throw new Error('receiveQueued() with a batch of another socket');
+      return receiveQueued(batch, 0);
     },
     drops() {
       return getsockopt(c, fd, 'SO_MEMINFO', SOL_SOCKET, SO_MEMINFO, MEMINFO_BYTES).readUInt32LE(4 * SK_MEMINFO_DROPS);

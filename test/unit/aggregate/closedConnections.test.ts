@@ -2,15 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { ClosedConnectionCounters, type ClosedConnectionsSummary, type PortClosedConnections } from '../../../src/aggregate/closedConnections.js';
 import { NO_SERIES_HYSTERESIS } from '../../../src/aggregate/portSeries.js';
-import { newClosedSocket, type ClosedSocket } from '../../../src/model/closedSocket.js';
-
-function closed(localPort: number, remotePort: number, info: Partial<ClosedSocket['info']> = {}): ClosedSocket {
-  const s = newClosedSocket();
-  s.localPort = localPort;
-  s.remotePort = remotePort;
-  Object.assign(s.info, { bytesSent: 0, bytesRetrans: 0, bytesReceived: 0, segsOut: 0, segsIn: 0, totalRetrans: 0 }, info);
-  return s;
-}
+import { closedSocket as closed } from '../../helpers/closedSockets.js';
 
 const byPort = (ports: readonly PortClosedConnections[]): Record<string, PortClosedConnections> => Object.fromEntries(ports.map((p) => [p.port, p]));
 const sumClosed = (s: ClosedConnectionsSummary): number => [...s.serverPorts, ...s.clientPorts].reduce((a, p) => a + p.closed, 0);
