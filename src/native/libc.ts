@@ -18,11 +18,25 @@ export interface Libc {
   send: (sockfd: number, buf: Buffer, len: number, flags: number) => number;
   /**
    * `ssize_t recv(int sockfd, void *buf, size_t len, int flags);` recv(2), run on a libuv pool
-   * thread (koffi's asynchronous call) so a blocking read never holds the event loop: `bytes`
-   * received, or -1 with the `errno` that thread's call left (koffi saves it for the completion,
-   * where it is read; 0 when bytes >= 0). Rejects only when koffi cannot make the call.
+   * thread (koffi's asynchronous call) so a blocking read never holds the event loop: `result` is
+   * the bytes received, or -1 with the `errno` that thread's call left (PoolResult).
    */
-  recvOnPool: (sockfd: number, buf: Buffer, len: number, flags: number) => Promise<{ bytes: number; errno: number }>;
+  recvOnPool: (sockfd: number, buf: Buffer, len: number, flags: number) => Promise<PoolResult>;
+  /**
+   * `int recvmmsg(int sockfd, struct mmsghdr *msgvec, unsigned int vlen, int flags, struct timespec *timeout);`
+   * recvmmsg(2) on a pool thread, with no timeout (NULL: the socket's SO_RCVTIMEO bounds the wait
+   * for the first datagram). `msgvec` holds `vlen` struct mmsghdr as raw memory (64 bytes each on
+   * LP64: a 56-byte struct msghdr, then `unsigned int msg_len`), whose pointers (msg_iov, each
+   * iovec's iov_base) the caller wrote with addressOf(); the kernel fills msg_len and msg_flags in
+   * place. `result`: datagrams received, or -1 and errno. Nothing in msgvec or the buffers it
+   * points to may be touched until the promise settles.
+   */
+  recvmmsgOnPool: (sockfd: number, msgvec: Buffer, vlen: number, flags: number) => Promise<PoolResult>;
+  /**
+   * The address of `buf`'s first byte (koffi.address), for pointers written into raw structs
+   * (recvmmsg's). Valid while `buf` is alive: a Buffer's memory never moves.
+   */
+  addressOf: (buf: Buffer) => bigint;
   /**
    * `ssize_t recv(int sockfd, void *buf, size_t len, int flags);` recv(2) on this thread: for
    * MSG_DONTWAIT reads of what is already queued (never blocks then). Bytes, or -1 and errno.
@@ -32,11 +46,10 @@ export interface Libc {
    * `int poll(struct pollfd *fds, nfds_t nfds, int timeout);` poll(2), run on a libuv pool thread
    * (koffi's asynchronous call), so one thread waits for any of many descriptors. `fds` holds `nfds`
    * struct pollfd of 8 bytes each (`int fd; short events; short revents;`, host byte order), whose
-   * revents the kernel fills: it must not be touched until the promise settles. `ready`: entries
-   * with revents set, 0 when `timeout` (ms) passed, or -1 with the `errno` that thread's call left.
-   * Rejects only when koffi cannot make the call.
+   * revents the kernel fills: it must not be touched until the promise settles. `result`: entries
+   * with revents set, 0 when `timeout` (ms) passed, or -1 and errno (PoolResult).
    */
-  pollOnPool: (fds: Buffer, nfds: number, timeout: number) => Promise<{ ready: number; errno: number }>;
+  pollOnPool: (fds: Buffer, nfds: number, timeout: number) => Promise<PoolResult>;
   /** `int bind(int sockfd, const struct sockaddr *addr, socklen_t addrlen);` bind(2): 0, or -1 and errno. */
   bind: (sockfd: number, addr: Buffer, addrlen: number) => number;
   /**
@@ -57,6 +70,16 @@ export interface Libc {
   errno: () => number;
 }
 
+/**
+ * What a call made on a libuv pool thread returned, and the errno that thread's call left when
+ * `result` is -1 (0 otherwise): koffi saves it for the completion, where it is read before any
+ * other call through koffi can change it. The promise rejects only when koffi cannot make the call.
+ */
+export interface PoolResult {
+  result: number;
+  errno: number;
+}
+
 let loaded: Promise<Libc> | undefined;
 
 export function loadLibc(): Promise<Libc> {
@@ -68,9 +91,12 @@ export function loadLibc(): Promise<Libc> {
     return {
       socket: lib.func('int socket(int domain, int type, int protocol)'),
       send: lib.func('long send(int sockfd, const void *buf, size_t len, int flags)'),
-      recvOnPool: onPool(lib.func('long recv(int sockfd, void *buf, size_t len, int flags)'), () => koffi.errno()),
+      recvOnPool: onPool<[number, Buffer, number, number]>(lib.func('long recv(int sockfd, void *buf, size_t len, int flags)'), () => koffi.errno()),
+      // The mmsghdr array goes as raw memory, filled in place; timeout is always NULL.
+      recvmmsgOnPool: withNullTimeout(onPool<[number, Buffer, number, number, null]>(lib.func('int recvmmsg(int sockfd, void *msgvec, unsigned int vlen, int flags, void *timeout)'), () => koffi.errno())),
+      addressOf: (buf) => koffi.address(buf),
       // nfds_t is unsigned long (<poll.h>); struct pollfd goes as raw memory, filled in place.
-      pollOnPool: pollOnPool(lib.func('int poll(void *fds, unsigned long nfds, int timeout)'), () => koffi.errno()),
+      pollOnPool: onPool<[Buffer, number, number]>(lib.func('int poll(void *fds, unsigned long nfds, int timeout)'), () => koffi.errno()),
       recv: lib.func('long recv(int sockfd, void *buf, size_t len, int flags)'),
       bind: lib.func('int bind(int sockfd, const void *addr, uint32_t addrlen)'),
       getsockopt: lib.func('int getsockopt(int sockfd, int level, int optname, void *optval, _Inout_ uint32_t *optlen)'),
@@ -84,27 +110,21 @@ export function loadLibc(): Promise<Libc> {
   return loaded;
 }
 
-/** recv(2) made on a pool thread; a -1 comes with the errno read in the completion, before any other call through koffi can change it. */
-function onPool(
-  recv: KoffiFunc<(sockfd: number, buf: Buffer, len: number, flags: number) => number>,
-  errno: () => number,
-): Libc['recvOnPool'] {
-  return (sockfd, buf, len, flags) =>
+/** A C function that returns a number, called on a libuv pool thread (koffi's `.async`): the result with the errno of a -1 (PoolResult). */
+function onPool<A extends unknown[]>(f: KoffiFunc<(...args: A) => number>, errno: () => number): (...args: A) => Promise<PoolResult> {
+  return (...args) =>
     new Promise((resolve, reject) => {
-      recv.async(sockfd, buf, len, flags, (err: unknown, bytes: number) => {
+      const callback = (err: unknown, result: number): void => {
         if (err) reject(err instanceof Error ? err : new Error(String(err)));
-        else resolve({ bytes, errno: bytes < 0 ? errno() : 0 });
-      });
+        else resolve({ result, errno: result < 0 ? errno() : 0 });
+      };
+      // koffi's .async takes the C arguments then the callback; its declared tuple cannot be
+      // spread from a generic one, so the call goes through Function.prototype.apply.
+      (f.async as (...a: unknown[]) => void).apply(f, [...args, callback]);
     });
 }
 
-/** poll(2) made on a pool thread; a -1 comes with the errno read in the completion, as for recv. */
-function pollOnPool(poll: KoffiFunc<(fds: Buffer, nfds: number, timeout: number) => number>, errno: () => number): Libc['pollOnPool'] {
-  return (fds, nfds, timeout) =>
-    new Promise((resolve, reject) => {
-      poll.async(fds, nfds, timeout, (err: unknown, ready: number) => {
-        if (err) reject(err instanceof Error ? err : new Error(String(err)));
-        else resolve({ ready, errno: ready < 0 ? errno() : 0 });
-      });
-    });
+/** recvmmsg(2) with its timeout always NULL. */
+function withNullTimeout(recvmmsg: (fd: number, msgvec: Buffer, vlen: number, flags: number, timeout: null) => Promise<PoolResult>): Libc['recvmmsgOnPool'] {
+  return (fd, msgvec, vlen, flags) => recvmmsg(fd, msgvec, vlen, flags, null);
 }

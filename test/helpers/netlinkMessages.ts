@@ -1,6 +1,6 @@
 import { constants } from 'node:os';
 import { AF_INET, NLMSG_ERROR } from '../../src/parse/inetDiag.js';
-import { NetlinkError, type NetlinkSocket } from '../../src/sources/netlink/libcNetlink.js';
+import { NetlinkError, type DatagramBatch, type NetlinkSocket } from '../../src/sources/netlink/libcNetlink.js';
 
 export interface DiagFields {
   family: number;
@@ -43,6 +43,41 @@ export function control(type: number, errno = 0): Buffer {
   return b;
 }
 
+/** Slots a scripted socket fills (the real one: recvmmsg's struct mmsghdr, libcNetlink.ts). */
+export class ScriptedBatch implements DatagramBatch {
+  readonly bytes: Buffer;
+  private readonly lengths: number[];
+
+  constructor(
+    readonly capacity: number,
+    private readonly slotBytes: number,
+  ) {
+    this.bytes = Buffer.alloc(capacity * slotBytes);
+    this.lengths = new Array<number>(capacity).fill(0);
+  }
+
+  /** Copies `datagrams` into the first slots of `batch` (a ScriptedBatch) and returns how many. */
+  static fill(batch: DatagramBatch, datagrams: readonly Buffer[]): number {
+    if (!(batch instanceof ScriptedBatch)) throw new Error('not a scripted batch');
+    datagrams.forEach((d, i) => {
+      batch.lengths[i] = d.copy(batch.bytes, batch.offset(i));
+    });
+    return datagrams.length;
+  }
+
+  offset(i: number): number {
+    return i * this.slotBytes;
+  }
+
+  length(i: number): number {
+    return this.lengths[i]!;
+  }
+
+  truncated(): boolean {
+    return false;
+  }
+}
+
 export interface ScriptedNetlink {
   open: () => Promise<NetlinkSocket>;
   closed: () => boolean;
@@ -67,7 +102,7 @@ export function scriptedNetlink(replies: readonly Buffer[]): ScriptedNetlink {
       send: (req) => {
         sent.push(Buffer.from(req));
       },
-      recv: (buf) => {
+      receive: (batch) => {
         calls++;
         inFlight++;
         return new Promise<number>((resolve, reject) =>
@@ -75,11 +110,12 @@ export function scriptedNetlink(replies: readonly Buffer[]): ScriptedNetlink {
             inFlight--;
             const next = queue.shift();
             // What the real socket throws when SO_RCVTIMEO expires with nothing to read.
-            if (!next) reject(new NetlinkError('recv', constants.errno.EAGAIN));
-            else resolve(next.copy(buf));
+            if (!next) reject(new NetlinkError('recvmmsg', constants.errno.EAGAIN));
+            else resolve(ScriptedBatch.fill(batch, [next]));
           }),
         );
       },
+      newBatch: (slots, slotBytes) => new ScriptedBatch(slots, slotBytes),
       close: () => {
         closed = true;
         if (inFlight > 0) closedDuringRecv = true;

@@ -30,12 +30,70 @@ const CLONE_NEWNET = 0x40000000;
 export interface NetlinkSocket {
   send(buf: Buffer): void;
   /**
-   * Bytes received into buf. The recv() runs on a libuv thread-pool thread, so the kernel's
-   * part of a dump (walking its hash tables, filling the datagram) never blocks the event loop;
-   * buf must not be touched until the promise settles.
+   * Datagrams received into the batch's slots, at least one: recvmmsg(2) with MSG_WAITFORONE on a
+   * libuv pool thread, so the kernel's part of a dump (walking its hash tables, filling datagrams)
+   * never blocks the event loop. It waits for the first datagram, then takes what is queued, up
+   * to the batch's capacity: during a dump the kernel fills the next datagram at the end of each
+   * receive (netlink_recvmsg() calls netlink_dump()), so a batch comes full until the dump ends,
+   * and one pool round trip serves many datagrams. The batch must not be touched until the
+   * promise settles. Errors: NetlinkError (EAGAIN: the receive timeout passed with nothing).
    */
-  recv(buf: Buffer): Promise<number>;
+  receive(batch: DatagramBatch): Promise<number>;
+  /** A batch of `slots` slots of `slotBytes` each, for receive(). */
+  newBatch(slots: number, slotBytes: number): DatagramBatch;
   close(): void;
+}
+
+/** recvmmsg(2) flag: after the first datagram, take only what is already queued. */
+const MSG_WAITFORONE = 0x10000;
+/** struct mmsghdr on LP64: struct msghdr (56 bytes), unsigned int msg_len, padding. */
+const MMSGHDR_BYTES = 64;
+const MSGHDR_IOV = 16;
+const MSGHDR_IOVLEN = 24;
+const MSGHDR_FLAGS = 48;
+const MMSGHDR_LEN = 56;
+/** struct iovec on LP64: void *iov_base, size_t iov_len. */
+const IOVEC_BYTES = 16;
+
+/**
+ * Slots for recvmmsg(2): the data, and beside it the struct mmsghdr array and one iovec per slot
+ * pointing into the data (absolute addresses, written once: a Buffer's memory never moves).
+ */
+class MessageBatch implements DatagramBatch {
+  readonly bytes: Buffer;
+  /** vlen struct mmsghdr, then vlen struct iovec. */
+  readonly headers: Buffer;
+
+  constructor(
+    c: Libc,
+    readonly capacity: number,
+    readonly slotBytes: number,
+  ) {
+    this.bytes = Buffer.alloc(capacity * slotBytes);
+    this.headers = Buffer.alloc(capacity * (MMSGHDR_BYTES + IOVEC_BYTES));
+    const data = c.addressOf(this.bytes);
+    const iovecs = c.addressOf(this.headers) + BigInt(capacity * MMSGHDR_BYTES);
+    for (let i = 0; i < capacity; i++) {
+      const h = i * MMSGHDR_BYTES;
+      this.headers.writeBigUInt64LE(iovecs + BigInt(i * IOVEC_BYTES), h + MSGHDR_IOV);
+      this.headers.writeBigUInt64LE(1n, h + MSGHDR_IOVLEN);
+      const v = capacity * MMSGHDR_BYTES + i * IOVEC_BYTES;
+      this.headers.writeBigUInt64LE(data + BigInt(i * slotBytes), v);
+      this.headers.writeBigUInt64LE(BigInt(slotBytes), v + 8);
+    }
+  }
+
+  offset(i: number): number {
+    return i * this.slotBytes;
+  }
+
+  length(i: number): number {
+    return Math.min(this.headers.readUInt32LE(i * MMSGHDR_BYTES + MMSGHDR_LEN), this.slotBytes);
+  }
+
+  truncated(i: number): boolean {
+    return (this.headers.readInt32LE(i * MMSGHDR_BYTES + MSGHDR_FLAGS) & MSG_TRUNC) !== 0;
+  }
 }
 
 /** A libc call of the netlink path failed; the message names the errno (`EPERM: Operation not permitted`). */
@@ -114,10 +172,14 @@ function wrap(c: Libc, fd: number, timeoutMs: number): NetlinkSocket {
     send(buf) {
       if (c.send(fd, buf, buf.length, 0) !== buf.length) throw new NetlinkError('send', c.errno());
     },
-    async recv(buf) {
-      const { bytes, errno } = await c.recvOnPool(fd, buf, buf.length, 0);
-      if (bytes < 0) throw new NetlinkError('recv', errno);
-      return bytes;
+    async receive(batch) {
+      if (!(batch instanceof MessageBatch)) throw new Error('receive() with a batch of another socket');
+      const { result, errno } = await c.recvmmsgOnPool(fd, batch.headers, batch.capacity, MSG_WAITFORONE);
+      if (result < 0) throw new NetlinkError('recvmmsg', errno);
+      return result;
+    },
+    newBatch(slots, slotBytes) {
+      return new MessageBatch(c, slots, slotBytes);
     },
     close() {
       c.close(fd);
@@ -235,7 +297,7 @@ function setUpEventSocket(c: Libc, fd: number, options: SockDiagEventOptions): P
  */
 export async function pollSockets(pollfds: Buffer, count: number, timeoutMs: number): Promise<number> {
   const c = await loadLibc();
-  const { ready, errno } = await c.pollOnPool(pollfds, count, timeoutMs);
+  const { result: ready, errno } = await c.pollOnPool(pollfds, count, timeoutMs);
   if (ready >= 0) return ready;
   if (errno === EINTR) return 0;
   throw new NetlinkError('poll', errno);
@@ -284,7 +346,7 @@ function eventSocket(c: Libc, fd: number): PollableEventSocket {
     async receive(batch) {
       if (!(batch instanceof EventBatch)) throw new Error('receive() with a batch of another socket');
       const slot = batch.slotBytes;
-      const { bytes, errno } = await c.recvOnPool(fd, batch.bytes.subarray(0, slot), slot, MSG_TRUNC);
+      const { result: bytes, errno } = await c.recvOnPool(fd, batch.bytes.subarray(0, slot), slot, MSG_TRUNC);
       if (bytes < 0) {
         if (errno === EAGAIN || errno === EINTR) return 0;
         throw new NetlinkError('recv', errno);

@@ -34,7 +34,7 @@ describe.runIf(process.platform === 'linux')('libc bindings (src/native/libc.ts)
     const buf = Buffer.alloc(8);
     expect(c.send(-1, buf, buf.length, 0)).toBe(-1);
     expect(c.errno()).toBe(EBADF);
-    expect(await c.recvOnPool(-1, buf, buf.length, 0)).toEqual({ bytes: -1, errno: EBADF });
+    expect(await c.recvOnPool(-1, buf, buf.length, 0)).toEqual({ result: -1, errno: EBADF });
     expect(c.close(-1)).toBe(-1);
     expect(c.errno()).toBe(EBADF);
   });

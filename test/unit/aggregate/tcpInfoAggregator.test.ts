@@ -3,7 +3,8 @@ import { NO_SERIES_HYSTERESIS } from '../../../src/aggregate/portSeries.js';
 import { SocketAggregator } from '../../../src/aggregate/socketAggregator.js';
 import { RTT_BUCKETS_US, TcpInfoAggregator } from '../../../src/aggregate/tcpInfoAggregator.js';
 import { newSocketRecord } from '../../../src/model/socketRecord.js';
-import { STATE_CODE, type TcpStateName } from '../../../src/model/tcpState.js';
+import type { PortStates } from '../../../src/aggregate/socketSummary.js';
+import { STATE_CODE, zeroStates, type TcpStateName } from '../../../src/model/tcpState.js';
 
 /** Feeds both aggregators as the sockets collector does: the tcp_info one takes the socket aggregator's role. */
 function walk(limits: { maxServerPorts: number; topClientPorts: number }, sockets: Array<[TcpStateName, number, number, number?, number?]>) {
@@ -102,5 +103,34 @@ describe('TcpInfoAggregator with port="ephemeral" (fold mode)', () => {
     const s = info.summarize(summary.serverPorts, summary.clientPorts, (p) => p >= 32768 && p <= 60999);
     expect(summary.serverPorts.map((p) => p.port)).toEqual(['443', 'other', 'ephemeral']);
     expect(s.serverPorts.map((p) => [p.port, p.rttCount])).toEqual([['443', 2], ['other', 1], ['ephemeral', 1]]);
+  });
+
+  it('keeps each port apart over more ports than its first slots, and forgets them all at reset', () => {
+    const info = new TcpInfoAggregator();
+    const r = newSocketRecord();
+    r.state = STATE_CODE.established;
+    const ports = Array.from({ length: 300 }, (_, i) => 1024 + i * 211); // scattered over the port space
+    const walkOnce = (rttOf: (i: number) => number): ReturnType<TcpInfoAggregator['summarize']> => {
+      info.reset();
+      ports.forEach((port, i) => {
+        r.localPort = port;
+        r.remotePort = 40000;
+        r.info.rttUs = rttOf(i);
+        r.info.retransmits = i % 3 === 0 ? 1 : 0;
+        for (let k = 0; k <= i % 4; k++) info.add(r, true);
+      });
+      const named: PortStates[] = ports.map((p) => ({ port: String(p), states: zeroStates() }));
+      return info.summarize(named, [], () => false);
+    };
+    for (const rttOf of [(i: number) => 100 + i, (i: number) => 5_000_000 + i]) {
+      const s = walkOnce(rttOf);
+      ports.forEach((port, i) => {
+        const p = s.serverPorts.find((x) => x.port === String(port))!;
+        const n = (i % 4) + 1;
+        expect([p.rttCount, p.retransmitting]).toEqual([n, i % 3 === 0 ? n : 0]);
+        expect(p.rttSumSeconds).toBeCloseTo((n * rttOf(i)) / 1e6, 9);
+      });
+      expect(s.serverPorts.find((x) => x.port === 'other')!.rttCount).toBe(0);
+    }
   });
 });
