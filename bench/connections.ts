@@ -158,6 +158,7 @@ async function tcpInfoCost(sockets: number, diagDump: string | undefined): Promi
     const info = cycle(ns, 'netlink-tcpinfo');
     const ssTin = commandTimes(ns, 'ss -tin > /dev/null', ROUNDS);
     const c = diagDump ? commandTimes(ns, `${diagDump} info > /dev/null`, ROUNDS) : undefined;
+    const cPlain = diagDump ? commandTimes(ns, `${diagDump} > /dev/null`, ROUNDS) : undefined;
     // The deployed process with both collectors: the memory a container limit goes by.
     const exp = await exporterProcess(ns, Math.max(1000, Math.round(info.wallMs * 1.5)), ROUNDS, ['--collector.connections', '--collector.tcpinfo']);
     const r = (t: { wallMs: number; cpuMs: number }): string => `${(info.wallMs / t.wallMs).toFixed(2)}x wall, ${(info.cpuMs / t.cpuMs).toFixed(2)}x cpu`;
@@ -166,9 +167,12 @@ async function tcpInfoCost(sockets: number, diagDump: string | undefined): Promi
       `| ${info.sockets.toLocaleString('en')} | ours, sockets cycle without tcp_info | ${plain.wallMs.toFixed(0)} ms (cpu ${plain.cpuMs.toFixed(0)}) | | ${plain.peakRssMb.toFixed(0)} MB |`,
       `| | **ours, with --collector.tcpinfo** | ${info.wallMs.toFixed(0)} ms (cpu ${info.cpuMs.toFixed(0)}) | 1.00x | ${info.peakRssMb.toFixed(0)} MB |`,
       c === undefined ? '| | C dump asking for INET_DIAG_INFO | no C compiler | | |' : row('C dump asking for INET_DIAG_INFO (diagDump.c info)', c),
+      cPlain === undefined
+        ? ''
+        : `| | C dump without extensions (diagDump.c), against ours without tcp_info | ${cPlain.wallMs.toFixed(0)} ms (cpu ${cPlain.cpuMs.toFixed(0)}) | ${(plain.wallMs / cPlain.wallMs).toFixed(2)}x wall, ${(plain.cpuMs / cPlain.cpuMs).toFixed(2)}x cpu | |`,
       row('ss -tin', ssTin),
       `| | exporter process with --collector.connections --collector.tcpinfo | cycle ${exp.cycleMs.toFixed(0)} ms, cpu ${exp.cpuPerCycleMs.toFixed(0)} ms/cycle | | ${exp.peakRssMb.toFixed(0)} MB; **${cgroupText(exp.cgroup)}** |`,
-    ];
+    ].filter((line) => line !== '');
   } finally {
     ns.destroy();
   }

@@ -41,6 +41,10 @@ export interface NetlinkSocket {
   receive(batch: DatagramBatch): Promise<number>;
   /** A batch of `slots` slots of `slotBytes` each, for receive(). */
   newBatch(slots: number, slotBytes: number): DatagramBatch;
+  /**
+   * Closes the socket; only once no receive() is in flight. Its batches go back for later
+   * sockets to reuse: none may be read after.
+   */
   close(): void;
 }
 
@@ -166,8 +170,18 @@ function setReceiveTimeout(c: Libc, fd: number, timeoutMs: number): void {
   c.setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, tv, tv.length);
 }
 
+/**
+ * Batches of closed dump sockets, for the next ones: a walk makes four dumps and the connections
+ * collector a listener dump every 250 ms under load, each wanting 512 KiB of batches; reused, they
+ * are allocated once instead of left to the garbage collector. At most SPARE_BATCHES are kept (two
+ * dumps at once: a walk and a listener dump).
+ */
+const spareBatches: MessageBatch[] = [];
+const SPARE_BATCHES = 4;
+
 function wrap(c: Libc, fd: number, timeoutMs: number): NetlinkSocket {
   setReceiveTimeout(c, fd, timeoutMs);
+  const handedOut: MessageBatch[] = [];
   return {
     send(buf) {
       if (c.send(fd, buf, buf.length, 0) !== buf.length) throw new NetlinkError('send', c.errno());
@@ -179,10 +193,17 @@ function wrap(c: Libc, fd: number, timeoutMs: number): NetlinkSocket {
       return result;
     },
     newBatch(slots, slotBytes) {
-      return new MessageBatch(c, slots, slotBytes);
+      // The last one returned first: its pages are the most likely to be resident still.
+      let i = spareBatches.length - 1;
+      while (i >= 0 && !(spareBatches[i]!.capacity === slots && spareBatches[i]!.slotBytes === slotBytes)) i--;
+      const batch = i >= 0 ? spareBatches.splice(i, 1)[0]! : new MessageBatch(c, slots, slotBytes);
+      handedOut.push(batch);
+      return batch;
     },
+    // Only once no receive is in flight (every caller's contract): the batches are free then too.
     close() {
       c.close(fd);
+      for (const b of handedOut.splice(0)) if (spareBatches.length < SPARE_BATCHES) spareBatches.push(b);
     },
   };
 }

@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { cpSync, mkdtempSync, rmSync, unlinkSync } from 'node:fs';
+import { cpSync, mkdtempSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
@@ -39,11 +39,36 @@ const SCENARIOS = {
   listenOverflow: { sysctls: {}, args: [] },
   exporterHealth: { sysctls: {}, args: [] },
   healthy: { sysctls: {}, args: [] },
+  blackholedPeer: { sysctls: {}, args: ['--collector.connections', '--collector.tcpinfo'] },
+  lossyPath: { sysctls: {}, args: ['--collector.connections', '--collector.tcpinfo'] },
 } as const;
 type ScenarioName = keyof typeof SCENARIOS;
 
-const runnable = process.platform === 'linux' && process.getuid?.() === 0 && haveTool('prometheus') && haveTool('ip');
-if (!runnable) console.warn('alert scenarios skipped: they need root, ip (iproute2) and prometheus');
+/**
+ * Scenarios 8 and 9 lose packets with nft in the input hook of their namespace: on loopback a
+ * packet dropped there was sent (counted in tcpi_segs_out) and never arrives, as on a lossy path.
+ * (A drop in the output hook fails the sender's transmit instead: TCP keeps the segment queued and
+ * sends it later, not as a retransmission.)
+ */
+const BLACKHOLED_PORT = 8100;
+const BLACKHOLED_CONTROL_PORT = 8101;
+const HELD_CONNECTIONS = 6; // per port; 12 client connections stay below TcpstateKeepaliveOff's 20
+const BLACKHOLE_TABLE = 'tcpstate_blackhole';
+/** Every packet from the server port to its clients (only ACKs: the server ends never send data). */
+const BLACKHOLE_RULES = `table inet ${BLACKHOLE_TABLE} {
+  chain input { type filter hook input priority 0; policy accept; tcp sport ${BLACKHOLED_PORT} drop; }
+}`;
+const LOSSY_PORT = 8200;
+const LOSSY_CONTROL_PORT = 8201;
+const LOSS_PERCENT = 10;
+const LOSSY_TABLE = 'tcpstate_lossy';
+/** A random tenth of the server's data packets (IP length > 200: not its SYN-ACK, FIN or pure ACKs). */
+const LOSSY_RULES = `table inet ${LOSSY_TABLE} {
+  chain input { type filter hook input priority 0; policy accept; tcp sport ${LOSSY_PORT} ip length > 200 numgen random mod 100 < ${LOSS_PERCENT} counter drop; }
+}`;
+
+const runnable = process.platform === 'linux' && process.getuid?.() === 0 && haveTool('prometheus') && haveTool('ip') && haveTool('nft');
+if (!runnable) console.warn('alert scenarios skipped: they need root, ip (iproute2), nft (nftables) and prometheus');
 
 /** What a scenario driver saw: its own facts (checked by its test) and the alert episode it waited for. */
 interface Outcome {
@@ -86,6 +111,13 @@ describe.runIf(runnable)('alerts on real trouble: namespaces, the real exporter,
     // Servers the scenarios need before the exporter's first look, so their ports are known.
     const leaky = spaces.get('closeWait')!.startHelper('leaky_server.py', ['8080', '150']);
     await leaky.line((l) => l['ready'] === true, 15_000, 'ready');
+    const held = spaces.get('blackholedPeer')!.startHelper('held_clients.py', [`${BLACKHOLED_PORT}:${HELD_CONNECTIONS}`, `${BLACKHOLED_CONTROL_PORT}:${HELD_CONNECTIONS}`]);
+    await held.line((l) => l['ready'] === true, 15_000, 'ready');
+    // Loopback with an Ethernet MTU and no GSO: 64 KB leaves as 46 segments of one packet each, so
+    // the loss rule drops single segments (with GSO a dropped packet could carry dozens).
+    spaces.get('lossyPath')!.ns.run('ip', ['link', 'set', 'lo', 'mtu', '1500', 'gso_max_segs', '1']);
+    const fetcher = spaces.get('lossyPath')!.startHelper('bulk_fetch.py', ['65536', '8', String(LOSSY_PORT), String(LOSSY_CONTROL_PORT)]);
+    await fetcher.line((l) => l['ready'] === true, 15_000, 'ready');
 
     for (const [name, s] of Object.entries(SCENARIOS)) exporters.set(name, await spaces.get(name as ScenarioName)!.startExporter(EXPORTER_PORT, ['--collector.interval=1s', ...s.args]));
     // Scenario 6: a second exporter, scraped and later killed, and two that hang at start on a
@@ -107,7 +139,7 @@ describe.runIf(runnable)('alerts on real trouble: namespaces, the real exporter,
     // The trouble scenarios under the stock kubernetes-pods job (targets labelled like the chart's
     // pods after the job's labelmap); the exporter-health ones under kubernetes-service-endpoints
     // with no label that names the exporter: no job matcher may hide either.
-    const pods = (['closeWait', 'timeWaitLimit', 'bindExhaustion', 'twReuseChurn', 'listenOverflow', 'exporterHealth', 'healthy'] as const).map((name) => ({
+    const pods = (Object.keys(SCENARIOS) as ScenarioName[]).map((name) => ({
       targets: [target(name)],
       labels: { scenario: name, app_kubernetes_io_name: 'tcpstate-exporter' },
     }));
@@ -134,7 +166,7 @@ describe.runIf(runnable)('alerts on real trouble: namespaces, the real exporter,
 
     // Every exporter that should be up is scraped, and port 8080 has been reported at zero
     // CLOSE_WAIT for a while before the leak begins.
-    await eventually(async () => ((await value('count(up{job="kubernetes-pods"} == 1)')) === 7 ? true : undefined), 30_000, 'the scenario exporters scraped');
+    await eventually(async () => ((await value('count(up{job="kubernetes-pods"} == 1)')) === Object.keys(SCENARIOS).length ? true : undefined), 30_000, 'the scenario exporters scraped');
     await eventually(async () => ((await value(`count(tcpstate_build_info{instance="${exporters.get('dead')!.target}"})`)) === 1 ? true : undefined), 30_000, 'the doomed exporter scraped');
     const cw = `tcpstate_port_sockets{instance="${target('closeWait')}",role="server",port="8080",state="close_wait"}`;
     await eventually(async () => ((await value(`count_over_time(${cw}[1m]) >= 5 and ${cw} == 0`)) !== undefined ? true : undefined), 30_000, 'port 8080 reported at zero CLOSE_WAIT');
@@ -156,6 +188,13 @@ describe.runIf(runnable)('alerts on real trouble: namespaces, the real exporter,
       return (await h.line((l) => 'probe' in l, 10_000, 'probe', from))['probe'] as Record<string, unknown>;
     };
     const churnDone = (h: HelperProcess, ms: number): Promise<HelperLine> => h.line((l) => l['done'] === true, ms, 'done');
+    /** Loads an nft ruleset into a scenario namespace (its tables go with the namespace). */
+    const nft = (ns: ScenarioNetns, ruleset: string): void => {
+      const file = join(tmp, `${ns.label}.nft`);
+      writeFileSync(file, ruleset);
+      ns.ns.run('nft', ['-f', file]);
+    };
+    const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
     await Promise.all([
       // 1. A CLOSE_WAIT leak on a server port reported before the leak; the leaking process exits.
@@ -272,6 +311,70 @@ describe.runIf(runnable)('alerts on real trouble: namespaces, the real exporter,
           o.facts['buildInfo'] = await value(`tcpstate_build_info{instance="${exporters.get(name)!.target}"}`);
         }),
       ),
+
+      // 8. A black-holed peer: client connections held to a port, data in flight, and the server's
+      // packets to them lost; the clients sit in retransmission backoff until the path heals.
+      drive('blackholedPeer', async (o) => {
+        const ns = spaces.get('blackholedPeer')!;
+        const retransmitting = `tcpstate_port_retransmitting_sockets{instance="${target('blackholedPeer')}",role="client",port="${BLACKHOLED_PORT}"}`;
+        /** Client ends to the port with a running retransmission timer, as ss shows them: timer:(on,<time to the next>,<retransmissions so far>). */
+        const stuckTimers = (port: number): string[] => ns.ns.run('ss', ['-tanoH', 'state', 'established', `( dport = :${port} )`]).stdout.match(/timer:\(on[^)]*\)/g) ?? [];
+        const stuck = (port: number): number => stuckTimers(port).length;
+        // Healthy first: data sent and acknowledged, the port reported at zero for a while.
+        held.send('send');
+        await held.line((l) => l['sent'] === 1000, 10_000, 'the healthy send');
+        await eventually(async () => ((await value(`count_over_time(${retransmitting}[1m]) >= 5 and max_over_time(${retransmitting}[1m]) == 0`)) !== undefined ? true : undefined), 30_000, `port ${BLACKHOLED_PORT} reported at zero retransmitting`);
+        o.facts['stuckBefore'] = stuck(BLACKHOLED_PORT);
+        nft(ns, BLACKHOLE_RULES);
+        held.send('send');
+        await held.line((l) => l['sent'] === 2000, 10_000, 'the send into the black hole');
+        o.troubleAtMs = Date.now();
+        o.episode = await tl.waitFor((e) => isAlert('TcpstatePeerBlackholed', target('blackholedPeer'))(e) && firing(e) && e.labels['port'] === String(BLACKHOLED_PORT), FOR_MS + MINUTE + 5000);
+        const timers = stuckTimers(BLACKHOLED_PORT);
+        o.facts['stuckAtFiring'] = timers.length;
+        o.facts['timerAtFiring'] = timers[0];
+        o.facts['controlStuckAtFiring'] = stuck(BLACKHOLED_CONTROL_PORT);
+        o.facts['gaugeAtFiring'] = await value(retransmitting);
+        ns.ns.run('nft', ['delete', 'table', 'inet', BLACKHOLE_TABLE]);
+        o.troubleEndMs = Date.now();
+        // The next retransmission (the backoff doubles from 200 ms) gets through and is acknowledged.
+        o.facts['unstuckAfterHealMs'] = await eventually(async () => {
+          await sleep(1000);
+          return stuck(BLACKHOLED_PORT) === 0 ? Date.now() - o.troubleEndMs! : undefined;
+        }, MINUTE + 5000, 'the retransmissions acknowledged');
+        if (o.episode) o.resolved = await tl.waitFor((e) => e === o.episode && e.resolvedSeenMs !== undefined, MINUTE + 5000);
+      }),
+
+      // 9. A lossy path on a server port: short connections that each fetch 64 KB, a tenth of the
+      // server's data packets lost; a control port beside it gets the same traffic without loss.
+      drive('lossyPath', async (o) => {
+        const ns = spaces.get('lossyPath')!;
+        const instance = `instance="${target('lossyPath')}"`;
+        // The two halves of the shipped expression for one port (the window is the shipped 10m).
+        const ratio = (port: number): string =>
+          `rate(tcpstate_port_closed_connection_retransmitted_segments_total{${instance},role="server",port="${port}"}[10m]) / sum without (direction) (rate(tcpstate_port_closed_connection_segments_total{${instance},role="server",direction="sent",port="${port}"}[10m]))`;
+        const sentPerSecond = (port: number): string => `sum without (direction) (rate(tcpstate_port_closed_connection_segments_total{${instance},role="server",direction="sent",port="${port}"}[10m]))`;
+        nft(ns, LOSSY_RULES);
+        const retransBefore = ns.nstat('TcpRetransSegs');
+        fetcher.send('start');
+        o.troubleAtMs = Date.now();
+        o.episode = await tl.waitFor((e) => isAlert('TcpstatePortRetransmitRatioHigh', target('lossyPath'))(e) && firing(e) && e.labels['port'] === String(LOSSY_PORT), FOR_MS + 2 * MINUTE);
+        // What the rule saw, per port, when it fired (or when the wait ended).
+        for (const port of [LOSSY_PORT, LOSSY_CONTROL_PORT]) {
+          o.facts[`port${port}`] = {
+            ratio: await value(ratio(port)),
+            sentPerSecond: await value(sentPerSecond(port)),
+            retransmittedSegments: await value(`tcpstate_port_closed_connection_retransmitted_segments_total{${instance},role="server",port="${port}"}`),
+            closedConnections: await value(`tcpstate_port_closed_connections_total{${instance},role="server",port="${port}"}`),
+          };
+        }
+        o.facts['nstatRetransSegs'] = ns.nstat('TcpRetransSegs') - retransBefore;
+        o.facts['droppedPackets'] = Number(/counter packets (\d+)/.exec(ns.ns.run('nft', ['list', 'table', 'inet', LOSSY_TABLE]).stdout)?.[1]);
+        fetcher.send('stop');
+        o.facts['done'] = await fetcher.line((l) => l['done'] === true, MINUTE, 'done');
+        o.troubleEndMs = Date.now();
+        ns.ns.run('nft', ['delete', 'table', 'inet', LOSSY_TABLE]);
+      }),
     ]);
 
     // A few more evaluations, so what the last trouble left behind is in the record.
@@ -329,7 +432,7 @@ describe.runIf(runnable)('alerts on real trouble: namespaces, the real exporter,
         typeof released === 'number' ? `ports released +${((released - o.troubleAtMs) / 1000).toFixed(1)}s, connects work again at "trouble ended"` : '',
         name.startsWith('hung') ? `up=${String(o.facts['up'])} build_info=${String(o.facts['buildInfo'])}` : '',
       ].filter(Boolean);
-      if (['closeWait', 'bindExhaustion', 'listenOverflow', 'dead', 'hungTcp', 'hungSnmp'].includes(name)) {
+      if (['closeWait', 'bindExhaustion', 'listenOverflow', 'dead', 'hungTcp', 'hungSnmp', 'blackholedPeer', 'lossyPath'].includes(name)) {
         rows.push({ scenario: name, alert: o.episode?.alertname ?? '(none)', place: [place, ...notes].join('; '), troubleAtMs: o.troubleAtMs, pendingAtMs: o.episode?.activeAtMs, firingAtMs: o.episode?.firingSeenMs, troubleEndMs: o.troubleEndMs, resolvedAtMs: o.episode?.resolvedSeenMs });
       }
     }
@@ -436,5 +539,62 @@ describe.runIf(runnable)('alerts on real trouble: namespaces, the real exporter,
   it('7. a healthy idle namespace with stock sysctls: nothing fires for it over the whole run', () => {
     expect(runEndMs - runStartMs).toBeGreaterThan(MINUTE);
     expect(episodesOf(target('healthy')).filter(firing).map(brief)).toEqual([]);
+  });
+
+  it('8. a black-holed peer (the server port\'s packets to its clients dropped): TcpstatePeerBlackholed fires for role="client" and the port, $value the stuck sockets ss shows, and resolves once healed', () => {
+    const o = outcome('blackholedPeer');
+    const instance = target('blackholedPeer');
+    // The trouble is real: before the rule no client end retransmits; at firing every client end
+    // to the port has its retransmission timer running, and none to the control port beside it.
+    expect(o.facts['stuckBefore']).toBe(0);
+    expect(o.facts['stuckAtFiring']).toBe(HELD_CONNECTIONS);
+    expect(o.facts['controlStuckAtFiring']).toBe(0);
+    expect(o.episode, `TcpstatePeerBlackholed{port="${BLACKHOLED_PORT}"} firing`).toBeDefined();
+    const e = o.episode!;
+    expect(e.labels).toMatchObject({ role: 'client', port: String(BLACKHOLED_PORT) });
+    expect(e.firingSeenMs! - o.troubleAtMs).toBeLessThanOrEqual(FOR_MS + MINUTE);
+    expect(Number(e.firingValue)).toBe(o.facts['stuckAtFiring']);
+    // Nothing before the trouble, and only the black-holed port and role.
+    const blackholed = episodesOf(instance).filter((x) => x.alertname === 'TcpstatePeerBlackholed');
+    expect(blackholed.filter((x) => x !== e).map(brief)).toEqual([]);
+    // (activeAt is Prometheus' evaluation slot, which may stand up to an interval before the
+    // moment it ran; the trouble began a few ms before troubleAtMs, at the rule.)
+    expect(e.activeAtMs).toBeGreaterThanOrEqual(o.troubleAtMs - 1000);
+    // Healed: the next retransmission is acknowledged and the alert resolves.
+    expect(o.facts['unstuckAfterHealMs']).toBeLessThanOrEqual(MINUTE);
+    expect(o.resolved, 'resolved after the rule was removed').toBeDefined();
+    expect(e.resolvedSeenMs! - o.troubleEndMs!).toBeLessThanOrEqual(MINUTE);
+    expect(episodesOf(instance).filter((x) => x.labels['severity'] === 'critical').map(brief)).toEqual([]);
+  });
+
+  it('9. a lossy path on a server port (a tenth of its data packets dropped): TcpstatePortRetransmitRatioHigh fires naming the port over the shipped 10m window; the lossless port beside it stays silent', () => {
+    const o = outcome('lossyPath');
+    const instance = target('lossyPath');
+    type PortFacts = { ratio: number; sentPerSecond: number; retransmittedSegments: number; closedConnections: number };
+    const lossy = o.facts[`port${LOSSY_PORT}`] as PortFacts;
+    const control = o.facts[`port${LOSSY_CONTROL_PORT}`] as PortFacts;
+    // The trouble is real: packets dropped, the kernel retransmitted, every fetch completed.
+    expect(o.facts['droppedPackets']).toBeGreaterThan(0);
+    expect(o.facts['nstatRetransSegs']).toBeGreaterThan(0);
+    const done = o.facts['done'] as Record<string, Record<string, number>>;
+    for (const port of [LOSSY_PORT, LOSSY_CONTROL_PORT]) {
+      expect(done['failed']![String(port)]).toBe(0);
+      expect(done['completed']![String(port)]).toBe(done['started']![String(port)]);
+    }
+    expect(o.episode, `TcpstatePortRetransmitRatioHigh{port="${LOSSY_PORT}"} firing`).toBeDefined();
+    const e = o.episode!;
+    expect(e.labels).toMatchObject({ role: 'server', port: String(LOSSY_PORT) });
+    expect(e.firingSeenMs! - o.troubleAtMs).toBeLessThanOrEqual(FOR_MS + MINUTE);
+    expect(Number(e.firingValue)).toBeGreaterThan(0.05);
+    expect(Number(e.firingValue)).toBeLessThanOrEqual(1);
+    // Both halves of the rule held on real numbers: the ratio, and the traffic guard (> 10 sent
+    // segments/s over the 10m window, of which only the run's minute or two has samples).
+    expect(lossy.ratio).toBeGreaterThan(0.05);
+    expect(lossy.sentPerSecond).toBeGreaterThan(10);
+    // The control port passes the guard too, so its silence is the ratio's doing.
+    expect(control.sentPerSecond).toBeGreaterThan(10);
+    expect(control.ratio).toBeLessThan(0.05);
+    expect(episodesOf(instance).filter((x) => x.alertname === 'TcpstatePortRetransmitRatioHigh' && x !== e).map(brief)).toEqual([]);
+    expect(episodesOf(instance).filter((x) => x.labels['severity'] === 'critical').map(brief)).toEqual([]);
   });
 });
