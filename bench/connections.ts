@@ -22,7 +22,7 @@ import { dirname, join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { medianMeasure, type CycleMeasure } from './measure.js';
-import { cgroupText, exporterProcess } from './exporterProcess.js';
+import { chargesText, exporterProcess } from './exporterProcess.js';
 import { Netns } from './netns.js';
 import { buildDiagDump, commandTimes } from './references.js';
 
@@ -171,7 +171,7 @@ async function tcpInfoCost(sockets: number, diagDump: string | undefined): Promi
         ? ''
         : `| | C dump without extensions (diagDump.c), against ours without tcp_info | ${cPlain.wallMs.toFixed(0)} ms (cpu ${cPlain.cpuMs.toFixed(0)}) | ${(plain.wallMs / cPlain.wallMs).toFixed(2)}x wall, ${(plain.cpuMs / cPlain.cpuMs).toFixed(2)}x cpu | |`,
       row('ss -tin', ssTin),
-      `| | exporter process with --collector.connections --collector.tcpinfo | cycle ${exp.cycleMs.toFixed(0)} ms, cpu ${exp.cpuPerCycleMs.toFixed(0)} ms/cycle | | ${exp.peakRssMb.toFixed(0)} MB; **${cgroupText(exp.cgroup)}** |`,
+      `| | exporter process with --collector.connections --collector.tcpinfo | cycle ${exp.cycleMs.toFixed(0)} ms, cpu ${exp.cpuPerCycleMs.toFixed(0)} ms/cycle | | ${exp.peakRssMb.toFixed(0)} MB; **${chargesText(exp)}** |`,
     ].filter((line) => line !== '');
   } finally {
     ns.destroy();

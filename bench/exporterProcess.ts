@@ -20,6 +20,8 @@ export interface ExporterRun {
   latency: { p50: number; p99: number; max: number; requests: number; non2xx: number };
   /** Its memory cgroup's charge after the scrapers: what a container limit goes by. */
   cgroup: CgroupCharge;
+  /** The charge before them, after `rounds` cycles each scraped once: what a Prometheus scraping it every interval sees. */
+  cgroupScrapedPerCycle: CgroupCharge;
 }
 
 /**
@@ -35,9 +37,10 @@ export async function exporterProcess(ns: Netns, intervalMs: number, rounds: num
   try {
     const url = 'http://127.255.255.1:19816/metrics';
     const { cycles, cpuPerCycleMs } = JSON.parse(ns.run(process.execPath, [join(here, 'scrape.js'), 'cycles', url, String(rounds)]).stdout) as { cycles: number[]; cpuPerCycleMs: number };
+    const cgroupScrapedPerCycle = group.charge();
     const load = JSON.parse(ns.run(process.execPath, [join(here, 'scrape.js'), 'load', url, '10', '10']).stdout) as ExporterRun['latency'];
     const mem = processMemory(child.pid!);
-    return { cycleMs: median(cycles), cpuPerCycleMs, peakRssMb: mem.peakMb, privateMb: mem.privateMb, fileMb: mem.fileMb, latency: load, cgroup: group.charge() };
+    return { cycleMs: median(cycles), cpuPerCycleMs, peakRssMb: mem.peakMb, privateMb: mem.privateMb, fileMb: mem.fileMb, latency: load, cgroup: group.charge(), cgroupScrapedPerCycle };
   } finally {
     // The next run binds the same port.
     if (child.exitCode === null && child.signalCode === null) await new Promise((resolve) => child.once('exit', resolve).kill('SIGTERM'));
@@ -45,7 +48,8 @@ export async function exporterProcess(ns: Netns, intervalMs: number, rounds: num
   }
 }
 
-/** A cgroup charge as a table cell. */
-export function cgroupText(c: CgroupCharge): string {
-  return `memory cgroup charge ${c.currentMb.toFixed(0)} MB (peak ${c.peakMb.toFixed(0)}; anon ${c.anonMb.toFixed(0)}, page cache ${c.fileMb.toFixed(0)})`;
+/** The charge scraped once per cycle, then after the concurrent scrapers (with its peak and parts), as a table cell. */
+export function chargesText(run: ExporterRun): string {
+  const c = run.cgroup;
+  return `memory cgroup charge ${run.cgroupScrapedPerCycle.currentMb.toFixed(0)} MB scraped once a cycle; ${c.currentMb.toFixed(0)} MB after 10 concurrent scrapers for 10 s (peak ${c.peakMb.toFixed(0)}; anon ${c.anonMb.toFixed(0)}, page cache ${c.fileMb.toFixed(0)})`;
 }

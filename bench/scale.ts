@@ -14,7 +14,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { median, medianMeasure, type CycleMeasure } from './measure.js';
-import { cgroupText, exporterProcess } from './exporterProcess.js';
+import { chargesText, exporterProcess } from './exporterProcess.js';
 import { Netns, processMemory } from './netns.js';
 import { buildDiagDump, commandTimes } from './references.js';
 
@@ -140,7 +140,7 @@ async function measure(size: number): Promise<string[]> {
       si
         ? `| | systeminformation networkConnections()${size > SI_MAX ? ' (one cold call)' : ''} | ${si.wallMs.toFixed(0)} ms | ${r(si.wallMs)} | ${si.peakRssMb.toFixed(0)} MB |`
         : `| | systeminformation networkConnections() (one cold call) | did not finish in ${SI_TIMEOUT_MS / 1000} s | > ${r(SI_TIMEOUT_MS)} | |`,
-      `| | **exporter process** (as deployed) | cycle ${exp.cycleMs.toFixed(0)} ms, cpu ${exp.cpuPerCycleMs.toFixed(0)} ms/cycle | ${r(exp.cycleMs)} | **${exp.peakRssMb.toFixed(0)} MB** (at the end: private ${exp.privateMb.toFixed(0)}, file-backed ${exp.fileMb.toFixed(0)}); ${cgroupText(exp.cgroup)} |`,
+      `| | **exporter process** (as deployed) | cycle ${exp.cycleMs.toFixed(0)} ms, cpu ${exp.cpuPerCycleMs.toFixed(0)} ms/cycle | ${r(exp.cycleMs)} | **${exp.peakRssMb.toFixed(0)} MB** (at the end: private ${exp.privateMb.toFixed(0)}, file-backed ${exp.fileMb.toFixed(0)}); ${chargesText(exp)} |`,
       `| | /metrics while collecting, 10 concurrent scrapers for 10 s | p50 ${exp.latency.p50} ms, p99 ${exp.latency.p99} ms, max ${exp.latency.max} ms, ${exp.latency.requests} requests, ${exp.latency.non2xx} non-2xx | | |`,
     ];
   } finally {
