@@ -48,8 +48,8 @@ export class SnapshotPoller implements SnapshotReader {
   private readonly running = new Map<CollectorName, Running>();
   private readonly log: Log;
   private readonly reads: PendingReads;
-  private readonly stopping: Promise<void>;
-  private cancelWaits: () => void = () => undefined;
+  /** Aborted at shutdown: the waits for collectors end at once. */
+  private readonly stopping = new AbortController();
   readonly timeoutMs: number;
 
   constructor(
@@ -61,7 +61,6 @@ export class SnapshotPoller implements SnapshotReader {
     this.timeoutMs = options.timeoutMs ?? defaultCollectorTimeoutMs(intervalMs);
     this.log = options.log ?? ctx.log;
     this.reads = options.reads ?? pendingReads;
-    this.stopping = new Promise((resolve) => (this.cancelWaits = resolve));
     checkInputs(collectors);
   }
 
@@ -103,7 +102,7 @@ export class SnapshotPoller implements SnapshotReader {
     this.timer = undefined;
     if (options.abandon) {
       this.abandoned = true;
-      this.cancelWaits();
+      this.stopping.abort();
     }
     if (this.inFlight) await this.inFlight.catch(() => undefined);
     // Then the collectors that hold something open between cycles (the connections collector's event socket).
@@ -182,7 +181,7 @@ export class SnapshotPoller implements SnapshotReader {
       if (entry.abandoned) this.log.info({ collector: name, after_s: Number(((Date.now() - entry.startedMs) / 1000).toFixed(1)) }, 'collector returned after its deadline; it runs again next cycle');
     };
     work.then(returned, returned);
-    const outcome = await withDeadline(work, this.timeoutMs, this.stopping);
+    const outcome = await withDeadline(work, this.timeoutMs, this.stopping.signal);
     const durationSeconds = (performance.now() - t0) / 1000;
     switch (outcome.kind) {
       case 'done':
