@@ -477,9 +477,24 @@ function(c)
       [
         g.query('sum by (instance, outcome) (tcpstate_netns_namespaces%s)' % sel(), '{{instance}} {{outcome}}'),
         g.query('sum by (instance) (tcpstate_netns_unreadable_processes%s)' % sel(), '{{instance}} unreadable processes'),
+        g.query('sum by (instance, outcome) (tcpstate_netns_connection_events_namespaces%s)' % sel(), '{{instance}} closed connections {{outcome}}'),
       ],
       w=12,
     ) + g.noValue('needs --collector.netns'),
+    g.table(
+      'Connections closed per namespace',
+      'Needs --collector.netns and --collector.connections (and CAP_SYS_ADMIN for namespaces other than the exporter\'s own). Per second over the dashboard\'s rate interval, the %d namespaces closing the most connections: connections, payload bytes each way, segments sent, segments retransmitted, and destroy events lost (counts missing from the other columns).' % (2 * k),
+      ['instance', 'netns', 'pod_uid'],
+      [
+        { name: 'Closed /s', unit: 'ops', expr: 'topk(%d, sum by (instance, netns, pod_uid) (%s))' % [2 * k, q.rate('tcpstate_netns_closed_connections_total')] },
+        { name: 'Sent', unit: 'Bps', expr: 'sum by (instance, netns, pod_uid) (%s)' % q.rate('tcpstate_netns_closed_connection_bytes_total', 'direction="sent"') },
+        { name: 'Received', unit: 'Bps', expr: 'sum by (instance, netns, pod_uid) (%s)' % q.rate('tcpstate_netns_closed_connection_bytes_total', 'direction="received"') },
+        { name: 'Segments sent /s', unit: 'ops', expr: 'sum by (instance, netns, pod_uid) (%s)' % q.rate('tcpstate_netns_closed_connection_segments_total', 'direction="sent"') },
+        { name: 'Retransmitted /s', unit: 'ops', expr: 'sum by (instance, netns, pod_uid) (%s)' % q.rate('tcpstate_netns_closed_connection_retransmitted_segments_total') },
+        { name: 'Lost events /s', unit: 'ops', expr: 'sum by (instance, netns, pod_uid) (%s)' % q.rate('tcpstate_netns_connection_events_lost_total') },
+      ],
+      w=24,
+    ) + g.sortBy('Closed /s') + g.noValue('needs --collector.netns and --collector.connections'),
     g.barGauge(
       'Pods with the most CLOSE_WAIT sockets',
       'Needs --collector.netns. The %d network namespaces with the most CLOSE_WAIT sockets, per instance, with their pod UID (join with kube_pod_info on uid for the pod name).' % k,
