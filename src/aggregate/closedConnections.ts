@@ -56,9 +56,11 @@ const RETRANS = 5;
  * every port that ever closed one is a candidate: a service closing few connections keeps its
  * series as long as none busier takes its slot.
  *
- * What was counted stays counted: a port's named series counts from the summary before it got
- * the series (what "other" had published of it stays in "other"); "ephemeral" keeps what a port
- * brought while it was in the range; "other" is the role's total less the rest, so it only grows.
+ * What was counted stays counted: a port's named series starts at 0 at the summary that names it
+ * (what the port counted before is "other"'s, so no count is ever only in a series' first
+ * sample, which Prometheus's rate() takes as the start); "ephemeral" keeps what a port brought
+ * while it was in the range; "other" is the role's total less the rest, so it only grows. Pin a
+ * port (--collector.ports.pin) to count it under its own series from the start.
  *
  * Memory is fixed: per role, six Float64 totals and six as of the last summary per port (6 MB of
  * address space per role, resident only for the pages of ports seen), a rank count, the
@@ -198,6 +200,7 @@ class RoleCounters {
   /** Ports in "ephemeral" and their totals when they went in; what ports that left it brought. */
   private ephemeral = new Map<number, Float64Array>();
   private readonly ephemeralKept = new Float64Array(FIELDS);
+  private summaries = 0;
 
   constructor(private readonly selector: PortSeriesSelector) {}
 
@@ -223,8 +226,13 @@ class RoleCounters {
 
   summarize(fold: ((port: number) => boolean) | null): PortClosedConnections[] {
     const sel: PortSelection = this.selector.select(this.rank, this.seenPorts.subarray(0, this.seenCount), fold);
-    this.named = this.rebase(this.named, sel.named, null);
-    this.ephemeral = this.rebase(this.ephemeral, sel.ephemeral, this.ephemeralKept);
+    // A newly named port's series starts at 0: what it counted so far is "other"'s, published
+    // there now. Were the series to start at its count since the last summary, Prometheus would
+    // lose that count: rate() and increase() take a new series' first sample as its start. At
+    // the first summary every series is new, "other" too: ports named then (pinned ones, the
+    // first busiest) count from the start, as "other" does.
+    this.named = this.rebase(this.named, sel.named, null, this.summaries++ === 0 ? this.published : this.totals);
+    this.ephemeral = this.rebase(this.ephemeral, sel.ephemeral, this.ephemeralKept, this.published);
     const other = Float64Array.from(this.all);
     const out: PortClosedConnections[] = [];
     for (const [p, base] of this.named) {
@@ -248,12 +256,13 @@ class RoleCounters {
   }
 
   /**
-   * The bucket's new members with their baselines: kept for those already in, the last published
-   * totals for those joining. What a leaving port brought is added to `kept` (null: given back to "other").
+   * The bucket's new members with their baselines: kept for those already in, `joinAt` for those
+   * joining (the totals now, or as last published). What a leaving port brought is added to
+   * `kept` (null: given back to "other").
    */
-  private rebase(before: Map<number, Float64Array>, ports: readonly number[], kept: Float64Array | null): Map<number, Float64Array> {
+  private rebase(before: Map<number, Float64Array>, ports: readonly number[], kept: Float64Array | null, joinAt: Float64Array): Map<number, Float64Array> {
     const next = new Map<number, Float64Array>();
-    for (const p of [...ports].sort((a, b) => a - b)) next.set(p, before.get(p) ?? this.published.slice(p * FIELDS, (p + 1) * FIELDS));
+    for (const p of [...ports].sort((a, b) => a - b)) next.set(p, before.get(p) ?? joinAt.slice(p * FIELDS, (p + 1) * FIELDS));
     if (kept !== null) {
       for (const [p, base] of before) {
         if (next.has(p)) continue;

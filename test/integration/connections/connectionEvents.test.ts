@@ -57,7 +57,7 @@ describe.runIf(canCreateNetns())('closed connections from the kernel socket dest
     let m: Samples;
     beforeAll(async () => {
       ns = new Netns('tcpstate-conn');
-      exporter = await startExporterIn(ns, EXPORTER_PORT, ['--collector.connections', '--collector.interval=200ms', '--collector.series.admit-cycles=0'], { asNobody: canDropPrivileges });
+      exporter = await startExporterIn(ns, EXPORTER_PORT, ['--collector.connections', '--collector.interval=200ms', '--collector.series.admit-cycles=0', `--collector.ports.pin=${PORT},${EXPORTER_PORT}`], { asNobody: canDropPrivileges });
       await exchange(ns, 'sequential', CONNECTIONS);
       m = await eventually(async () => {
         const s = exporter.samples();
@@ -125,7 +125,7 @@ describe.runIf(canCreateNetns())('closed connections from the kernel socket dest
       // of each scrape always fit, the burst's 400 cannot. The exporter is stopped during the
       // burst, as a CPU-throttled container would be, so that it cannot keep up by luck; nothing
       // else closes in the namespace meanwhile.
-      exporter = await startExporterIn(ns, EXPORTER_PORT, ['--collector.connections', '--collector.interval=200ms', '--collector.series.admit-cycles=0', '--collector.connections.receive-buffer=65536']);
+      exporter = await startExporterIn(ns, EXPORTER_PORT, ['--collector.connections', '--collector.interval=200ms', '--collector.series.admit-cycles=0', '--collector.connections.receive-buffer=65536', `--collector.ports.pin=${PORT}`]);
       // The readiness scrape's sockets must be gone first: the exporter's end of it closes only
       // when the exporter runs, and its destroy event, arriving while the buffer is still full of
       // the burst's, would be lost on another port.

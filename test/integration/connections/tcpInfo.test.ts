@@ -33,7 +33,7 @@ describe.runIf(canCreateNetns())(`tcp_info of ${HELD} held connections (--collec
     ({ child: holder } = await ns.startUntil('python3', [EXCHANGE, 'hold', String(HELD), String(PORT)], /"ready": true/));
     holderLines = [];
     createInterface({ input: holder.stdout! }).on('line', (l) => holderLines.push(l));
-    exporter = await startExporterIn(ns, 19816, ['--collector.tcpinfo', '--collector.connections', '--collector.interval=200ms', '--collector.series.admit-cycles=0'], { asNobody: canDropPrivileges });
+    exporter = await startExporterIn(ns, 19816, ['--collector.tcpinfo', '--collector.connections', '--collector.interval=200ms', '--collector.series.admit-cycles=0', `--collector.ports.pin=${PORT}`], { asNobody: canDropPrivileges });
   }, 60_000);
   afterAll(() => ns?.destroy());
 

@@ -9,7 +9,8 @@ const sumClosed = (s: ClosedConnectionsSummary): number => [...s.serverPorts, ..
 
 describe('ClosedConnectionCounters', () => {
   it('applies the role rule of tcpstate_port_sockets: a listener on the local port makes a server socket, else a client one by remote port', () => {
-    const c = new ClosedConnectionCounters({ maxServerPorts: 10, topClientPorts: 10, pinnedPorts: [], ephemeralPorts: 'number' }, NO_SERIES_HYSTERESIS);
+    // Pinned: named from the start, so their series count every connection (a port named later starts at 0).
+    const c = new ClosedConnectionCounters({ maxServerPorts: 10, topClientPorts: 10, pinnedPorts: [7000, 443], ephemeralPorts: 'number' }, NO_SERIES_HYSTERESIS);
     c.startCycle(null, [7000]);
     c.add(closed(7000, 41000)); // accepted side
     c.add(closed(41000, 7000)); // its client side, on the same host
@@ -19,6 +20,7 @@ describe('ClosedConnectionCounters', () => {
     expect(byPort(s.clientPorts)['7000']!.closed).toBe(1);
     expect(byPort(s.clientPorts)['443']!.closed).toBe(1);
     expect(byPort(s.serverPorts)['41000']).toBeUndefined();
+    expect(byPort(s.serverPorts)['443']!.closed).toBe(0);
     expect(s.connections).toBe(3);
   });
 
@@ -33,7 +35,7 @@ describe('ClosedConnectionCounters', () => {
   });
 
   it('counts data bytes: sent without retransmissions, received without the peer FIN', () => {
-    const c = new ClosedConnectionCounters({ maxServerPorts: 10, topClientPorts: 10, pinnedPorts: [], ephemeralPorts: 'number' }, NO_SERIES_HYSTERESIS);
+    const c = new ClosedConnectionCounters({ maxServerPorts: 10, topClientPorts: 10, pinnedPorts: [7000], ephemeralPorts: 'number' }, NO_SERIES_HYSTERESIS);
     c.startCycle(null, [7000]);
     // The client side of 5000 bytes out, 300 back, as 6.18 reports it, with one 1448-byte retransmission.
     c.add(closed(41000, 7000, { bytesAcked: 5002, bytesSent: 6448, bytesRetrans: 1448, bytesReceived: 301, segsOut: 7, segsIn: 4, totalRetrans: 1 }));
@@ -45,7 +47,7 @@ describe('ClosedConnectionCounters', () => {
   });
 
   it('on a kernel without tcpi_bytes_sent (before 4.19) takes the FIN, and a client socket\'s SYN, off tcpi_bytes_acked', () => {
-    const c = new ClosedConnectionCounters({ maxServerPorts: 10, topClientPorts: 10, pinnedPorts: [], ephemeralPorts: 'number' }, NO_SERIES_HYSTERESIS);
+    const c = new ClosedConnectionCounters({ maxServerPorts: 10, topClientPorts: 10, pinnedPorts: [7000], ephemeralPorts: 'number' }, NO_SERIES_HYSTERESIS);
     c.startCycle(null, [7000]);
     c.add(closed(41000, 7000, { bytesAcked: 5002, bytesSent: -1, bytesRetrans: -1, bytesReceived: 301 }));
     c.add(closed(7000, 41000, { bytesAcked: 301, bytesSent: -1, bytesRetrans: -1, bytesReceived: 5001 }));
@@ -54,40 +56,51 @@ describe('ClosedConnectionCounters', () => {
     expect(byPort(s.serverPorts)['7000']!.bytesSent).toBe(300);
   });
 
-  it('reports the busiest ports up to the cap, pinned ones always, the rest in "other"', () => {
+  it('reports the busiest ports up to the cap, pinned ones always, the rest in "other"; a port named later starts at 0', () => {
     const c = new ClosedConnectionCounters({ maxServerPorts: 1, topClientPorts: 1, pinnedPorts: [9], ephemeralPorts: 'number' }, NO_SERIES_HYSTERESIS);
     c.startCycle(null, [80, 443]);
+    c.summarize(); // the first collection, before any event (as the collector makes it): every series starts there
     for (let i = 0; i < 3; i++) c.add(closed(443, 50000 + i));
     c.add(closed(80, 50100));
     c.add(closed(51000, 5432));
     c.add(closed(51001, 5432));
     c.add(closed(51002, 6379));
-    const s = c.summarize();
-    expect(s.serverPorts.map((p) => [p.port, p.closed])).toEqual([['9', 0], ['443', 3], ['other', 1]]);
-    expect(s.clientPorts.map((p) => [p.port, p.closed])).toEqual([['9', 0], ['5432', 2], ['other', 1]]);
+    let s = c.summarize();
+    // 443 and 5432 get their series now, at 0: what they counted so far is published in "other".
+    expect(s.serverPorts.map((p) => [p.port, p.closed])).toEqual([['9', 0], ['443', 0], ['other', 4]]);
+    expect(s.clientPorts.map((p) => [p.port, p.closed])).toEqual([['9', 0], ['5432', 0], ['other', 3]]);
+    c.add(closed(443, 50003));
+    c.add(closed(80, 50101));
+    c.add(closed(51003, 5432));
+    s = c.summarize();
+    expect(s.serverPorts.map((p) => [p.port, p.closed])).toEqual([['9', 0], ['443', 1], ['other', 5]]);
+    expect(s.clientPorts.map((p) => [p.port, p.closed])).toEqual([['9', 0], ['5432', 1], ['other', 3]]);
   });
 
-  it('keeps what was counted when a port leaves the named set, and a newcomer starts with what "other" never published', () => {
+  it('keeps what was counted when a port leaves the named set, and a newcomer starts at 0', () => {
     const c = new ClosedConnectionCounters({ maxServerPorts: 1, topClientPorts: 1, pinnedPorts: [], ephemeralPorts: 'number' }, NO_SERIES_HYSTERESIS);
     c.startCycle(null, [80, 443, 8080]);
+    c.summarize(); // the first collection, before any event (as the collector makes it): every series starts there
     c.add(closed(80, 50000));
     c.add(closed(80, 50001));
     let s = c.summarize();
-    expect(s.serverPorts.map((p) => [p.port, p.closed])).toEqual([['80', 2], ['other', 0]]);
-    // 443 arrives and, with 3 connections since start, overtakes 80 at the next summary.
-    for (let i = 0; i < 3; i++) c.add(closed(443, 50100 + i));
+    expect(s.serverPorts.map((p) => [p.port, p.closed])).toEqual([['80', 0], ['other', 2]]);
+    c.add(closed(80, 50002));
     s = c.summarize();
-    // 443 shows all 3 ("other" never published them); 80's 2 move to "other".
-    expect(s.serverPorts.map((p) => [p.port, p.closed])).toEqual([['443', 3], ['other', 2]]);
-    c.add(closed(8080, 50002));
+    expect(s.serverPorts.map((p) => [p.port, p.closed])).toEqual([['80', 1], ['other', 2]]);
+    // 443 arrives and, with 4 connections since start against 80's 3, takes the slot: its series
+    // starts at 0 (its 4 are published in "other"), and 80 hands its series' 1 to "other".
+    for (let i = 0; i < 4; i++) c.add(closed(443, 50100 + i));
     s = c.summarize();
-    expect(s.serverPorts.map((p) => [p.port, p.closed])).toEqual([['443', 3], ['other', 3]]);
-    // 80 takes the slot back (4 since start against 443's 3): its new series counts what "other"
-    // had not published yet (2); "other" keeps 80's first 2, 8080's 1 and takes 443's 3.
-    c.add(closed(80, 50003));
-    c.add(closed(80, 50004));
+    expect(s.serverPorts.map((p) => [p.port, p.closed])).toEqual([['443', 0], ['other', 7]]);
+    c.add(closed(8080, 50003));
+    c.add(closed(443, 50104));
     s = c.summarize();
-    expect(s.serverPorts.map((p) => [p.port, p.closed])).toEqual([['80', 2], ['other', 6]]);
+    expect(s.serverPorts.map((p) => [p.port, p.closed])).toEqual([['443', 1], ['other', 8]]);
+    // 80 takes the slot back (6 since start against 443's 5): a new series at 0 again.
+    for (let i = 0; i < 3; i++) c.add(closed(80, 50004 + i));
+    s = c.summarize();
+    expect(s.serverPorts.map((p) => [p.port, p.closed])).toEqual([['80', 0], ['other', 12]]);
   });
 
   it('never lets a series go down and always sums to every connection counted (random churn)', () => {
@@ -102,6 +115,7 @@ describe('ClosedConnectionCounters', () => {
           const last = new Map<string, number>();
           let events = 0;
           let bytes = 0;
+          let summaries = 0;
           for (const step of steps) {
             if (step.kind === 'event') {
               events++;
@@ -118,10 +132,14 @@ describe('ClosedConnectionCounters', () => {
                 const key = `${role}/${p.port}`;
                 // A series that disappeared and came back may restart lower (a new series); one that stayed never goes down.
                 if (last.has(key)) expect(p.closed).toBeGreaterThanOrEqual(last.get(key)!);
+                // One that appears after the first summary starts at 0: no count lives only in a
+                // first sample, which Prometheus's rate() and increase() never count.
+                else if (summaries > 0) expect([key, p.bytesSent, p.closed]).toEqual([key, 0, 0]);
               }
               for (const key of [...last.keys()].filter((k) => k.startsWith(`${role}/`) && !list.some((p) => `${role}/${p.port}` === k))) last.delete(key);
               for (const p of list) last.set(`${role}/${p.port}`, p.closed);
             }
+            summaries++;
           }
         },
       ),
@@ -141,6 +159,7 @@ describe('ClosedConnectionCounters', () => {
           c.startCycle(ranges[0]!, ports);
           const last = new Map<string, number>();
           let events = 0;
+          let summaries = 0;
           for (const step of steps) {
             if (step.kind === 'event') {
               events++;
@@ -154,10 +173,14 @@ describe('ClosedConnectionCounters', () => {
               for (const p of list) {
                 const key = `${role}/${p.port}`;
                 if (last.has(key)) expect(p.closed).toBeGreaterThanOrEqual(last.get(key)!);
+                // One that appears after the first summary starts at 0: no count lives only in a
+                // first sample, which Prometheus's rate() and increase() never count.
+                else if (summaries > 0) expect([key, p.bytesSent, p.closed]).toEqual([key, 0, 0]);
               }
               for (const key of [...last.keys()].filter((k) => k.startsWith(`${role}/`) && !list.some((p) => `${role}/${p.port}` === k))) last.delete(key);
               for (const p of list) last.set(`${role}/${p.port}`, p.closed);
             }
+            summaries++;
             c.startCycle(ranges[step.range]!, ports);
           }
         },
@@ -169,9 +192,15 @@ describe('ClosedConnectionCounters', () => {
   it('counts a server port inside the ephemeral range (listen(0)) under port="ephemeral" in fold mode', () => {
     const c = new ClosedConnectionCounters({ maxServerPorts: 10, topClientPorts: 10, pinnedPorts: [], ephemeralPorts: 'fold' }, NO_SERIES_HYSTERESIS);
     c.startCycle({ low: 32768, high: 60999 }, [40000, 8080]);
+    c.summarize(); // the first collection, before any event (as the collector makes it): every series starts there
     c.add(closed(40000, 45000));
     c.add(closed(8080, 45001));
-    const s = c.summarize();
-    expect(s.serverPorts.map((p) => [p.port, p.closed])).toEqual([['8080', 1], ['other', 0], ['ephemeral', 1]]);
+    let s = c.summarize();
+    // 8080 is named at this summary: its first connection is "other"'s; the next are its own.
+    expect(s.serverPorts.map((p) => [p.port, p.closed])).toEqual([['8080', 0], ['other', 1], ['ephemeral', 1]]);
+    c.add(closed(40000, 45002));
+    c.add(closed(8080, 45003));
+    s = c.summarize();
+    expect(s.serverPorts.map((p) => [p.port, p.closed])).toEqual([['8080', 1], ['other', 1], ['ephemeral', 2]]);
   });
 });
