@@ -47,7 +47,8 @@ function scriptedReader() {
   };
 }
 
-const LIMITS = { maxServerPorts: 10, topClientPorts: 10, pinnedPorts: [] };
+// Pinned: their series count from the first collection (a port named later starts at 0, its first counts in "other").
+const LIMITS = { maxServerPorts: 10, topClientPorts: 10, pinnedPorts: [443, 7000] };
 const ctx = { procfs: '/proc', log: silentLogger };
 const closedOn = (r: Awaited<ReturnType<ConnectionsCollector['collect']>>, role: 'server' | 'client', port: number): number | undefined =>
   (role === 'server' ? r.serverPorts : r.clientPorts).find((p) => p.port === String(port))?.closed;
