@@ -177,6 +177,7 @@ export function parseCommandLine(argv: readonly string[]): ParsedCommandLine {
         ...DEFAULT_NETNS_OPTIONS,
         max: intInRange('collector.netns.max', values['collector.netns.max'], 1, 10000),
         ports: values['collector.netns.ports'] === true,
+        receiveBufferBytes: intInRange('collector.netns.receive-buffer', values['collector.netns.receive-buffer'], 4096, 1 << 30),
       },
       connections: {
         receiveBufferBytes: intInRange('collector.connections.receive-buffer', values['collector.connections.receive-buffer'], 4096, 1 << 30),

@@ -34,7 +34,8 @@ export function closedConnectionsSection(d: ConnectionsResult, table: Table): st
   const all = [...rows('server', d.serverPorts), ...rows('client', d.clientPorts)];
   return [
     `CLOSED CONNECTIONS since the exporter started (socket destroy events; lost: ${d.lost}, receive buffer ${bytes(d.receiveBufferBytes)})`,
-    all.length === 0 ? '  (none)' : table(['ROLE', 'PORT', 'CLOSED', 'SENT', 'RECEIVED', 'SEGS-OUT', 'SEGS-IN', 'RETRANS'], all),
+    // Events are read from the first collection on: a one-shot snapshot ends before any arrives.
+    all.length === 0 ? '  (none yet: connections count as they close, from the first collection on; `watch` shows them as they come)' : table(['ROLE', 'PORT', 'CLOSED', 'SENT', 'RECEIVED', 'SEGS-OUT', 'SEGS-IN', 'RETRANS'], all),
   ];
 }
 

@@ -11,7 +11,6 @@ import {
   DEFAULT_EPHEMERAL_OPTIONS,
   DEFAULT_NETNS_OPTIONS,
   DEFAULT_PROCESS_OPTIONS,
-  NAMESPACE_RECEIVE_BUFFER,
   NETNS_INPUTS,
   TCPINFO_INPUTS,
   type ConnectionsOptions,
@@ -112,11 +111,9 @@ const COLLECTORS: { readonly [K in CollectorName]: CollectorEntry<CollectedData[
       const options = {
         ...(opts.netns ?? DEFAULT_NETNS_OPTIONS),
         ephemeralPorts: opts.sockets.portLimits.ephemeralPorts ?? 'fold',
-        // Both on: closed connections per namespace too. A namespace's socket asks for at most
-        // NAMESPACE_RECEIVE_BUFFER: up to --collector.netns.max of them may hold queued events.
-        ...(opts.enabled.has('connections')
-          ? { connectionEvents: { receiveBufferBytes: Math.min(NAMESPACE_RECEIVE_BUFFER, (opts.connections ?? DEFAULT_CONNECTIONS_OPTIONS).receiveBufferBytes) } }
-          : {}),
+        // Both on: closed connections per namespace too, each other namespace's socket with
+        // --collector.netns.receive-buffer (up to --collector.netns.max of them may hold events).
+        ...(opts.enabled.has('connections') ? { connectionEvents: { receiveBufferBytes: (opts.netns ?? DEFAULT_NETNS_OPTIONS).receiveBufferBytes } } : {}),
       };
       return lazy(async () => new (await import('./netnsCollector.js')).NetnsCollector(options, opts.sockets.source), NETNS_INPUTS);
     },

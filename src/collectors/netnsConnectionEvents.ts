@@ -34,6 +34,9 @@ export class NetnsConnectionEvents {
   /** Why entering other namespaces was refused; set once, for good. */
   private refused: string | undefined;
   private readonly warned = new Once();
+  /** Each namespace's lost events as of the last cycle, and whether that cycle saw new losses. */
+  private readonly lostSeen = new Map<number, number>();
+  private losing = false;
 
   constructor(options: ConnectionsOptions, deps: NamespaceDestroyEventsDeps = {}) {
     this.events = new NamespaceDestroyEvents((inode, s) => this.totals.add(inode, s), options, deps);
@@ -55,6 +58,7 @@ export class NetnsConnectionEvents {
     this.events.retain(keep);
     this.totals.retain(keep);
     this.totals.startCycle(range);
+    this.reportLoss(keep, log);
     const { sockets, poll } = this.events.failures();
     for (const [inode, err] of sockets) log.debug({ netns: inode, err: err.message }, 'reading the socket destroy events of a network namespace failed; reopened');
     if (poll && this.warned.first('poll')) log.warn({ err: poll.message }, 'waiting for the socket destroy events of other network namespaces failed');
@@ -95,6 +99,35 @@ export class NetnsConnectionEvents {
     }
     if (!this.events.has(ns.inode)) return undefined;
     return { ...(this.totals.of(ns.inode) ?? zeroClosedConnectionTotals()), lost: this.events.lost(ns.inode) };
+  }
+
+  /**
+   * Logs once when other namespaces start losing events (warn, with the namespaces and how many),
+   * and once when a cycle sees no new loss after that (info), as the own namespace's loss is logged.
+   */
+  private reportLoss(namespaces: ReadonlySet<number>, log: Log): void {
+    const losing: Record<string, number> = {};
+    let lost = 0;
+    for (const inode of namespaces) {
+      if (!this.events.has(inode)) continue;
+      const now = this.events.lost(inode);
+      const added = now - (this.lostSeen.get(inode) ?? 0);
+      this.lostSeen.set(inode, now);
+      if (added > 0) {
+        losing[String(inode)] = added;
+        lost += added;
+      }
+    }
+    for (const inode of this.lostSeen.keys()) if (!namespaces.has(inode)) this.lostSeen.delete(inode);
+    if (lost > 0 && !this.losing) {
+      log.warn(
+        { lost, netns: losing },
+        'socket destroy events of other network namespaces lost: their receive buffers overflowed (raise --collector.netns.receive-buffer; tcpstate_netns_connection_events_lost_total)',
+      );
+    } else if (lost === 0 && this.losing) {
+      log.info({}, 'socket destroy events of other network namespaces no longer lost');
+    }
+    this.losing = lost > 0;
   }
 
   /** Closes every socket (waits for the poll in flight: at most POLL_TIMEOUT_MS). */

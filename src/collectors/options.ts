@@ -33,6 +33,11 @@ export interface NetnsOptions {
   /** As PortLimits.ephemeralPorts (the sockets collector's setting). */
   ephemeralPorts?: 'fold' | 'number';
   /**
+   * SO_RCVBUF asked for each other namespace's socket destroy events, in bytes
+   * (--collector.netns.receive-buffer; used when --collector.connections is on too).
+   */
+  receiveBufferBytes: number;
+  /**
    * Set when --collector.connections is on too: closed connections per namespace, each other
    * namespace's from an event socket with this receive buffer.
    */
@@ -40,13 +45,13 @@ export interface NetnsOptions {
 }
 
 /**
- * SO_RCVBUF asked for each other namespace's event socket, in bytes (or the connections
- * collector's, when smaller): 2 MiB granted holds ~1,600 events, at most 800 ms of 2,000 closes/s
- * in one pod, and 100 namespaces can hold at most 200 MiB of kernel memory, only while events pile up.
+ * Default SO_RCVBUF asked for each other namespace's event socket, in bytes: 2 MiB granted holds
+ * ~1,600 events, 800 ms of 2,000 closes/s in one pod, and 100 namespaces can hold at most 200 MiB
+ * of kernel memory, only while events pile up (the own namespace's default is 4 MiB: one socket).
  */
 export const NAMESPACE_RECEIVE_BUFFER = 1024 * 1024;
 
-export const DEFAULT_NETNS_OPTIONS: NetnsOptions = { max: 100, ports: false, serverPorts: 10, clientPorts: 5 };
+export const DEFAULT_NETNS_OPTIONS: NetnsOptions = { max: 100, ports: false, serverPorts: 10, clientPorts: 5, receiveBufferBytes: NAMESPACE_RECEIVE_BUFFER };
 
 /**
  * The netns collector's inputs (Collector.inputs): the sockets collector's walk of this cycle

@@ -40,7 +40,7 @@ export const CONNECTION_METRICS: readonly MetricFamily[] = [
   },
   {
     name: 'tcpstate_port_closed_connection_segments_total',
-    help: 'Segments of the closed connections, tcpi_segs_out (direction="sent") and tcpi_segs_in (direction="received"): every segment, handshake, FIN, pure ACKs and retransmissions included.',
+    help: 'Segments of the closed connections, tcpi_segs_out (direction="sent") and tcpi_segs_in (direction="received"): the segments the full socket sent and received while it lived: data, FIN, pure ACKs and retransmissions; a server\'s SYN-ACK (sent by its request socket) and the ACKs a TIME_WAIT socket sends after it are not in them.',
     type: 'counter',
     labelNames: ['role', 'port', 'direction'],
     collector: 'connections',

@@ -59,7 +59,7 @@ const NETNS_CONNECTION_METRICS: readonly MetricFamily[] = [
   },
   {
     name: 'tcpstate_netns_closed_connection_segments_total',
-    help: 'Segments of the closed connections per network namespace, tcpi_segs_out (direction="sent") and tcpi_segs_in (direction="received"), control segments and retransmissions included.',
+    help: 'Segments of the closed connections per network namespace, tcpi_segs_out (direction="sent") and tcpi_segs_in (direction="received"), the segments the full sockets sent and received while they lived (as tcpstate_port_closed_connection_segments_total).',
     type: 'counter',
     labelNames: [...IDENTITY, 'direction'],
     collector: 'netns',

@@ -23,7 +23,7 @@ function* histogram(p: PortTcpInfo, labels: { role: string; port: string }): Ite
 export const TCP_INFO_METRICS: readonly MetricFamily[] = [
   {
     name: 'tcpstate_port_rtt_seconds',
-    help: `Smoothed round-trip time (tcpi_rtt) of the ESTABLISHED sockets, by role and port as tcpstate_port_sockets: a histogram of the sockets at the last collection, not of events (buckets ${RTT_BUCKETS_US.map((us) => `${us / 1000} ms`).join(', ')}). Sockets without an RTT sample yet are left out.`,
+    help: `Smoothed round-trip time (tcpi_rtt) of the ESTABLISHED sockets, by role and port as tcpstate_port_sockets: a gauge histogram: the sockets at the last collection, not a cumulative count, so its buckets and _count can go down: take histogram_quantile() of the buckets as they are, without rate() (buckets ${RTT_BUCKETS_US.map((us) => `${us / 1000} ms`).join(', ')}). Sockets without an RTT sample yet are left out.`,
     type: 'histogram',
     labelNames: ['role', 'port'],
     collector: 'tcpinfo',

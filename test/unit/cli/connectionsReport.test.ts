@@ -5,6 +5,12 @@ import type { PortTcpInfo } from '../../../src/aggregate/tcpInfoAggregator.js';
 const table = (header: readonly string[], rows: readonly (readonly (string | number)[])[]): string => [header, ...rows].map((r) => r.join('|')).join('\n');
 
 describe('snapshot sections of the event collectors', () => {
+  it('says why a one-shot snapshot shows no closed connection yet, and where to see them', () => {
+    const other = { port: 'other', closed: 0, bytesSent: 0, bytesReceived: 0, segmentsOut: 0, segmentsIn: 0, retransmitted: 0 };
+    const out = closedConnectionsSection({ serverPorts: [other], clientPorts: [other], connections: 0, withoutPeer: 0, lost: 0, receiveBufferBytes: 8 << 20, reader: { datagrams: 0, truncated: 0, malformed: 0 } }, table);
+    expect(out[1]).toMatch(/none yet: .*from the first collection on; `watch` shows them/);
+  });
+
   it('lists closed connections of ports that had some, with bytes readable and the loss in the title', () => {
     const out = closedConnectionsSection(
       {

@@ -15,7 +15,7 @@ const B = 4026532102;
 const ns = (inode: number, pid: number, host = false): NetworkNamespace => ({ inode, pid, host });
 
 /** Sockets that open unless told otherwise, never have events, and a poll that always times out. */
-function quietKernel(refuse?: (path: string) => unknown) {
+function quietKernel(refuse?: (path: string) => unknown, drops: () => number = () => 3) {
   const opened: string[] = [];
   const closed: string[] = [];
   const open = async (path: string): Promise<PollableEventSocket> => {
@@ -28,7 +28,7 @@ function quietKernel(refuse?: (path: string) => unknown) {
       newBatch: () => batch,
       receive: async () => 0,
       receiveQueued: () => 0,
-      drops: () => 3,
+      drops,
       receiveBufferBytes: () => 4096,
       close: () => closed.push(path),
     };
@@ -60,6 +60,27 @@ describe('closed connections per network namespace (NetnsConnectionEvents)', () 
     expect(e.of(own, OWN, { ok: true, value: connections(2) })).toEqual({ closed: 9, bytesSent: 21210, bytesReceived: 21200, segmentsOut: 93, segmentsIn: 93, retransmitted: 1, lost: 2 });
     expect(e.of(own, OWN, { ok: false, reason: 'timeout' })).toBeUndefined();
     expect(e.of(own, OWN, undefined)).toBeUndefined();
+    await e.close();
+  });
+
+  it('logs once when other namespaces start losing events, naming them, and once when the loss stops', async () => {
+    let dropped = 0;
+    const k = quietKernel(undefined, () => dropped);
+    const e = new NetnsConnectionEvents(DEFAULT_CONNECTIONS_OPTIONS, k.deps);
+    const { logger, records } = recordingLog();
+    const cycle = (): Promise<void> => e.startCycle('/host/proc', [ns(OWN, 1, true), ns(A, 200)], OWN, null, logger);
+    await cycle();
+    dropped = 40;
+    await cycle();
+    dropped = 90;
+    await cycle();
+    await cycle();
+    await cycle();
+    const losses = records.filter((r) => r.msg.includes('other network namespaces'));
+    expect(losses.map((r) => [r.level, r.obj['lost'] ?? null, r.obj['netns'] ?? null])).toEqual([
+      ['warn', 40, { [String(A)]: 40 }],
+      ['info', null, null],
+    ]);
     await e.close();
   });
 
