@@ -102,7 +102,7 @@ const NETNS_CONNECTION_METRICS: readonly MetricFamily[] = [
 export const NETNS_METRICS: readonly MetricFamily[] = [
   {
     name: 'tcpstate_netns_sockets',
-    help: 'TCP sockets per network namespace and state (both families). netns is "host" or the namespace inode; pod_uid and container_id come from the cgroup path of the namespace\'s first process (join pod_uid with kube_pod_info{uid}).',
+    help: 'TCP sockets per network namespace and state (both families). netns is "host" (pid 1\'s namespace; unreadable to an unprivileged exporter, which then names every namespace by inode) or the namespace inode; pod_uid and container_id come from the cgroup path of the namespace\'s first process (join pod_uid with kube_pod_info{uid}).',
     type: 'gauge',
     labelNames: [...IDENTITY, 'state'],
     collector: 'netns',

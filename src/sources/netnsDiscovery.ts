@@ -19,10 +19,11 @@ export interface NamespaceDiscovery {
 
 /**
  * The distinct network namespaces of the processes under --path.procfs: host first, then by
- * inode. A namespace no process is in (one kept only by a bind mount, such as `ip netns add`
+ * inode. The host's is pid 1's; `guessHost` (default: running as root) takes the lowest readable
+ * pid's when pid 1's link cannot be read. A namespace no process is in (one kept only by a bind mount, such as `ip netns add`
  * before anything runs in it) is not found; every pod has its sandbox process.
  */
-export function discoverNetworkNamespaces(procfs: string): NamespaceDiscovery {
+export function discoverNetworkNamespaces(procfs: string, guessHost = process.getuid?.() === 0): NamespaceDiscovery {
   const pids = readdirSync(procfs)
     .filter((d) => /^\d+$/.test(d))
     .map(Number)
@@ -41,9 +42,11 @@ export function discoverNetworkNamespaces(procfs: string): NamespaceDiscovery {
     }
     const inode = netnsInode(link);
     if (inode === undefined) continue;
-    // Normally pid 1. Where init's link is unreadable (a sandbox whose init is not dumpable), the
-    // lowest readable pid: the oldest process, which the host's own services are.
-    hostInode ??= inode;
+    // Normally pid 1. Where init's link is unreadable to root (a sandbox whose init is not
+    // dumpable), the lowest readable pid: the oldest process, which the host's own services are.
+    // Not for an unprivileged exporter: the lowest pid it can read is its own, in its pod, and
+    // that is no more the host than any other (every namespace is then named by inode).
+    if (pid === 1 || guessHost) hostInode ??= inode;
     if (!byInode.has(inode)) byInode.set(inode, pid);
   }
   const namespaces = [...byInode].map(([inode, pid]) => ({ inode, pid, host: inode === hostInode }));
