@@ -68,6 +68,7 @@ export class ConnectionsCollector implements Collector<ConnectionsResult> {
   private readonly waiting: ClosedSocket[] = [];
   private waitingCount = 0;
   private reportedLost = 0;
+  private warnedCapped = false;
   private losing = false;
   private ownNetns: boolean | undefined;
   private log: Log | undefined;
@@ -142,7 +143,16 @@ export class ConnectionsCollector implements Collector<ConnectionsResult> {
       this.readerCounts.datagrams += counts.datagrams;
       this.readerCounts.truncated += counts.truncated;
       this.readerCounts.malformed += counts.malformed;
-      log.info({ receive_buffer_bytes: this.reader.receiveBufferBytes() }, 'reading TCP socket destroy events');
+      const granted = this.reader.receiveBufferBytes();
+      log.info({ receive_buffer_bytes: granted }, 'reading TCP socket destroy events');
+      // The kernel grants twice what is asked (bookkeeping) unless net.core.rmem_max caps it.
+      if (granted < 2 * this.options.receiveBufferBytes && !this.warnedCapped) {
+        this.warnedCapped = true;
+        log.warn(
+          { asked_bytes: this.options.receiveBufferBytes, granted_bytes: granted },
+          'the socket destroy events\' receive buffer is smaller than asked: net.core.rmem_max caps it without CAP_NET_ADMIN (raise net.core.rmem_max or give CAP_NET_ADMIN); a burst the buffer cannot hold is lost and counted in tcpstate_connection_events_lost_total',
+        );
+      }
     }
     return this.reader;
   }

@@ -82,6 +82,19 @@ describe('ConnectionsCollector', () => {
     expect(closedOn(await c.collect(ctx), 'client', 443)).toBe(5);
   });
 
+  it('warns once when the kernel granted less than twice the buffer asked (net.core.rmem_max caps it)', async () => {
+    for (const [asked, warned] of [[4 << 20, false], [8 << 20, true]] as const) {
+      const reader = scriptedReader(); // grants 8 MiB
+      const { logger, records } = recordingLog();
+      const c = new ConnectionsCollector(LIMITS, { receiveBufferBytes: asked }, NO_SERIES_HYSTERESIS, { startReader: reader.start, listeningPorts: async () => [] });
+      await c.collect({ procfs: '/proc', log: logger });
+      await c.collect({ procfs: '/proc', log: logger });
+      const warnings = records.filter((r) => r.level === 'warn' && r.msg.includes('smaller than asked'));
+      expect(warnings.map((r) => [r.obj['asked_bytes'], r.obj['granted_bytes']])).toEqual(warned ? [[asked, 8 << 20]] : []);
+      await c.close();
+    }
+  });
+
   it('logs lost events once per burst of loss, and once when it ends', async () => {
     const reader = scriptedReader();
     const { logger, records } = recordingLog();
