@@ -200,7 +200,8 @@ class RoleCounters {
   /** Ports in "ephemeral" and their totals when they went in; what ports that left it brought. */
   private ephemeral = new Map<number, Float64Array>();
   private readonly ephemeralKept = new Float64Array(FIELDS);
-  private summaries = 0;
+  /** Whether a summary was made: the first one's series all start together, "other" too. */
+  private summarized = false;
 
   constructor(private readonly selector: PortSeriesSelector) {}
 
@@ -231,7 +232,8 @@ class RoleCounters {
     // lose that count: rate() and increase() take a new series' first sample as its start. At
     // the first summary every series is new, "other" too: ports named then (pinned ones, the
     // first busiest) count from the start, as "other" does.
-    this.named = this.rebase(this.named, sel.named, null, this.summaries++ === 0 ? this.published : this.totals);
+    this.named = this.rebase(this.named, sel.named, null, this.summarized ? this.totals : this.published);
+    this.summarized = true;
     this.ephemeral = this.rebase(this.ephemeral, sel.ephemeral, this.ephemeralKept, this.published);
     const other = Float64Array.from(this.all);
     const out: PortClosedConnections[] = [];

@@ -4,7 +4,9 @@ import { DEFAULT_EPHEMERAL_RANGE, type EphemeralRange } from '../aggregate/socke
 import type { PortLimits } from '../aggregate/socketSummary.js';
 import { errorMessage } from '../model/errno.js';
 import { newClosedSocket, type ClosedSocket } from '../model/closedSocket.js';
+import { Bursts } from '../model/bursts.js';
 import type { Log } from '../model/log.js';
+import { Once } from '../model/once.js';
 import { queryListeningPorts } from '../sources/netlink/listeningPorts.js';
 import { readPortRange } from '../sources/portRange.js';
 import { SocketDestroyEventReader, type DestroyEventCounts, type DestroyEventReader, type StartDestroyEventReader } from '../sources/netlink/socketDestroyEvents.js';
@@ -68,8 +70,8 @@ export class ConnectionsCollector implements Collector<ConnectionsResult> {
   private readonly waiting: ClosedSocket[] = [];
   private waitingCount = 0;
   private reportedLost = 0;
-  private warnedCapped = false;
-  private losing = false;
+  private readonly warned = new Once();
+  private readonly lossBursts = new Bursts();
   private ownNetns: boolean | undefined;
   private log: Log | undefined;
   private readonly startReader: StartDestroyEventReader;
@@ -146,8 +148,7 @@ export class ConnectionsCollector implements Collector<ConnectionsResult> {
       const granted = this.reader.receiveBufferBytes();
       log.info({ receive_buffer_bytes: granted }, 'reading TCP socket destroy events');
       // The kernel grants twice what is asked (bookkeeping) unless net.core.rmem_max caps it.
-      if (granted < 2 * this.options.receiveBufferBytes && !this.warnedCapped) {
-        this.warnedCapped = true;
+      if (granted < 2 * this.options.receiveBufferBytes && this.warned.first('capped')) {
         log.warn(
           { asked_bytes: this.options.receiveBufferBytes, granted_bytes: granted },
           'the socket destroy events\' receive buffer is smaller than asked: net.core.rmem_max caps it without CAP_NET_ADMIN (raise net.core.rmem_max or give CAP_NET_ADMIN); a burst the buffer cannot hold is lost and counted in tcpstate_connection_events_lost_total',
@@ -221,18 +222,18 @@ export class ConnectionsCollector implements Collector<ConnectionsResult> {
 
   /** Logs once when events start being lost, and once when a cycle sees no new loss after that. */
   private reportLoss(lost: number, receiveBufferBytes: number, log: Log): void {
-    if (lost > this.reportedLost) {
-      if (!this.losing) {
+    const added = lost - this.reportedLost;
+    this.reportedLost = lost;
+    switch (this.lossBursts.next(added > 0)) {
+      case 'began':
         log.warn(
-          { lost: lost - this.reportedLost, lost_total: lost, receive_buffer_bytes: receiveBufferBytes },
+          { lost: added, lost_total: lost, receive_buffer_bytes: receiveBufferBytes },
           'socket destroy events lost: the receive buffer overflowed (raise --collector.connections.receive-buffer and net.core.rmem_max, or give CAP_NET_ADMIN)',
         );
-      }
-      this.losing = true;
-    } else if (this.losing) {
-      this.losing = false;
-      log.info({ lost_total: lost }, 'socket destroy events no longer lost');
+        return;
+      case 'ended':
+        log.info({ lost_total: lost }, 'socket destroy events no longer lost');
     }
-    this.reportedLost = lost;
   }
+
 }

@@ -2,6 +2,7 @@ import { zeroClosedConnectionTotals, type ClosedConnectionTotals } from '../aggr
 import type { EphemeralRange } from '../aggregate/socketRoles.js';
 import { NamespaceClosedConnections, sumClosedConnections } from '../aggregate/namespaceClosedConnections.js';
 import { errorMessage } from '../model/errno.js';
+import { Bursts } from '../model/bursts.js';
 import type { Log } from '../model/log.js';
 import { Once } from '../model/once.js';
 import { NamespaceDestroyEvents, type NamespaceDestroyEventsDeps } from '../sources/netlink/namespaceDestroyEvents.js';
@@ -34,9 +35,9 @@ export class NetnsConnectionEvents {
   /** Why entering other namespaces was refused; set once, for good. */
   private refused: string | undefined;
   private readonly warned = new Once();
-  /** Each namespace's lost events as of the last cycle, and whether that cycle saw new losses. */
+  /** Each namespace's lost events as of the last cycle. */
   private readonly lostSeen = new Map<number, number>();
-  private losing = false;
+  private readonly lossBursts = new Bursts();
 
   constructor(options: ConnectionsOptions, deps: NamespaceDestroyEventsDeps = {}) {
     this.events = new NamespaceDestroyEvents((inode, s) => this.totals.add(inode, s), options, deps);
@@ -119,15 +120,16 @@ export class NetnsConnectionEvents {
       }
     }
     for (const inode of this.lostSeen.keys()) if (!namespaces.has(inode)) this.lostSeen.delete(inode);
-    if (lost > 0 && !this.losing) {
-      log.warn(
-        { lost, netns: losing },
-        'socket destroy events of other network namespaces lost: their receive buffers overflowed (raise --collector.netns.receive-buffer; tcpstate_netns_connection_events_lost_total)',
-      );
-    } else if (lost === 0 && this.losing) {
-      log.info({}, 'socket destroy events of other network namespaces no longer lost');
+    switch (this.lossBursts.next(lost > 0)) {
+      case 'began':
+        log.warn(
+          { lost, netns: losing },
+          'socket destroy events of other network namespaces lost: their receive buffers overflowed (raise --collector.netns.receive-buffer; tcpstate_netns_connection_events_lost_total)',
+        );
+        return;
+      case 'ended':
+        log.info({}, 'socket destroy events of other network namespaces no longer lost');
     }
-    this.losing = lost > 0;
   }
 
   /** Closes every socket (waits for the poll in flight: at most POLL_TIMEOUT_MS). */

@@ -7,6 +7,22 @@ import { closedSocket as closed } from '../../helpers/closedSockets.js';
 const byPort = (ports: readonly PortClosedConnections[]): Record<string, PortClosedConnections> => Object.fromEntries(ports.map((p) => [p.port, p]));
 const sumClosed = (s: ClosedConnectionsSummary): number => [...s.serverPorts, ...s.clientPorts].reduce((a, p) => a + p.closed, 0);
 
+/**
+ * Checks one role's series of a summary against the last one's (`last`, role/port → closed,
+ * updated here): a series that stayed never goes down; one that appears after the first summary
+ * starts at 0, so no count lives only in a first sample, which Prometheus's rate() and increase()
+ * never count. A series that disappeared and came back is a new series, held to the same rule.
+ */
+function expectSeriesGrowFromZero(role: string, list: readonly PortClosedConnections[], last: Map<string, number>, afterFirst: boolean): void {
+  for (const p of list) {
+    const key = `${role}/${p.port}`;
+    if (last.has(key)) expect(p.closed).toBeGreaterThanOrEqual(last.get(key)!);
+    else if (afterFirst) expect([key, p.bytesSent, p.closed]).toEqual([key, 0, 0]);
+  }
+  for (const key of [...last.keys()].filter((k) => k.startsWith(`${role}/`) && !list.some((p) => `${role}/${p.port}` === k))) last.delete(key);
+  for (const p of list) last.set(`${role}/${p.port}`, p.closed);
+}
+
 describe('ClosedConnectionCounters', () => {
   it('applies the role rule of tcpstate_port_sockets: a listener on the local port makes a server socket, else a client one by remote port', () => {
     // Pinned: named from the start, so their series count every connection (a port named later starts at 0).
@@ -128,16 +144,7 @@ describe('ClosedConnectionCounters', () => {
             expect([...s.serverPorts, ...s.clientPorts].reduce((a, p) => a + p.bytesSent, 0)).toBe(bytes);
             for (const [role, list] of [['server', s.serverPorts], ['client', s.clientPorts]] as const) {
               expect(list.length).toBeLessThanOrEqual(cap + 1);
-              for (const p of list) {
-                const key = `${role}/${p.port}`;
-                // A series that disappeared and came back may restart lower (a new series); one that stayed never goes down.
-                if (last.has(key)) expect(p.closed).toBeGreaterThanOrEqual(last.get(key)!);
-                // One that appears after the first summary starts at 0: no count lives only in a
-                // first sample, which Prometheus's rate() and increase() never count.
-                else if (summaries > 0) expect([key, p.bytesSent, p.closed]).toEqual([key, 0, 0]);
-              }
-              for (const key of [...last.keys()].filter((k) => k.startsWith(`${role}/`) && !list.some((p) => `${role}/${p.port}` === k))) last.delete(key);
-              for (const p of list) last.set(`${role}/${p.port}`, p.closed);
+              expectSeriesGrowFromZero(role, list, last, summaries > 0);
             }
             summaries++;
           }
@@ -170,15 +177,7 @@ describe('ClosedConnectionCounters', () => {
             expect(sumClosed(s)).toBe(events);
             for (const [role, list] of [['server', s.serverPorts], ['client', s.clientPorts]] as const) {
               expect(list.map((p) => p.port).slice(-2)).toEqual(['other', 'ephemeral']);
-              for (const p of list) {
-                const key = `${role}/${p.port}`;
-                if (last.has(key)) expect(p.closed).toBeGreaterThanOrEqual(last.get(key)!);
-                // One that appears after the first summary starts at 0: no count lives only in a
-                // first sample, which Prometheus's rate() and increase() never count.
-                else if (summaries > 0) expect([key, p.bytesSent, p.closed]).toEqual([key, 0, 0]);
-              }
-              for (const key of [...last.keys()].filter((k) => k.startsWith(`${role}/`) && !list.some((p) => `${role}/${p.port}` === k))) last.delete(key);
-              for (const p of list) last.set(`${role}/${p.port}`, p.closed);
+              expectSeriesGrowFromZero(role, list, last, summaries > 0);
             }
             summaries++;
             c.startCycle(ranges[step.range]!, ports);
