@@ -8,6 +8,7 @@ import { renderSnapshotJson, renderSnapshotTable } from './cli/snapshotReport.js
 import { watchCommand } from './cli/watch.js';
 import { buildCollectors } from './collectors/index.js';
 import { DEFAULTS, parseCommandLine, UsageError, USAGE, type ExporterConfig } from './config.js';
+import { describeInertFlag } from './config/inertFlags.js';
 import { formatListenAddress, type ListenTarget } from './config/listenAddress.js';
 import { systemdListenFds } from './config/systemdSocket.js';
 import { metricCatalog } from './metrics/catalog.js';
@@ -47,6 +48,10 @@ async function procfsProblem(config: ExporterConfig): Promise<string | null> {
  * answering during a million-socket walk without a second V8 isolate (docs/design.md).
  */
 async function buildPoller(config: ExporterConfig, log: Logger): Promise<SnapshotPoller> {
+  for (const flag of config.inertFlags) {
+    const said = describeInertFlag(flag);
+    log.warn(said.fields, said.msg);
+  }
   const source = await selectSocketSource(config.source, config.procfs, log);
   if (config.collectors.has('sockets')) {
     const fallback = source instanceof FallbackSocketSource ? source.fallback.name : undefined;

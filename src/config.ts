@@ -4,7 +4,8 @@ import type { PortLimits } from './aggregate/socketSummary.js';
 import { COLLECTOR_NAMES, DEFAULT_OFF_COLLECTORS, type CollectorName } from './collectors/index.js';
 import { DEFAULT_NETNS_OPTIONS, type ConnectionsOptions, type EphemeralOptions, type NetnsOptions, type ProcessOptions } from './collectors/options.js';
 import { parseDurationMs } from './config/duration.js';
-import { DEFAULTS, PARSE_OPTIONS, renderUsage } from './config/flags.js';
+import { COLLECTOR_FLAGS, DEFAULTS, FLAGS, PARSE_OPTIONS, renderUsage, type FlagSpec } from './config/flags.js';
+import { collectorsNeeded, inertFlags, type InertFlag } from './config/inertFlags.js';
 import { parseListenAddress, type ListenAddress } from './config/listenAddress.js';
 import { errorMessage } from './model/errno.js';
 import { defaultCollectorTimeoutMs } from './snapshot/deadline.js';
@@ -40,6 +41,8 @@ export interface ExporterConfig {
   netns: NetnsOptions;
   connections: ConnectionsOptions;
   collectors: ReadonlySet<CollectorName>;
+  /** Collector options given while their collector is off: accepted, warned about at start. */
+  inertFlags: readonly InertFlag[];
   logLevel: LogLevel;
   logFormat: LogFormat;
   /** `snapshot` command only. */
@@ -61,6 +64,8 @@ export class UsageError extends Error {
 export { DEFAULTS } from './config/flags.js';
 
 const MIN_INTERVAL_MS = 100;
+
+const SPECS: Readonly<Record<string, FlagSpec>> = { ...FLAGS, ...COLLECTOR_FLAGS };
 
 function oneOf<T extends string>(flag: string, value: string, allowed: readonly T[]): T {
   if ((allowed as readonly string[]).includes(value)) return value as T;
@@ -89,7 +94,7 @@ function commandOf(word: string): 'serve' | 'snapshot' | 'watch' {
 export function parseCommandLine(argv: readonly string[]): ParsedCommandLine {
   let parsed;
   try {
-    parsed = parseArgs({ args: [...argv], options: PARSE_OPTIONS, allowPositionals: true, strict: true });
+    parsed = parseArgs({ args: [...argv], options: PARSE_OPTIONS, allowPositionals: true, strict: true, tokens: true });
   } catch (err) {
     throw new UsageError(errorMessage(err).replace(/\. To specify a positional.*$/s, ''));
   }
@@ -183,6 +188,11 @@ export function parseCommandLine(argv: readonly string[]): ParsedCommandLine {
         receiveBufferBytes: intInRange('collector.connections.receive-buffer', values['collector.connections.receive-buffer'], 4096, 1 << 30),
       },
       collectors,
+      inertFlags: inertFlags(
+        parsed.tokens.flatMap((t) => (t.kind === 'option' ? [t.name] : [])),
+        collectors,
+        (name) => collectorsNeeded(name, SPECS[name]?.needs),
+      ),
       logLevel: oneOf('log.level', values['log.level'], ['debug', 'info', 'warn', 'error']),
       logFormat: oneOf('log.format', values['log.format'], ['logfmt', 'json']),
       snapshotFormat: oneOf('format', values.format, ['table', 'json']),

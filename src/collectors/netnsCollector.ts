@@ -9,6 +9,7 @@ import { STATE_SLOTS, zeroStates, type StateCounts } from '../model/tcpState.js'
 import { parseCgroupIdentity } from '../parse/cgroup.js';
 import { NamespaceSocketSources } from '../sources/namespaceSocketSource.js';
 import { discoverNetworkNamespaces, type NetworkNamespace } from '../sources/netnsDiscovery.js';
+import { readEffectiveCapabilities } from '../sources/ownCapabilities.js';
 import { ownNetnsInode } from '../sources/ownNamespace.js';
 import { readPortRange } from '../sources/portRange.js';
 import { procPath, readSmallFile } from '../sources/procfsFiles.js';
@@ -17,6 +18,7 @@ import type { CollectContext, CollectedInputs, Collector } from './collector.js'
 import type { ConnectionsResult } from './connectionsCollector.js';
 import { NetnsConnectionEvents, type NamespaceConnectionEvents } from './netnsConnectionEvents.js';
 import { NETNS_INPUTS, type NetnsOptions } from './options.js';
+import { unreadableProcessesWarning } from './privilegeHint.js';
 import type { SocketsResult } from './socketsCollector.js';
 
 export interface NamespaceSockets {
@@ -107,7 +109,11 @@ export class NetnsCollector implements Collector<NetnsResult, NetnsInputs> {
     this.range = await readPortRange(ctx.procfs).catch(() => null);
     const found = discoverNetworkNamespaces(ctx.procfs);
     if (found.unreadable > 0 && this.warned.first()) {
-      ctx.log.warn({ unreadable: found.unreadable }, 'cannot read the network namespace of some processes (needs CAP_SYS_PTRACE); their namespaces are not collected');
+      const said = unreadableProcessesWarning(
+        { reading: 'the network namespace', consequence: 'their namespaces are not collected', needs: ['CAP_SYS_PTRACE'], unreadable: found.unreadable, errors: found.unreadableErrors },
+        await readEffectiveCapabilities(ctx.procfs),
+      );
+      ctx.log.warn(said.fields, said.msg);
     }
     this.ownInodeOnce ??= ownNetnsInode(ctx.procfs);
     const ownInode = await this.ownInodeOnce;

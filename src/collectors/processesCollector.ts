@@ -1,10 +1,12 @@
 import { InodeStates } from '../aggregate/inodeStates.js';
 import { Once } from '../model/once.js';
 import { STATE_CODES, stateName, zeroStates, type StateCounts, type TcpStateName } from '../model/tcpState.js';
+import { readEffectiveCapabilities } from '../sources/ownCapabilities.js';
 import { scanProcessSockets, type ProcessGroupSockets } from '../sources/processFds.js';
 import type { SocketSource } from '../sources/socketSource.js';
 import type { CollectContext, Collector } from './collector.js';
 import { DEFAULT_PROCESS_OPTIONS, type ProcessOptions } from './options.js';
+import { unreadableProcessesWarning } from './privilegeHint.js';
 
 export interface ProcessSockets {
   state: TcpStateName;
@@ -51,10 +53,18 @@ export class ProcessesCollector implements Collector<ProcessesResult> {
     await this.walkInodes(ctx);
     const scan = await scanProcessSockets(ctx.procfs, this.inodes, this.options.pids);
     if (scan.unreadable > 0 && this.warned.first()) {
-      ctx.log.warn(
-        { unreadable: scan.unreadable, scanned: scan.scanned, first: scan.firstUnreadableError },
-        'cannot read the descriptor tables of some processes (needs CAP_SYS_PTRACE and CAP_DAC_READ_SEARCH); their sockets count as unattributed',
+      const said = unreadableProcessesWarning(
+        {
+          reading: 'the descriptor tables',
+          consequence: 'their sockets count as unattributed',
+          needs: ['CAP_SYS_PTRACE', 'CAP_DAC_READ_SEARCH'],
+          unreadable: scan.unreadable,
+          errors: scan.unreadableErrors,
+          fields: { scanned: scan.scanned, first: scan.firstUnreadableError },
+        },
+        await readEffectiveCapabilities(ctx.procfs),
       );
+      ctx.log.warn(said.fields, said.msg);
     }
     const unattributed = zeroStates();
     for (let i = 0; i < this.inodes.size; i++) if (scan.attributed[i] === 0) unattributed[this.inodes.stateAt(i)]!++;

@@ -1,6 +1,6 @@
 import { DEFAULT_SERIES_HYSTERESIS } from '../aggregate/portSeries.js';
 import { DEFAULT_PORT_LIMITS } from '../aggregate/socketSummary.js';
-import { COLLECTOR_NAMES, COLLECTOR_TABLE } from '../collectors/index.js';
+import { COLLECTOR_NAMES, COLLECTOR_TABLE, type CollectorName } from '../collectors/index.js';
 import { DEFAULT_CONNECTIONS_OPTIONS, DEFAULT_EPHEMERAL_OPTIONS, DEFAULT_NETNS_OPTIONS, DEFAULT_PROCESS_OPTIONS } from '../collectors/options.js';
 import { MIN_DEFAULT_TIMEOUT_MS } from '../snapshot/deadline.js';
 
@@ -22,6 +22,11 @@ export interface FlagSpec {
   shownDefault?: string;
   /** A boolean with a `no-` twin (`--collector.x` / `--no-collector.x`): `--help` shows `--[no-]name`. */
   negatable?: boolean;
+  /**
+   * The collectors without which the flag has no effect (a warning at start, config/inertFlags.ts),
+   * where its name does not say it: `collector.X.option` needs collector X unless this says otherwise.
+   */
+  needs?: readonly CollectorName[];
 }
 
 export const DEFAULTS = {
@@ -118,11 +123,13 @@ export const FLAGS = {
     type: 'string',
     default: String(DEFAULT_EPHEMERAL_OPTIONS.topDestinations),
     arg: 'N',
+    needs: ['sockets'],
     help: 'busiest destinations (remote address and port) reported with the ephemeral ports they hold',
   },
   'collector.ephemeral.remote-address': {
     type: 'boolean',
     negatable: true,
+    needs: ['sockets'],
     help: 'the remote address in those series; off: rank and remote port only',
     shownDefault: 'on',
   },
@@ -149,6 +156,7 @@ export const FLAGS = {
     type: 'string',
     default: String(DEFAULT_NETNS_OPTIONS.receiveBufferBytes),
     arg: 'BYTES',
+    needs: ['netns', 'connections'],
     help: 'with --collector.netns and --collector.connections: receive buffer asked for the socket destroy events of each other namespace, 4096 to 1073741824; too small loses events (tcpstate_netns_connection_events_lost_total), and every collected namespace may hold this much while events pile up',
   },
   'log.level': { type: 'string', default: DEFAULTS.logLevel, arg: 'LEVEL', help: 'debug, info, warn or error' },

@@ -4,7 +4,10 @@ import type { Snapshot } from '../snapshot/snapshot.js';
 export interface Sample {
   labels: Readonly<Record<string, string>>;
   value: number;
-  /** Histograms: which series of the family this is: "_bucket" (with `le`), "_sum" or "_count". */
+  /**
+   * Histograms and gauge histograms: which series of the family this is: "_bucket" (with `le`),
+   * "_sum" or "_count" (a gauge histogram's are served as "_gsum" and "_gcount" in OpenMetrics).
+   */
   suffix?: '_bucket' | '_sum' | '_count';
   /** Histograms: a bucket's upper bound (the `le` label, written last; Infinity for "+Inf"). */
   le?: number;
@@ -18,7 +21,11 @@ export interface MetricFamily {
   /** The full name as served, written out literally where the family is defined (grep finds it). */
   name: string;
   help: string;
-  type: 'gauge' | 'counter' | 'histogram';
+  /**
+   * "gaugehistogram": buckets of what exists at the last collection, which can go down; served as
+   * OpenMetrics' gaugehistogram, and as a histogram in the text format, which has no such type.
+   */
+  type: 'gauge' | 'counter' | 'histogram' | 'gaugehistogram';
   /** Histograms: without `le`, which their _bucket series add. */
   labelNames: readonly string[];
   /** The collector whose data it shows, or "exporter" for self-metrics. */

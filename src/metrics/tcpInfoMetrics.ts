@@ -24,7 +24,9 @@ export const TCP_INFO_METRICS: readonly MetricFamily[] = [
   {
     name: 'tcpstate_port_rtt_seconds',
     help: `Smoothed round-trip time (tcpi_rtt) of the ESTABLISHED sockets, by role and port as tcpstate_port_sockets: a gauge histogram: the sockets at the last collection, not a cumulative count, so its buckets and _count can go down: take histogram_quantile() of the buckets as they are, without rate() (buckets ${RTT_BUCKETS_US.map((us) => `${us / 1000} ms`).join(', ')}). Sockets without an RTT sample yet are left out.`,
-    type: 'histogram',
+    // The sockets present now, not observations since start: OpenMetrics' gaugehistogram
+    // (_gcount, _gsum there); the text format has no such type and serves a histogram.
+    type: 'gaugehistogram',
     labelNames: ['role', 'port'],
     collector: 'tcpinfo',
     samples: fromData('tcpinfo', (d) => perPort(d, histogram)),

@@ -1,6 +1,6 @@
 /**
  * The two text exposition formats Prometheus scrapes, written by hand for the families this
- * exporter serves (counters, gauges, and prom-client's one histogram):
+ * exporter serves (counters, gauges, prom-client's one histogram, and the gauge histogram of RTTs):
  *
  * - Prometheus text format 0.0.4 (prometheus/docs, "Exposition formats"): `# HELP name text`
  *   with backslash and line feed escaped, `# TYPE name type`, then the samples; a blank line
@@ -9,7 +9,11 @@
  *   counter's family is named without `_total` in TYPE and HELP while its samples keep it; HELP
  *   escapes double quotes too (its `escaped-string`); histogram `le` values are canonical numbers
  *   ("1.0", not "1"); the body ends with `# EOF`. No UNIT lines: they are optional, and the unit
- *   is in every name already.
+ *   is in every name already. A gauge histogram (buckets that can go down: a distribution of what
+ *   exists now) is `# TYPE x gaugehistogram` with `x_bucket`, `x_gcount` and `x_gsum` (no
+ *   `_created`); Prometheus 2.42 ingests those three names as they are.
+ * - The text format has no gauge histogram: one is written as a `histogram` with `_count` and
+ *   `_sum`, as client libraries without the type do; its help says not to rate() it.
  *
  * Label values escape backslash, double quote and line feed in both formats.
  */
@@ -23,10 +27,14 @@ export const CONTENT_TYPE: Readonly<Record<ExpositionFormat, string>> = {
 /** The last line of an OpenMetrics body. */
 export const OPENMETRICS_EOF = '# EOF\n';
 
-export type FamilyType = 'counter' | 'gauge' | 'histogram';
+export type FamilyType = 'counter' | 'gauge' | 'histogram' | 'gaugehistogram';
 
 export interface WrittenSample {
-  /** Appended to the family name: "_bucket", "_sum" or "_count" for a histogram's samples; none otherwise. */
+  /**
+   * Appended to the family name: "_bucket", "_sum" or "_count" for a histogram's (and a gauge
+   * histogram's) samples, none otherwise; OpenMetrics writes a gauge histogram's "_sum" and
+   * "_count" as "_gsum" and "_gcount".
+   */
   suffix?: string;
   /** In the order written. A number (a histogram's `le`) is written as a number; undefined is left out. */
   labels: Readonly<Record<string, string | number | undefined>>;
@@ -51,13 +59,22 @@ export function writeFamily(format: ExpositionFormat, family: WrittenFamily): st
   // OpenMetrics names a counter's family without the suffix its samples carry.
   const counterBase = om && family.type === 'counter' ? family.name.replace(/_total$/, '') : undefined;
   const descriptor = counterBase ?? family.name;
-  let out = `# HELP ${descriptor} ${om ? escapeOpenMetricsHelp(family.help) : escapeTextHelp(family.help)}\n# TYPE ${descriptor} ${family.type}\n`;
-  const canonicalLe = om && family.type === 'histogram';
+  const gauge = family.type === 'gaugehistogram';
+  const type = gauge && !om ? 'histogram' : family.type;
+  let out = `# HELP ${descriptor} ${om ? escapeOpenMetricsHelp(family.help) : escapeTextHelp(family.help)}\n# TYPE ${descriptor} ${type}\n`;
+  const canonicalLe = om && (family.type === 'histogram' || gauge);
+  const gaugeSuffixes = om && gauge;
   for (const s of family.samples) {
-    const name = counterBase === undefined ? family.name + (s.suffix ?? '') : `${counterBase}_total`;
+    const suffix = gaugeSuffixes ? gaugeHistogramSuffix(s.suffix) : s.suffix;
+    const name = counterBase === undefined ? family.name + (suffix ?? '') : `${counterBase}_total`;
     out += `${name}${labelSet(s.labels, canonicalLe)} ${formatValue(s.value)}\n`;
   }
   return om ? out : `${out}\n`;
+}
+
+/** OpenMetrics' names for a gauge histogram's count and sum (its "GaugeHistogram" section). */
+function gaugeHistogramSuffix(suffix: string | undefined): string | undefined {
+  return suffix === '_count' ? '_gcount' : suffix === '_sum' ? '_gsum' : suffix;
 }
 
 function labelSet(labels: WrittenSample['labels'], canonicalLe: boolean): string {

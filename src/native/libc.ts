@@ -14,8 +14,14 @@ import type { KoffiFunc } from 'koffi';
 export interface Libc {
   /** `int socket(int domain, int type, int protocol);` socket(2): the new descriptor, or -1 and errno. */
   socket: (domain: number, type: number, protocol: number) => number;
-  /** `ssize_t send(int sockfd, const void *buf, size_t len, int flags);` send(2): bytes sent, or -1 and errno. */
-  send: (sockfd: number, buf: Buffer, len: number, flags: number) => number;
+  /**
+   * `ssize_t send(int sockfd, const void *buf, size_t len, int flags);` send(2), run on a libuv pool
+   * thread: a sock_diag dump request does the dump's first fill inside the call (netlink_dump_start()
+   * calls netlink_dump()), and for a family absent from a large table that fill walks every bucket
+   * of the established hash the two families share (100–250 ms at 1M IPv4 sockets, for the IPv6
+   * pass: strace -T), time the event loop must not be held. `result`: bytes sent, or -1 with errno.
+   */
+  sendOnPool: (sockfd: number, buf: Buffer, len: number, flags: number) => Promise<PoolResult>;
   /**
    * `ssize_t recv(int sockfd, void *buf, size_t len, int flags);` recv(2), run on a libuv pool
    * thread (koffi's asynchronous call) so a blocking read never holds the event loop: `result` is
@@ -90,7 +96,7 @@ export function loadLibc(): Promise<Libc> {
     // ssize_t or socklen_t: they are long and uint32_t on Linux (LP64).
     return {
       socket: lib.func('int socket(int domain, int type, int protocol)'),
-      send: lib.func('long send(int sockfd, const void *buf, size_t len, int flags)'),
+      sendOnPool: onPool<[number, Buffer, number, number]>(lib.func('long send(int sockfd, const void *buf, size_t len, int flags)'), () => koffi.errno()),
       recvOnPool: onPool<[number, Buffer, number, number]>(lib.func('long recv(int sockfd, void *buf, size_t len, int flags)'), () => koffi.errno()),
       // The mmsghdr array goes as raw memory, filled in place; timeout is always NULL.
       recvmmsgOnPool: withNullTimeout(onPool<[number, Buffer, number, number, null]>(lib.func('int recvmmsg(int sockfd, void *msgvec, unsigned int vlen, int flags, void *timeout)'), () => koffi.errno())),

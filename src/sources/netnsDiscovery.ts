@@ -15,6 +15,8 @@ export interface NamespaceDiscovery {
   namespaces: NetworkNamespace[];
   /** Processes whose ns/net link could not be read (another user's, without CAP_SYS_PTRACE). */
   unreadable: number;
+  /** The same processes by errno code: EACCES (ptrace_may_access() refused) or EPERM. */
+  unreadableErrors: Record<string, number>;
 }
 
 /**
@@ -31,13 +33,17 @@ export function discoverNetworkNamespaces(procfs: string, guessHost = process.ge
   const byInode = new Map<number, number>();
   let hostInode: number | undefined;
   let unreadable = 0;
+  const unreadableErrors: Record<string, number> = {};
   for (const pid of pids) {
     let link: string;
     try {
       link = readlinkSync(procPath(procfs, `${pid}/ns/net`));
     } catch (err) {
       const code = (err as { code?: string }).code;
-      if (code === 'EACCES' || code === 'EPERM') unreadable++;
+      if (code === 'EACCES' || code === 'EPERM') {
+        unreadable++;
+        unreadableErrors[code] = (unreadableErrors[code] ?? 0) + 1;
+      }
       continue; // ENOENT: exited, or a kernel thread
     }
     const inode = netnsInode(link);
@@ -51,5 +57,5 @@ export function discoverNetworkNamespaces(procfs: string, guessHost = process.ge
   }
   const namespaces = [...byInode].map(([inode, pid]) => ({ inode, pid, host: inode === hostInode }));
   namespaces.sort((a, b) => Number(b.host) - Number(a.host) || a.inode - b.inode);
-  return { namespaces, unreadable };
+  return { namespaces, unreadable, unreadableErrors };
 }

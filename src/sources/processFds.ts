@@ -21,6 +21,8 @@ export interface ProcessScan {
   scanned: number;
   /** Processes whose descriptor table could not be read (EACCES/EPERM: another user's, and no CAP_SYS_PTRACE). */
   unreadable: number;
+  /** The same processes by errno code (EACCES, EPERM). */
+  unreadableErrors: Record<string, number>;
   firstUnreadableError: string | undefined;
   /** Per socket of the walk, 1 once some process was found holding it. */
   attributed: Uint8Array;
@@ -56,6 +58,7 @@ export async function scanProcessSockets(procfs: string, sockets: InodeStates, b
   let scanned = 0;
   let unreadable = 0;
   let firstUnreadableError: string | undefined;
+  const unreadableErrors: Record<string, number> = {};
   let links = 0;
   let generation = 0;
   for (const g of groups.values()) {
@@ -70,6 +73,7 @@ export async function scanProcessSockets(procfs: string, sockets: InodeStates, b
         const code = (err as { code?: string }).code;
         if (code === 'EACCES' || code === 'EPERM') {
           unreadable++;
+          unreadableErrors[code] = (unreadableErrors[code] ?? 0) + 1;
           firstUnreadableError ??= `${fdDir}: ${code}`;
         }
         continue; // ENOENT: the process exited during the scan
@@ -95,7 +99,7 @@ export async function scanProcessSockets(procfs: string, sockets: InodeStates, b
     }
     if (states) out.push({ name: g.name, pid: g.pid, states });
   }
-  return { groups: out, scanned, unreadable, firstUnreadableError, attributed };
+  return { groups: out, scanned, unreadable, unreadableErrors, firstUnreadableError, attributed };
 }
 
 /** The process's reported name (parse/processName.ts); '' if it exited during the scan. */

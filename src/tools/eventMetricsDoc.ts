@@ -52,7 +52,7 @@ export function eventCollectorsDoc(): string[] {
     '',
     '| series | kernel field |',
     '| --- | --- |',
-    `| \`tcpstate_port_rtt_seconds\` | \`tcpi_rtt\` (\`srtt_us >> 3\`, microseconds), of ESTABLISHED sockets with a sample (> 0); buckets ${RTT_BUCKETS_US.map((us) => `${us / 1e6}`).join(', ')} s and +Inf |`,
+    `| \`tcpstate_port_rtt_seconds\` | \`tcpi_rtt\` (\`srtt_us >> 3\`, microseconds), of ESTABLISHED sockets with a sample (> 0); buckets ${RTT_BUCKETS_US.map((us) => `${us / 1e6}`).join(', ')} s and +Inf. A gauge histogram: served to an OpenMetrics scrape (Prometheus' default) as \`# TYPE tcpstate_port_rtt_seconds gaugehistogram\`, whose count and sum are stored as \`tcpstate_port_rtt_seconds_gcount\` and \`_gsum\`; to a text-format scrape (0.0.4, which has no such type) as a \`histogram\` with \`_count\` and \`_sum\`. \`_bucket\` is the same in both: query the buckets (\`histogram_quantile()\` without \`rate()\`) |`,
     '| `tcpstate_port_retransmitting_sockets` | ESTABLISHED sockets with `tcpi_retransmits` (`icsk_retransmits`) > 0: the retransmission timer fired and the peer has acknowledged nothing since |',
     '',
     '`tcpi_backoff` is not used: zero-window probes raise it too (a peer that does not read, not a path that drops), and fast retransmits raise neither: a socket counts as retransmitting only while it waits on an RTO that has already fired, the sign of a black-holed peer or path.',

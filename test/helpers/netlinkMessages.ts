@@ -99,7 +99,7 @@ export function scriptedNetlink(replies: readonly Buffer[]): ScriptedNetlink {
   const sent: Buffer[] = [];
   return {
     open: async () => ({
-      send: (req) => {
+      send: async (req) => {
         sent.push(Buffer.from(req));
       },
       receive: (batch) => {

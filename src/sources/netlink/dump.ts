@@ -6,7 +6,8 @@ import type { DatagramBatch, NetlinkSocket } from './libcNetlink.js';
  * length asked for, capped at 32 KiB (netlink_recvmsg()'s max_recvmsg_len), so a 32 KiB slot holds
  * any of them (a longer one would be MSG_TRUNC, reported as an error). 8 per receive: the pool
  * round trip is paid once per 8 datagrams, ~640 sockets with tcp_info, ~2,400 without, and one
- * event-loop turn parses them in about a millisecond. Two batches: 512 KiB.
+ * event-loop turn parses them in about a millisecond. Two batches: 512 KiB, shared by the dumps of
+ * one socket. 32 slots measured no faster at 1M sockets with tcp_info (docs/performance.md).
  */
 const SLOTS = 8;
 const SLOT_BYTES = 32 * 1024;
@@ -31,6 +32,9 @@ export class DumpError extends Error {
  * through the loop), which keeps scrapes answering during a million-socket walk. The next
  * receive is only asked for when this batch does not end the dump: a receive after the end would
  * wait for its timeout.
+ *
+ * The two batches are kept for the socket's next dumps (a walk makes four on one socket) and go
+ * back with it on close.
  */
 export async function dumpSockDiag(
   sock: NetlinkSocket,
@@ -38,8 +42,8 @@ export async function dumpSockDiag(
   familyOptional: boolean,
   onMessage: (buf: Buffer, offset: number, end: number) => void,
 ): Promise<boolean> {
-  const batches = [sock.newBatch(SLOTS, SLOT_BYTES), sock.newBatch(SLOTS, SLOT_BYTES)] as const;
-  sock.send(request);
+  const batches = batchesFor(sock);
+  await sock.send(request);
   let inFlight: Promise<number> | undefined;
   try {
     let next = sock.receive(batches[0]);
@@ -66,6 +70,18 @@ export async function dumpSockDiag(
     // a pool thread that has not yet started it would otherwise read whatever reuses the fd.
     if (inFlight) await inFlight.catch(() => 0);
   }
+}
+
+/**
+ * The socket's two batches: made by its first dump, reused by the ones after. Before, each dump
+ * asked for two of its own, so a walk held eight (2 MiB) until its socket closed.
+ */
+const socketBatches = new WeakMap<NetlinkSocket, readonly [DatagramBatch, DatagramBatch]>();
+
+function batchesFor(sock: NetlinkSocket): readonly [DatagramBatch, DatagramBatch] {
+  let pair = socketBatches.get(sock);
+  if (!pair) socketBatches.set(sock, (pair = [sock.newBatch(SLOTS, SLOT_BYTES), sock.newBatch(SLOTS, SLOT_BYTES)]));
+  return pair;
 }
 
 /** Whether a datagram of the batch ends the dump (see batchEndsDump) or came truncated. */

@@ -28,7 +28,8 @@ const SKNLGRP_INET6_TCP_DESTROY = 3;
 const CLONE_NEWNET = 0x40000000;
 
 export interface NetlinkSocket {
-  send(buf: Buffer): void;
+  /** Sends a request (send(2) on a pool thread, see Libc.sendOnPool). Errors: NetlinkError. */
+  send(buf: Buffer): Promise<void>;
   /**
    * Datagrams received into the batch's slots, at least one: recvmmsg(2) with MSG_WAITFORONE on a
    * libuv pool thread, so the kernel's part of a dump (walking its hash tables, filling datagrams)
@@ -171,10 +172,10 @@ function setReceiveTimeout(c: Libc, fd: number, timeoutMs: number): void {
 }
 
 /**
- * Batches of closed dump sockets, for the next ones: a walk makes four dumps and the connections
- * collector a listener dump every 250 ms under load, each wanting 512 KiB of batches; reused, they
- * are allocated once instead of left to the garbage collector. At most SPARE_BATCHES are kept (two
- * dumps at once: a walk and a listener dump).
+ * Batches of closed dump sockets, for the next ones: a walk's four dumps share two batches of
+ * 256 KiB (dump.ts), and the connections collector makes a listener dump every 250 ms under load;
+ * reused, they are allocated once instead of left to the garbage collector. At most SPARE_BATCHES
+ * are kept (two dumps at once: a walk and a listener dump).
  */
 const spareBatches: MessageBatch[] = [];
 const SPARE_BATCHES = 4;
@@ -183,8 +184,9 @@ function wrap(c: Libc, fd: number, timeoutMs: number): NetlinkSocket {
   setReceiveTimeout(c, fd, timeoutMs);
   const handedOut: MessageBatch[] = [];
   return {
-    send(buf) {
-      if (c.send(fd, buf, buf.length, 0) !== buf.length) throw new NetlinkError('send', c.errno());
+    async send(buf) {
+      const { result, errno } = await c.sendOnPool(fd, buf, buf.length, 0);
+      if (result !== buf.length) throw new NetlinkError('send', errno);
     },
     async receive(batch) {
       if (!(batch instanceof MessageBatch)) throw new Error('receive() with a batch of another socket');

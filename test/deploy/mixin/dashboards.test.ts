@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import { mixinFiles } from '../../../scripts/mixinFiles.js';
+import { evaluateMixin, mixinFiles } from '../../../scripts/mixinFiles.js';
 import { metricCatalog } from '../../../src/metrics/catalog.js';
 import { BUILD_INFO } from '../../../src/version.js';
 import {
@@ -221,11 +221,21 @@ describe('what the dashboards show', () => {
 
   it('every metric family the exporter serves is on some panel (directly or through a recording rule)', () => {
     const shown = [...all, ...usedRules.map((r) => rules.get(r)!)].join('\n');
-    // A histogram is queried through its series: name_bucket, name_sum, name_count.
+    // A histogram is queried through its series: name_bucket, name_sum, name_count (a gauge histogram's: name_bucket).
+    const series = { histogram: '_(?:bucket|sum|count)', gaugehistogram: '_bucket' } as Record<string, string>;
     const missing = metricCatalog(BUILD_INFO)
-      .filter((f) => !new RegExp(`\\b${f.name}${f.type === 'histogram' ? '_(?:bucket|sum|count)' : ''}\\b`).test(shown))
+      .filter((f) => !new RegExp(`\\b${f.name}${series[f.type] ?? ''}\\b`).test(shown))
       .map((f) => f.name);
     expect(missing).toEqual([]);
+  });
+
+  it("no dashboard, rule or alert reads a gauge histogram's count or sum (OpenMetrics names them _gcount and _gsum, the text format _count and _sum)", () => {
+    const gauges = metricCatalog(BUILD_INFO).filter((f) => f.type === 'gaugehistogram').map((f) => f.name);
+    expect(gauges).toContain('tcpstate_port_rtt_seconds');
+    const { alerts, rules: recording, dashboards: rendered } = evaluateMixin(REPO_ROOT);
+    const everything = JSON.stringify([alerts, recording, rendered]);
+    expect(gauges.flatMap((name) => [...everything.matchAll(new RegExp(`\\b${name}_g?(?:count|sum)\\b`, 'g'))].map((m) => m[0]))).toEqual([]);
+    expect(everything).toContain('tcpstate_port_rtt_seconds_bucket');
   });
 
   it('overview: the top row is what alerts', () => {

@@ -49,7 +49,7 @@ describe('the closed-connection and tcp_info families in /metrics', () => {
     expect(text).toContain('tcpstate_connection_events_lost_total 0\n');
   });
 
-  it('writes the RTT histogram with le last, in seconds, +Inf, _sum and _count; OpenMetrics with canonical le values', async () => {
+  it('writes the RTT histogram in the text format with le last, in seconds, +Inf, _sum and _count; OpenMetrics with canonical le values', async () => {
     const text = await body('prometheus');
     expect(text).toContain('# TYPE tcpstate_port_rtt_seconds histogram\n');
     expect(text).toContain('tcpstate_port_rtt_seconds_bucket{role="server",port="7000",le="0.0001"} 20\n');
@@ -63,5 +63,20 @@ describe('the closed-connection and tcp_info families in /metrics', () => {
     expect(om).toContain('tcpstate_port_rtt_seconds_bucket{role="server",port="7000",le="1.0"} 20\n');
     expect(om).toContain('tcpstate_port_rtt_seconds_bucket{role="server",port="7000",le="10.0"} 20\n');
     expect(om).toContain('# TYPE tcpstate_port_closed_connections counter\n');
+  });
+
+  it('serves the RTT histogram to OpenMetrics as a gaugehistogram: _gsum and _gcount, no _created, the text format unchanged', async () => {
+    const om = await body('openmetrics');
+    expect(om).toContain('# TYPE tcpstate_port_rtt_seconds gaugehistogram\n');
+    expect(om).toContain('tcpstate_port_rtt_seconds_gsum{role="server",port="7000"} 0.001\n');
+    expect(om).toContain('tcpstate_port_rtt_seconds_gcount{role="server",port="7000"} 20\n');
+    expect(om.match(/^tcpstate_port_rtt_seconds_gcount\{/gm)).toHaveLength(6);
+    expect(om).not.toMatch(/^tcpstate_port_rtt_seconds_(?:sum|count|created|gcreated)\b/m);
+    const text = await body('prometheus');
+    expect(text).not.toContain('gaugehistogram');
+    expect(text).not.toMatch(/_g(?:sum|count)\b/);
+    // Every sample the text format has, OpenMetrics has under the same name but for _gsum and _gcount.
+    const rtt = (b: string): string[] => b.split('\n').filter((l) => l.startsWith('tcpstate_port_rtt_seconds_'));
+    expect(rtt(om).map((l) => l.replace(/^tcpstate_port_rtt_seconds_g(sum|count)/, 'tcpstate_port_rtt_seconds_$1').replace(/le="(\d+)\.0"/, 'le="$1"'))).toEqual(rtt(text));
   });
 });

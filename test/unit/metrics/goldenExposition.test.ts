@@ -11,9 +11,12 @@ const NUMBER = String.raw`(?:[+-]?\d+(?:\.\d*)?(?:e[+-]?\d+)?|[+-]?\d*\.\d+(?:e[
 /**
  * Lines of an OpenMetrics 1.0 body that its ABNF (docs/specs/om/open_metrics_spec.md) or its
  * rules refuse: HELP text an escaped-string; TYPE a known type; samples named after the family
- * before them (a counter's family without `_total`, its samples with it); no blank line; one
+ * before them (a counter's family without `_total`, its samples with it; a gauge histogram's
+ * `_bucket`, `_gsum`, `_gcount`); no blank line; one
  * `# EOF` at the very end.
  */
+const SUFFIXES: Readonly<Record<string, readonly string[]>> = { counter: ['_total'], histogram: ['_bucket', '_sum', '_count'], gaugehistogram: ['_bucket', '_gsum', '_gcount'] };
+
 function openMetricsViolations(body: string): string[] {
   const bad: string[] = [];
   const lines = body.split('\n');
@@ -22,12 +25,12 @@ function openMetricsViolations(body: string): string[] {
   let type = '';
   for (const line of lines) {
     const help = new RegExp(`^# HELP ([a-zA-Z_:][a-zA-Z0-9_:]*) (${ESCAPED})$`).exec(line);
-    const typed = /^# TYPE ([a-zA-Z_:][a-zA-Z0-9_:]*) (counter|gauge|histogram)$/.exec(line);
+    const typed = /^# TYPE ([a-zA-Z_:][a-zA-Z0-9_:]*) (counter|gauge|histogram|gaugehistogram)$/.exec(line);
     const sample = new RegExp(`^([a-zA-Z_:][a-zA-Z0-9_:]*)${LABELS} ${NUMBER}$`).exec(line);
     if (help) family = help[1]!;
     else if (typed && typed[1] === family) type = typed[2]!;
     else if (sample) {
-      const allowed = type === 'counter' ? ['_total'] : type === 'histogram' ? ['_bucket', '_sum', '_count'] : [''];
+      const allowed = SUFFIXES[type] ?? [''];
       if (family.endsWith('_total') && type === 'counter') bad.push(`counter family named with _total: ${family}`);
       if (!allowed.some((suffix) => sample[1] === family + suffix)) bad.push(`sample outside its family ${family} (${type}): ${line}`);
     } else bad.push(`not an OpenMetrics line: ${JSON.stringify(line)}`);
@@ -57,7 +60,11 @@ for (const c of GOLDEN_CASES) {
       expect(om.contentType).toBe('application/openmetrics-text; version=1.0.0; charset=utf-8');
       expect(openMetricsViolations(om.body)).toEqual([]);
       const samples = (b: string): string[] => b.split('\n').filter((l) => l !== '' && !l.startsWith('#')).map((l) => l.replace(/^(tcpstate_snapshot_age_seconds|tcpstate_collector_duration_seconds\S*) .*/, '$1'));
-      expect(samples(om.body)).toEqual(samples(text.body));
+      // A gauge histogram is a histogram in the text format, whose _sum and _count OpenMetrics names _gsum and _gcount.
+      const gauges = [...om.body.matchAll(/^# TYPE (\S+) gaugehistogram$/gm)].map((m) => m[1]!);
+      for (const name of gauges) expect(text.body).toContain(`# TYPE ${name} histogram\n`);
+      const asText = (line: string): string => gauges.reduce((l, name) => l.replace(new RegExp(`^${name}_g(sum|count)\\b`), `${name}_$1`), line);
+      expect(samples(om.body).map(asText)).toEqual(samples(text.body));
     });
   });
 }

@@ -4,6 +4,13 @@ import { registryFamilies } from '../../../src/metrics/processMetrics.js';
 import { OPENMETRICS_EOF, writeFamily, type ExpositionFormat, type WrittenFamily } from '../../../src/metrics/textFormat.js';
 
 const family = (over: Partial<WrittenFamily>): WrittenFamily => ({ name: 'x_things', help: 'Things.', type: 'gauge', samples: [], ...over });
+const gaugeHistogramSamples: WrittenFamily['samples'] = [
+  { suffix: '_bucket', labels: { p: 'a', le: 0.5 }, value: 1 },
+  { suffix: '_bucket', labels: { p: 'a', le: 1 }, value: 2 },
+  { suffix: '_bucket', labels: { p: 'a', le: Infinity }, value: 2 },
+  { suffix: '_sum', labels: { p: 'a' }, value: 1.2 },
+  { suffix: '_count', labels: { p: 'a' }, value: 2 },
+];
 
 describe('writeFamily', () => {
   it.each<[string, ExpositionFormat, WrittenFamily, string]>([
@@ -30,6 +37,18 @@ describe('writeFamily', () => {
       'openmetrics',
       family({ name: 'x_seconds', type: 'histogram', samples: [{ suffix: '_bucket', labels: { le: 0.5 }, value: 1 }, { suffix: '_bucket', labels: { le: 1 }, value: 2 }, { suffix: '_bucket', labels: { le: '+Inf' }, value: 2 }, { suffix: '_sum', labels: {}, value: 1.2 }, { suffix: '_count', labels: {}, value: 2 }] }),
       '# HELP x_seconds Things.\n# TYPE x_seconds histogram\nx_seconds_bucket{le="0.5"} 1\nx_seconds_bucket{le="1.0"} 2\nx_seconds_bucket{le="+Inf"} 2\nx_seconds_sum 1.2\nx_seconds_count 2\n',
+    ],
+    [
+      'OpenMetrics writes a gauge histogram as gaugehistogram, its sum and count as _gsum and _gcount, canonical le, no _created',
+      'openmetrics',
+      family({ name: 'x_seconds', type: 'gaugehistogram', samples: gaugeHistogramSamples }),
+      '# HELP x_seconds Things.\n# TYPE x_seconds gaugehistogram\nx_seconds_bucket{p="a",le="0.5"} 1\nx_seconds_bucket{p="a",le="1.0"} 2\nx_seconds_bucket{p="a",le="+Inf"} 2\nx_seconds_gsum{p="a"} 1.2\nx_seconds_gcount{p="a"} 2\n',
+    ],
+    [
+      'the text format, without a gauge histogram type, writes one as the histogram it wrote before (_sum, _count)',
+      'prometheus',
+      family({ name: 'x_seconds', type: 'gaugehistogram', samples: gaugeHistogramSamples }),
+      '# HELP x_seconds Things.\n# TYPE x_seconds histogram\nx_seconds_bucket{p="a",le="0.5"} 1\nx_seconds_bucket{p="a",le="1"} 2\nx_seconds_bucket{p="a",le="+Inf"} 2\nx_seconds_sum{p="a"} 1.2\nx_seconds_count{p="a"} 2\n\n',
     ],
   ])('%s', (_name, format, f, want) => {
     expect(writeFamily(format, f)).toBe(want);

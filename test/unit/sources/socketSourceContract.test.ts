@@ -93,7 +93,7 @@ function kernelNetlink(rows: readonly Row[]): () => Promise<NetlinkSocket> {
   return async () => {
     const replies: Buffer[] = [];
     return {
-      send(req) {
+      async send(req) {
         // inet_diag_req_v2: sdiag_family at byte 16, idiag_states at 20.
         const family = req[16] === AF_INET ? 'ipv4' : req[16] === AF_INET6 ? 'ipv6' : undefined;
         const states = req.readUInt32LE(20);

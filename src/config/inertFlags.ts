@@ -1,0 +1,52 @@
+import { COLLECTOR_NAMES, type CollectorName } from '../collectors/index.js';
+
+/**
+ * An option of a collector given on the command line while that collector is off: it has no
+ * effect. Accepted (node_exporter accepts them too, and a manifest that turns a collector off
+ * should not have to drop its options), and said once at start.
+ */
+export interface InertFlag {
+  /** As given, without the leading dashes: "collector.netns.receive-buffer", "no-collector.ephemeral.remote-address". */
+  flag: string;
+  /** The collectors it needs that are off, in the order it names them: "netns", "connections". */
+  missing: readonly CollectorName[];
+}
+
+/**
+ * The collectors a flag takes effect with: `needs` when its spec names them (an option serving
+ * two collectors, or one named after what it shapes, not after its collector), else the X of
+ * `collector.X.option` when X is a collector, else none (a flag of every collector, e.g.
+ * collector.ports.* that the sockets, connections and netns collectors all read).
+ */
+export function collectorsNeeded(name: string, needs: readonly CollectorName[] | undefined): readonly CollectorName[] {
+  if (needs !== undefined) return needs;
+  const m = /^collector\.([a-z]+)\.[a-z0-9.-]+$/.exec(name);
+  const x = m?.[1];
+  return x !== undefined && (COLLECTOR_NAMES as readonly string[]).includes(x) ? [x as CollectorName] : [];
+}
+
+/**
+ * The flags of `given` (names as parseArgs' tokens give them, "no-" twins included, each at most
+ * once in the result) that need a collector `enabled` lacks. `needsOf` gives a flag's collectors
+ * (collectorsNeeded with its spec). Defaults are never given, so never inert.
+ */
+export function inertFlags(given: Iterable<string>, enabled: ReadonlySet<CollectorName>, needsOf: (name: string) => readonly CollectorName[]): InertFlag[] {
+  const out: InertFlag[] = [];
+  const seen = new Set<string>();
+  for (const flag of given) {
+    if (seen.has(flag)) continue;
+    seen.add(flag);
+    const missing = needsOf(flag.replace(/^no-/, '')).filter((c) => !enabled.has(c));
+    if (missing.length > 0) out.push({ flag, missing });
+  }
+  return out;
+}
+
+/** The start-up warning for one inert flag: logfmt/JSON fields and the message. */
+export function describeInertFlag(f: InertFlag): { fields: { flag: string; needs: string }; msg: string } {
+  const needs = f.missing.map((c) => `--collector.${c}`);
+  return {
+    fields: { flag: `--${f.flag}`, needs: needs.join(' ') },
+    msg: `--${f.flag} has no effect without ${needs.join(' and ')}, which ${needs.length === 1 ? 'is' : 'are'} off`,
+  };
+}

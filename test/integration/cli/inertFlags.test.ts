@@ -1,0 +1,45 @@
+import { describe, expect, it } from 'vitest';
+import { eventually, startExporter } from '../../helpers/exporterProcess.js';
+import { fixture } from '../../helpers/paths.js';
+
+interface LogLine {
+  level: string;
+  msg: string;
+  flag?: string;
+  needs?: string;
+}
+
+const logLines = (stderr: string): LogLine[] =>
+  stderr
+    .split('\n')
+    .filter((l) => l.startsWith('{'))
+    .map((l) => JSON.parse(l) as LogLine);
+
+describe('the real binary started with a collector option whose collector is off', () => {
+  it('starts, serves, and logs one warning naming the flag and the collector flag it needs', async () => {
+    const exporter = await startExporter([`--path.procfs=${fixture('proc')}`, '--collector.connections.receive-buffer=65536', '--collector.processes.top=5', '--collector.processes.top=7']);
+    try {
+      expect((await fetch(`${exporter.url}/metrics`)).status).toBe(200);
+      const warned = await eventually(async () => {
+        const w = logLines(exporter.stderr()).filter((l) => l.flag !== undefined);
+        return w.length >= 2 ? w : undefined;
+      }, 10_000, 'the warnings');
+      expect(warned).toEqual([
+        { ...warned[0], level: 'warn', flag: '--collector.connections.receive-buffer', needs: '--collector.connections', msg: '--collector.connections.receive-buffer has no effect without --collector.connections, which is off' },
+        { ...warned[1], level: 'warn', flag: '--collector.processes.top', needs: '--collector.processes', msg: '--collector.processes.top has no effect without --collector.processes, which is off' },
+      ]);
+    } finally {
+      await exporter.stop();
+    }
+  });
+
+  it('says nothing of the option when its collector is on', async () => {
+    const exporter = await startExporter([`--path.procfs=${fixture('proc')}`, '--collector.processes', '--collector.processes.top=5']);
+    try {
+      expect((await fetch(`${exporter.url}/metrics`)).status).toBe(200);
+      expect(logLines(exporter.stderr()).filter((l) => l.flag !== undefined || l.msg.includes('has no effect'))).toEqual([]);
+    } finally {
+      await exporter.stop();
+    }
+  });
+});
