@@ -37,6 +37,6 @@ export function unreadableProcessesWarning(u: UnreadableProcesses, effective: bi
   if (missing.length > 0) return { fields, msg: `cannot read ${u.reading} of some processes (needs ${missing.join(' and ')}); ${u.consequence}` };
   return {
     fields: { ...fields, capabilities: u.needs.join(' ') },
-    msg: `cannot read ${u.reading} of ${u.unreadable} processes (${errno}) although the exporter has ${u.needs.join(' and ')}: something else denies it (a security module such as AppArmor or SELinux, a sandbox, or a user namespace of the exporter's own); ${u.consequence}`,
+    msg: `cannot read ${u.reading} of ${u.unreadable} ${u.unreadable === 1 ? 'process' : 'processes'} (${errno}) although the exporter has ${u.needs.join(' and ')}: something else denies it (a security module such as AppArmor or SELinux, a sandbox, or a user namespace of the exporter's own); ${u.consequence}`,
   };
 }

@@ -19,7 +19,10 @@ export interface ProcessScan {
   groups: ProcessGroupSockets[];
   /** Processes whose descriptor table was read. */
   scanned: number;
-  /** Processes whose descriptor table could not be read (EACCES/EPERM: another user's, and no CAP_SYS_PTRACE). */
+  /**
+   * Processes whose descriptor table could not be read (EACCES/EPERM: another user's, and no
+   * CAP_SYS_PTRACE), or whose links could not be (root without CAP_SYS_PTRACE).
+   */
   unreadable: number;
   /** The same processes by errno code (EACCES, EPERM). */
   unreadableErrors: Record<string, number>;
@@ -61,6 +64,11 @@ export async function scanProcessSockets(procfs: string, sockets: InodeStates, b
   const unreadableErrors: Record<string, number> = {};
   let links = 0;
   let generation = 0;
+  const refused = (code: string, path: string): void => {
+    unreadable++;
+    unreadableErrors[code] = (unreadableErrors[code] ?? 0) + 1;
+    firstUnreadableError ??= `${path}: ${code}`;
+  };
   for (const g of groups.values()) {
     generation++;
     let states: number[] | undefined;
@@ -71,20 +79,24 @@ export async function scanProcessSockets(procfs: string, sockets: InodeStates, b
         fds = readdirSync(fdDir);
       } catch (err) {
         const code = (err as { code?: string }).code;
-        if (code === 'EACCES' || code === 'EPERM') {
-          unreadable++;
-          unreadableErrors[code] = (unreadableErrors[code] ?? 0) + 1;
-          firstUnreadableError ??= `${fdDir}: ${code}`;
-        }
+        if (code === 'EACCES' || code === 'EPERM') refused(code, fdDir);
         continue; // ENOENT: the process exited during the scan
       }
-      scanned++;
+      let linkRefused: string | undefined;
       for (const fd of fds) {
         if (++links % LINKS_PER_TURN === 0) await yieldToEventLoop();
         let target: string;
         try {
           target = readlinkSync(`${fdDir}/${fd}`);
-        } catch {
+        } catch (err) {
+          // The directory is checked by its mode, each link by ptrace_may_access()
+          // (proc_fd_access_allowed(), fs/proc/base.c): root without CAP_SYS_PTRACE (Docker's
+          // default capabilities) lists another process's descriptors but reads none of them.
+          const code = (err as { code?: string }).code;
+          if (code === 'EACCES' || code === 'EPERM') {
+            linkRefused = code;
+            break;
+          }
           continue; // closed since the readdir, or the process is gone
         }
         if (!target.startsWith(SOCKET_LINK)) continue;
@@ -96,6 +108,8 @@ export async function scanProcessSockets(procfs: string, sockets: InodeStates, b
         states ??= zeroStates();
         states[sockets.stateAt(index)]!++;
       }
+      if (linkRefused === undefined) scanned++;
+      else refused(linkRefused, `${fdDir}/<n>`);
     }
     if (states) out.push({ name: g.name, pid: g.pid, states });
   }
