@@ -122,16 +122,25 @@ export class NetnsCollector implements Collector<NetnsResult, NetnsInputs> {
     const namespaces: NamespaceSockets[] = [];
     let failed = 0;
     for (const ns of chosen) {
-      try {
-        const own = ns.inode === ownInode;
-        const summary = own && inputs?.sockets.ok ? inputs.sockets.value.summary : await this.summarizeWalk(own ? this.ownSource : this.foreign.of(ctx.procfs, ns.pid, ctx.log));
-        const described = await this.describe(ctx.procfs, ns, summary);
-        const events = this.events?.of(ns, ownInode, inputs?.connections);
-        if (events) described.closedConnections = events;
-        namespaces.push(described);
-      } catch (err) {
+      const own = ns.inode === ownInode;
+      let lastError: unknown;
+      // Each of its pids in turn: one that exited since discovery fails the walk, the next may not.
+      for (const pid of own ? [ns.pid] : ns.pids) {
+        try {
+          const summary = own && inputs?.sockets.ok ? inputs.sockets.value.summary : await this.summarizeWalk(own ? this.ownSource : this.foreign.of(ctx.procfs, pid, ctx.log));
+          const described = await this.describe(ctx.procfs, { ...ns, pid }, summary);
+          const events = this.events?.of(ns, ownInode, inputs?.connections);
+          if (events) described.closedConnections = events;
+          namespaces.push(described);
+          lastError = undefined;
+          break;
+        } catch (err) {
+          lastError = err;
+        }
+      }
+      if (lastError !== undefined) {
         failed++;
-        ctx.log.debug({ netns: ns.inode, pid: ns.pid, err: errorMessage(err) }, 'network namespace not collected this cycle');
+        ctx.log.debug({ netns: ns.inode, pids: ns.pids, err: errorMessage(lastError) }, 'network namespace not collected this cycle');
       }
     }
     const result: NetnsResult = { namespaces, found: found.namespaces.length, skipped: found.namespaces.length - chosen.length, failed, unreadableProcesses: found.unreadable };

@@ -7,6 +7,12 @@ export interface NetworkNamespace {
   inode: number;
   /** The lowest pid inside it: for a pod, normally its sandbox ("pause") process. */
   pid: number;
+  /**
+   * Its lowest pids, `pid` first (at most NAMESPACE_PIDS): the next stands in when one exits
+   * between discovery and the walk. Pids wrap, so the lowest is not always the oldest: a
+   * short-lived process may be it.
+   */
+  pids: number[];
   /** The namespace of init (pid 1 of --path.procfs), or of the lowest pid whose namespace is readable. */
   host: boolean;
 }
@@ -25,12 +31,15 @@ export interface NamespaceDiscovery {
  * pid's when pid 1's link cannot be read. A namespace no process is in (one kept only by a bind mount, such as `ip netns add`
  * before anything runs in it) is not found; every pod has its sandbox process.
  */
+/** Pids kept per namespace: the lowest and two to stand in for it. */
+export const NAMESPACE_PIDS = 3;
+
 export function discoverNetworkNamespaces(procfs: string, guessHost = process.getuid?.() === 0): NamespaceDiscovery {
   const pids = readdirSync(procfs)
     .filter((d) => /^\d+$/.test(d))
     .map(Number)
     .sort((a, b) => a - b);
-  const byInode = new Map<number, number>();
+  const byInode = new Map<number, number[]>();
   let hostInode: number | undefined;
   let unreadable = 0;
   const unreadableErrors: Record<string, number> = {};
@@ -53,9 +62,11 @@ export function discoverNetworkNamespaces(procfs: string, guessHost = process.ge
     // Not for an unprivileged exporter: the lowest pid it can read is its own, in its pod, and
     // that is no more the host than any other (every namespace is then named by inode).
     if (pid === 1 || guessHost) hostInode ??= inode;
-    if (!byInode.has(inode)) byInode.set(inode, pid);
+    const found = byInode.get(inode);
+    if (!found) byInode.set(inode, [pid]);
+    else if (found.length < NAMESPACE_PIDS) found.push(pid);
   }
-  const namespaces = [...byInode].map(([inode, pid]) => ({ inode, pid, host: inode === hostInode }));
+  const namespaces = [...byInode].map(([inode, pids]) => ({ inode, pid: pids[0]!, pids, host: inode === hostInode }));
   namespaces.sort((a, b) => Number(b.host) - Number(a.host) || a.inode - b.inode);
   return { namespaces, unreadable, unreadableErrors };
 }

@@ -1,4 +1,7 @@
-import { describe, expect, it } from 'vitest';
+import { cpSync, mkdirSync, mkdtempSync, rmSync, symlinkSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
 import { NetnsCollector } from '../../../src/collectors/netnsCollector.js';
 import { DEFAULT_NETNS_OPTIONS } from '../../../src/collectors/options.js';
 import { ProcessesCollector } from '../../../src/collectors/processesCollector.js';
@@ -68,6 +71,24 @@ describe('NetnsCollector on a fixture tree', () => {
       { netns: '4026532103', pod: '', container: 'dddddddd', states: { listen: 1 } },
     ]);
     expect(r.namespaces[0]!.serverPorts).toBeUndefined();
+  });
+
+  // Pids wrap: a short-lived process can be a namespace's lowest pid and exit between discovery
+  // and the walk. Here pid 2000 is in pod A's namespace at discovery, and its net/ is gone.
+  describe('when the lowest pid of a namespace exits before its walk', () => {
+    const copy = mkdtempSync(join(tmpdir(), 'tcpstate-netns-'));
+    afterAll(() => rmSync(copy, { recursive: true, force: true }));
+    cpSync(TREE, copy, { recursive: true, verbatimSymlinks: true });
+    mkdirSync(join(copy, '2000', 'ns'), { recursive: true });
+    symlinkSync('net:[4026532101]', join(copy, '2000', 'ns', 'net'));
+
+    it('walks it through the next of its pids: collected, not failed, same sockets and pod', async () => {
+      const r = await new NetnsCollector(DEFAULT_NETNS_OPTIONS, new ProcfsSocketSource(copy)).collect({ procfs: copy, log: silentLogger });
+      expect(r).toMatchObject({ found: 4, failed: 0 });
+      const podA = r.namespaces.find((n) => n.netns === '4026532101');
+      expect(podA).toMatchObject({ podUid: '6f1c2b3a-4d5e-4f60-8a9b-0c1d2e3f4a5b' });
+      expect(nonZero(podA!.states)).toEqual({ established: 2, close_wait: 1, time_wait: 1, listen: 1 });
+    });
   });
 
   it('caps the namespaces and, when asked, adds capped per-port states', async () => {
