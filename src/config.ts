@@ -191,7 +191,7 @@ export function parseCommandLine(argv: readonly string[]): ParsedCommandLine {
       inertFlags: inertFlags(
         parsed.tokens.flatMap((t) => (t.kind === 'option' ? [t.name] : [])),
         collectors,
-        (name) => collectorsNeeded(name, SPECS[name]?.needs),
+        (name) => ({ all: collectorsNeeded(name, SPECS[name]?.needs), anyOf: SPECS[name]?.needsAnyOf }),
       ),
       logLevel: oneOf('log.level', values['log.level'], ['debug', 'info', 'warn', 'error']),
       logFormat: oneOf('log.format', values['log.format'], ['logfmt', 'json']),

@@ -27,6 +27,8 @@ export interface FlagSpec {
    * where its name does not say it: `collector.X.option` needs collector X unless this says otherwise.
    */
   needs?: readonly CollectorName[];
+  /** Collectors of which any one gives the flag an effect: it is inert only when all are off. */
+  needsAnyOf?: readonly CollectorName[];
 }
 
 export const DEFAULTS = {
@@ -84,18 +86,21 @@ export const FLAGS = {
   },
   'collector.disable-defaults': { type: 'boolean', help: 'every collector off unless enabled by name with --collector.<name>' },
   'collector.ports.max-server': {
+    needsAnyOf: ['sockets', 'connections'],
     type: 'string',
     default: String(DEFAULT_PORT_LIMITS.maxServerPorts),
     arg: 'N',
     help: 'listening ports reported by number, busiest first; the rest as port="other"',
   },
   'collector.ports.top-client': {
+    needsAnyOf: ['sockets', 'connections'],
     type: 'string',
     default: String(DEFAULT_PORT_LIMITS.topClientPorts),
     arg: 'N',
     help: 'remote ports of outgoing connections reported by number, busiest first',
   },
   'collector.ports.pin': {
+    needsAnyOf: ['sockets', 'connections'],
     type: 'string',
     multiple: true,
     default: [] as string[],
@@ -103,17 +108,20 @@ export const FLAGS = {
     help: 'ports always reported in both roles, even at zero, never folded (repeatable)',
   },
   'collector.ports.ephemeral-by-number': {
+    needsAnyOf: ['sockets', 'connections', 'netns'],
     type: 'boolean',
     help: 'report ports inside ip_local_port_range by number like the rest, instead of summing them in port="ephemeral" (snapshot and watch always do)',
   },
   // No parseArgs default: `snapshot` and `watch` (a person, no series to churn) admit at once.
   'collector.series.admit-cycles': {
+    needsAnyOf: ['sockets', 'connections'],
     type: 'string',
     arg: 'N',
     help: 'cycles a new port or destination must stay among the busiest before it gets series of its own; those in use at the first cycle get them at once',
     shownDefault: `${DEFAULT_SERIES_HYSTERESIS.admitCycles}; snapshot and watch: 0`,
   },
   'collector.series.keep-cycles': {
+    needsAnyOf: ['sockets', 'connections'],
     type: 'string',
     default: String(DEFAULT_SERIES_HYSTERESIS.keepCycles),
     arg: 'N',

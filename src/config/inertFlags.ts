@@ -10,6 +10,14 @@ export interface InertFlag {
   flag: string;
   /** The collectors it needs that are off, in the order it names them: "netns", "connections". */
   missing: readonly CollectorName[];
+  /** Set when any one of `missing` would do (a flag several collectors read, all of them off). */
+  anyOf?: true;
+}
+
+/** What a flag needs: every one of `all`, and at least one of `anyOf` when that is given. */
+export interface FlagNeeds {
+  all: readonly CollectorName[];
+  anyOf?: readonly CollectorName[];
 }
 
 /**
@@ -30,14 +38,16 @@ export function collectorsNeeded(name: string, needs: readonly CollectorName[] |
  * once in the result) that need a collector `enabled` lacks. `needsOf` gives a flag's collectors
  * (collectorsNeeded with its spec). Defaults are never given, so never inert.
  */
-export function inertFlags(given: Iterable<string>, enabled: ReadonlySet<CollectorName>, needsOf: (name: string) => readonly CollectorName[]): InertFlag[] {
+export function inertFlags(given: Iterable<string>, enabled: ReadonlySet<CollectorName>, needsOf: (name: string) => FlagNeeds): InertFlag[] {
   const out: InertFlag[] = [];
   const seen = new Set<string>();
   for (const flag of given) {
     if (seen.has(flag)) continue;
     seen.add(flag);
-    const missing = needsOf(flag.replace(/^no-/, '')).filter((c) => !enabled.has(c));
+    const needs = needsOf(flag.replace(/^no-/, ''));
+    const missing = needs.all.filter((c) => !enabled.has(c));
     if (missing.length > 0) out.push({ flag, missing });
+    else if (needs.anyOf && needs.anyOf.length > 0 && !needs.anyOf.some((c) => enabled.has(c))) out.push({ flag, missing: needs.anyOf, anyOf: true });
   }
   return out;
 }
@@ -45,8 +55,10 @@ export function inertFlags(given: Iterable<string>, enabled: ReadonlySet<Collect
 /** The start-up warning for one inert flag: logfmt/JSON fields and the message. */
 export function describeInertFlag(f: InertFlag): { fields: { flag: string; needs: string }; msg: string } {
   const needs = f.missing.map((c) => `--collector.${c}`);
+  const list = f.anyOf ? needs.join(' or ') : needs.join(' and ');
+  const off = needs.length === 1 ? 'which is off' : f.anyOf ? 'all off' : 'which are off';
   return {
     fields: { flag: `--${f.flag}`, needs: needs.join(' ') },
-    msg: `--${f.flag} has no effect without ${needs.join(' and ')}, which ${needs.length === 1 ? 'is' : 'are'} off`,
+    msg: `--${f.flag} has no effect without ${list}, ${off}`,
   };
 }

@@ -7,7 +7,7 @@ import { collectorsNeeded, describeInertFlag } from '../../../src/config/inertFl
 const inert = (...argv: string[]) => parseCommandLine(argv).config.inertFlags;
 
 describe('a collector option given while its collector is off', () => {
-  it.each<[string, string[], Array<{ flag: string; missing: string[] }>]>([
+  it.each<[string, string[], Array<{ flag: string; missing: string[]; anyOf?: true }>]>([
     ['netns receive buffer, netns and connections off', ['--collector.netns.receive-buffer=4194304'], [{ flag: 'collector.netns.receive-buffer', missing: ['netns', 'connections'] }]],
     ['netns receive buffer, connections off', ['--collector.netns', '--collector.netns.receive-buffer=4194304'], [{ flag: 'collector.netns.receive-buffer', missing: ['connections'] }]],
     ['netns receive buffer with both', ['--collector.netns', '--collector.connections', '--collector.netns.receive-buffer=4194304'], []],
@@ -21,6 +21,16 @@ describe('a collector option given while its collector is off', () => {
     ['an option given twice is one warning', ['--collector.processes.top=5', '--collector.processes.top=6'], [{ flag: 'collector.processes.top', missing: ['processes'] }]],
     ['options of several collectors: ports and series are everyone\'s', ['--collector.ports.pin=80', '--collector.series.keep-cycles=3', '--collector.interval=1s'], []],
     ['nothing given: defaults are not warned about', [], []],
+    [
+      'ports and series options with every collector that reads them off',
+      ['--collector.disable-defaults', '--collector.snmp', '--collector.ports.max-server=3', '--collector.series.keep-cycles=2'],
+      [
+        { flag: 'collector.ports.max-server', missing: ['sockets', 'connections'], anyOf: true },
+        { flag: 'collector.series.keep-cycles', missing: ['sockets', 'connections'], anyOf: true },
+      ],
+    ],
+    ['ports options with only the connections collector that reads them', ['--collector.disable-defaults', '--collector.connections', '--collector.ports.pin=80'], []],
+    ['ephemeral-by-number with only the netns collector that reads it', ['--collector.disable-defaults', '--collector.netns', '--collector.ports.ephemeral-by-number'], []],
   ])('%s', (_name, argv, want) => {
     expect(inert(...argv)).toEqual(want);
   });
@@ -32,8 +42,9 @@ describe('a collector option given while its collector is off', () => {
   it('every collector option names a collector or says which it needs', () => {
     const options = Object.keys(FLAGS).filter((n) => /^collector\.[a-z]+\.[a-z]/.test(n));
     const unowned = options.filter((n) => collectorsNeeded(n, (FLAGS as Record<string, FlagSpec>)[n]?.needs).length === 0);
-    // ports.* and series.*: read by the sockets, connections and netns collectors alike.
+    // ports.* and series.*: read by several collectors, so each says which (needsAnyOf).
     expect(unowned.every((n) => /^collector\.(ports|series)\./.test(n)), unowned.join(' ')).toBe(true);
+    for (const n of unowned) expect((FLAGS as Record<string, FlagSpec>)[n]?.needsAnyOf?.length ?? 0, n).toBeGreaterThan(0);
     for (const name of COLLECTOR_NAMES) expect(collectorsNeeded(`collector.${name}`, undefined)).toEqual([]);
   });
 
@@ -44,6 +55,9 @@ describe('a collector option given while its collector is off', () => {
     expect(said.fields).toEqual({ flag: '--collector.netns.receive-buffer', needs: '--collector.connections' });
     expect(describeInertFlag({ flag: 'collector.netns.receive-buffer', missing: ['netns', 'connections'] }).msg).toBe(
       '--collector.netns.receive-buffer has no effect without --collector.netns and --collector.connections, which are off',
+    );
+    expect(describeInertFlag({ flag: 'collector.ports.pin', missing: ['sockets', 'connections'], anyOf: true }).msg).toBe(
+      '--collector.ports.pin has no effect without --collector.sockets or --collector.connections, all off',
     );
   });
 });
