@@ -4,7 +4,7 @@ import { request } from 'node:http';
 import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eventually, startExporter } from '../../helpers/exporterProcess.js';
 import { CLI, fixture, REPO_ROOT } from '../../helpers/paths.js';
 import { haveTool } from '../../helpers/tools.js';
@@ -132,8 +132,14 @@ function getUnix(socketPath: string, path: string): Promise<{ status: number; bo
 }
 
 describe.runIf(haveTool('systemd-socket-activate'))('under systemd-socket-activate (what a .socket unit does)', () => {
-  const dir = mkdtempSync(join(tmpdir(), 'tcpstate-activate-'));
-  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+  // Made in beforeAll, not at collection: a skipped or filtered-out block would leave it behind.
+  let dir = '';
+  beforeAll(() => {
+    dir = mkdtempSync(join(tmpdir(), 'tcpstate-activate-'));
+  });
+  afterAll(() => {
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  });
 
   it('is started by the first connection to the socket, answers it, and serves metrics on it', async () => {
     const socketPath = join(dir, 'exporter.sock');
