@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, readdirSync, readlinkSync, rmdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readlinkSync, rmdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { canCreateNetns, Netns } from '../../../bench/netns.js';
@@ -15,6 +15,7 @@ import { parseSs } from '../../helpers/ss.js';
 import { CLI } from '../../helpers/paths.js';
 import { holdSockets, type Held } from '../../helpers/socketHolder.js';
 import { AS_NOBODY, canDropPrivileges } from '../../helpers/privileges.js';
+import { processesWithRefusedLinks } from '../../helpers/refusedLinks.js';
 
 const linux = process.platform === 'linux';
 const ctx = { procfs: '/proc', log: silentLogger };
@@ -22,24 +23,6 @@ const ctx = { procfs: '/proc', log: silentLogger };
 
 const named = (states: readonly number[]): Record<string, number> =>
   Object.fromEntries(Object.entries(statesByName(states)).filter(([, n]) => n > 0));
-
-/**
- * Processes of /proc whose descriptor links this process may not read (EACCES/EPERM on readlink of
- * one, or on the directory): the test's own count, made without the exporter's code.
- */
-function processesWithRefusedLinks(): number {
-  let refused = 0;
-  for (const pid of readdirSync('/proc').filter((d) => /^\d+$/.test(d))) {
-    try {
-      const fds = readdirSync(`/proc/${pid}/fd`);
-      if (fds.length > 0) readlinkSync(`/proc/${pid}/fd/${fds[0]}`);
-    } catch (err) {
-      const code = (err as { code?: string }).code;
-      if (code === 'EACCES' || code === 'EPERM') refused++;
-    }
-  }
-  return refused;
-}
 
 describe.runIf(linux)('per-process attribution on real sockets', () => {
   let leaky: Held;
