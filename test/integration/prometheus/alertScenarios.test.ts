@@ -511,7 +511,9 @@ describe.runIf(runnable)('alerts on real trouble: namespaces, the real exporter,
   it('4. churn under tcp_tw_reuse=1 with TIME_WAIT covering the range, every connect succeeding: no critical alert', () => {
     const o = outcome('twReuseChurn');
     expect(o.facts['done']).toMatchObject({ connects: 3600, failed: 0 });
-    expect(o.facts['timeWaitPorts']).toBeGreaterThanOrEqual(95);
+    // Sampled once mid-churn: with tcp_tw_reuse a TIME_WAIT port is taken over by the next connect,
+    // so a few of the 100 are ESTABLISHED at any instant (94 seen once on Node 24): 90 is the range covered.
+    expect(o.facts['timeWaitPorts']).toBeGreaterThanOrEqual(90);
     expect(o.facts['twRecycled']).toBeGreaterThan(0);
     expect(episodesOf(target('twReuseChurn')).filter((e) => e.labels['severity'] === 'critical').map(brief)).toEqual([]);
   });
