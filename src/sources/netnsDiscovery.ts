@@ -25,15 +25,15 @@ export interface NamespaceDiscovery {
   unreadableErrors: Record<string, number>;
 }
 
+/** Pids kept per namespace: the lowest and two to stand in for it. */
+export const NAMESPACE_PIDS = 3;
+
 /**
  * The distinct network namespaces of the processes under --path.procfs: host first, then by
  * inode. The host's is pid 1's; `guessHost` (default: running as root) takes the lowest readable
  * pid's when pid 1's link cannot be read. A namespace no process is in (one kept only by a bind mount, such as `ip netns add`
  * before anything runs in it) is not found; every pod has its sandbox process.
  */
-/** Pids kept per namespace: the lowest and two to stand in for it. */
-export const NAMESPACE_PIDS = 3;
-
 export function discoverNetworkNamespaces(procfs: string, guessHost = process.getuid?.() === 0): NamespaceDiscovery {
   const pids = readdirSync(procfs)
     .filter((d) => /^\d+$/.test(d))
