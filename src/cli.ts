@@ -4,6 +4,7 @@
 // a 1 MB young generation, V8's size-over-speed heuristics, and one malloc arena instead of one
 // per thread (the libuv pool threads that run netlink recv() would otherwise each get one).
 import type { Logger } from 'pino';
+import { HeldLog } from './cli/heldLog.js';
 import { renderSnapshotJson, renderSnapshotTable } from './cli/snapshotReport.js';
 import { watchCommand } from './cli/watch.js';
 import { buildCollectors } from './collectors/index.js';
@@ -215,8 +216,11 @@ export async function main(argv: readonly string[]): Promise<number | undefined>
       return 0;
     case 'snapshot':
       return snapshotCommand(config);
-    case 'watch':
-      return watchCommand(config, await buildPoller(config, createLogger(config.logLevel === 'info' ? 'warn' : config.logLevel, config.logFormat)));
+    case 'watch': {
+      // Each frame on a terminal clears the screen, start-up warnings included: watch shows them again.
+      const log = new HeldLog(process.stderr);
+      return watchCommand(config, await buildPoller(config, createLogger(config.logLevel === 'info' ? 'warn' : config.logLevel, config.logFormat, log)), process.stdout, log);
+    }
     case 'serve':
       return serveCommand(config);
   }

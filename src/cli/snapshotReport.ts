@@ -6,7 +6,7 @@ import { STATE_CODE, STATE_CODES, STATE_SLOTS, stateName, statesByName, type Sta
 import type { Snapshot } from '../snapshot/snapshot.js';
 import { closedConnectionsSection, namespaceConnectionsSection, tcpInfoSection } from './connectionsReport.js';
 import type { PortChange } from './portChanges.js';
-import { fit, renderTable, type Cell } from './textTable.js';
+import { fit, renderTable, wrap, type Cell } from './textTable.js';
 
 /** Columns of the default view: what an 80-to-100-column terminal shows without wrapping. */
 export const DEFAULT_WIDTH = 100;
@@ -127,23 +127,6 @@ export function renderSnapshotTable(s: Snapshot, opts: ReportOptions = {}): stri
     for (const [name, st] of failed) out.push(...wrap(`  ${name}: ${st.error ?? 'unknown error'}`, width, '    '));
   }
   return `${out.join('\n')}\n`;
-}
-
-/** `text` in lines of at most `width` columns, broken at spaces; continuation lines indented. */
-function wrap(text: string, width: number, indent: string): string[] {
-  if (text.length <= width) return [text];
-  const lead = /^ */.exec(text)![0];
-  const lines: string[] = [];
-  let line = lead;
-  for (const word of text.slice(lead.length).split(' ')) {
-    const next = line.trim() === '' ? `${line}${word}` : `${line} ${word}`;
-    if (next.length > width && line.trim() !== '') {
-      lines.push(line);
-      line = `${indent}${word}`;
-    } else line = next;
-  }
-  lines.push(line);
-  return lines.map((l) => fit(l, width));
 }
 
 const RTT_LE = [...RTT_BUCKETS_US.map((us) => String(us / 1e6)), '+Inf'];

@@ -27,3 +27,23 @@ export function renderTable(header: readonly string[], rows: readonly (readonly 
 export function fit(line: string, width: number): string {
   return line.length <= width ? line : `${line.slice(0, Math.max(0, width - 1))}…`;
 }
+
+/**
+ * `text` in lines of at most `width` columns, broken at spaces; continuation lines start with
+ * `indent`. A word longer than a line is cut (fit).
+ */
+export function wrap(text: string, width: number, indent: string): string[] {
+  if (text.length <= width) return [text];
+  const lead = /^ */.exec(text)![0];
+  const lines: string[] = [];
+  let line = lead;
+  for (const word of text.slice(lead.length).split(' ')) {
+    const next = line.trim() === '' ? `${line}${word}` : `${line} ${word}`;
+    if (next.length > width && line.trim() !== '') {
+      lines.push(line);
+      line = `${indent}${word}`;
+    } else line = next;
+  }
+  lines.push(line);
+  return lines.map((l) => fit(l, width));
+}

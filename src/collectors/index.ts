@@ -62,6 +62,11 @@ export interface CollectorEntry<T> {
   defaultOn: boolean;
   /** Why an opt-in collector is off, for `--help` (default: it walks every process). */
   offBecause?: string;
+  /**
+   * Collectors without which this one fails every cycle: turned on without them, it gets a
+   * warning at start (config/inertFlags.ts) besides its per-cycle `success 0`.
+   */
+  needs?: readonly CollectorName[];
   /** Makes the collector; called only when it is enabled. */
   build(opts: CollectorOptions): Collector<T>;
 }
@@ -131,6 +136,8 @@ const COLLECTORS: { readonly [K in CollectorName]: CollectorEntry<CollectedData[
     description: 'RTT histogram and retransmitting sockets per port, from the tcp_info the sockets walk asks the kernel for (INET_DIAG_INFO; netlink only)',
     defaultOn: false,
     offBecause: 'the kernel fills a tcp_info per socket of the sockets walk',
+    // Its one input is not optional: without the sockets walk there is no tcp_info to publish.
+    needs: TCPINFO_INPUTS,
     build: () => lazy(async () => new (await import('./tcpinfoCollector.js')).TcpinfoCollector(), TCPINFO_INPUTS),
   },
 };
@@ -139,7 +146,7 @@ const COLLECTORS: { readonly [K in CollectorName]: CollectorEntry<CollectedData[
 export const COLLECTOR_NAMES: readonly CollectorName[] = Object.keys(COLLECTORS) as CollectorName[];
 
 /** The table as `--help`, docs and flag parsing read it (descriptions and defaults; no building). */
-export const COLLECTOR_TABLE: { readonly [K in CollectorName]: Readonly<Pick<CollectorEntry<unknown>, 'description' | 'defaultOn' | 'offBecause'>> } = COLLECTORS;
+export const COLLECTOR_TABLE: { readonly [K in CollectorName]: Readonly<Pick<CollectorEntry<unknown>, 'description' | 'defaultOn' | 'offBecause' | 'needs'>> } = COLLECTORS;
 
 /** Opt-in collectors: those whose row says `defaultOn: false`. */
 export const DEFAULT_OFF_COLLECTORS: ReadonlySet<CollectorName> = new Set(COLLECTOR_NAMES.filter((n) => !COLLECTORS[n].defaultOn));

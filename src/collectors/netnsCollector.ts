@@ -125,10 +125,10 @@ export class NetnsCollector implements Collector<NetnsResult, NetnsInputs> {
       const own = ns.inode === ownInode;
       let lastError: unknown;
       // Each of its pids in turn: one that exited since discovery fails the walk, the next may not.
-      for (const pid of own ? [ns.pid] : ns.pids) {
+      for (const pid of own ? [ns.pids[0]] : ns.pids) {
         try {
           const summary = own && inputs?.sockets.ok ? inputs.sockets.value.summary : await this.summarizeWalk(own ? this.ownSource : this.foreign.of(ctx.procfs, pid, ctx.log));
-          const described = await this.describe(ctx.procfs, { ...ns, pid }, summary);
+          const described = await this.describe(ctx.procfs, ns, pid, summary);
           const events = this.events?.of(ns, ownInode, inputs?.connections);
           if (events) described.closedConnections = events;
           namespaces.push(described);
@@ -167,13 +167,14 @@ export class NetnsCollector implements Collector<NetnsResult, NetnsInputs> {
     return this.aggregator.summarize();
   }
 
-  private async describe(procfs: string, ns: NetworkNamespace, summary: SocketSummary): Promise<NamespaceSockets> {
+  /** Namespace `ns` as reported, with the pod identity from the cgroup of `pid`, the one of its pids whose walk worked. */
+  private async describe(procfs: string, ns: NetworkNamespace, pid: number, summary: SocketSummary): Promise<NamespaceSockets> {
     const states = zeroStates();
     for (let i = 0; i < STATE_SLOTS; i++) states[i] = summary.byFamily.ipv4[i]! + summary.byFamily.ipv6[i]!;
     let identity = { podUid: null as string | null, containerId: null as string | null };
     if (!ns.host) {
       try {
-        identity = parseCgroupIdentity(await readSmallFile(procPath(procfs, `${ns.pid}/cgroup`)));
+        identity = parseCgroupIdentity(await readSmallFile(procPath(procfs, `${pid}/cgroup`)));
       } catch {
         // The process exited: the namespace is reported without pod identity this cycle.
       }

@@ -67,7 +67,7 @@ export class NetnsConnectionEvents {
     for (const ns of foreign) {
       if (this.events.has(ns.inode)) continue;
       try {
-        await this.events.open(ns.inode, procPath(procfs, `${ns.pid}/ns/net`));
+        await this.events.open(ns.inode, procPath(procfs, `${ns.pids[0]}/ns/net`));
         this.totals.track(ns.inode);
       } catch (err) {
         if (err instanceof NetlinkError && err.call === 'setns' && err.errno === EPERM) {
@@ -80,10 +80,10 @@ export class NetnsConnectionEvents {
           return;
         }
         if (isGone(err)) {
-          log.debug({ netns: ns.inode, pid: ns.pid, err: errorMessage(err) }, 'network namespace left before its destroy events could be read');
+          log.debug({ netns: ns.inode, pid: ns.pids[0], err: errorMessage(err) }, 'network namespace left before its destroy events could be read');
         } else {
           if (this.warned.first('open')) log.warn({ netns: ns.inode, err: errorMessage(err) }, 'cannot open a socket destroy event socket in a network namespace; tried again every cycle');
-          log.debug({ netns: ns.inode, pid: ns.pid, err: errorMessage(err) }, 'destroy events of a network namespace not read this cycle');
+          log.debug({ netns: ns.inode, pid: ns.pids[0], err: errorMessage(err) }, 'destroy events of a network namespace not read this cycle');
         }
       }
     }

@@ -24,7 +24,8 @@ export interface FlagSpec {
   negatable?: boolean;
   /**
    * The collectors without which the flag has no effect (a warning at start, config/inertFlags.ts),
-   * where its name does not say it: `collector.X.option` needs collector X unless this says otherwise.
+   * where its name does not say it: `collector.X.option` needs collector X unless this says otherwise;
+   * `collector.X` itself, the collectors X fails without (its row's `needs`, collectors/index.ts).
    */
   needs?: readonly CollectorName[];
   /** Collectors of which any one gives the flag an effect: it is inert only when all are off. */
@@ -178,8 +179,9 @@ export const FLAGS = {
 /** `--collector.<name>` for every collector of the table (src/collectors/index.ts), each with its `--no-` twin. */
 export const COLLECTOR_FLAGS: Readonly<Record<string, FlagSpec>> = Object.fromEntries(
   COLLECTOR_NAMES.map((name) => {
-    const { description, defaultOn } = COLLECTOR_TABLE[name];
-    return [`collector.${name}`, { type: 'boolean', negatable: true, help: `${description}${defaultOn ? '' : `; ${COLLECTOR_TABLE[name].offBecause ?? 'walks every process'}`}`, shownDefault: defaultOn ? 'on' : 'off' }];
+    const { description, defaultOn, needs } = COLLECTOR_TABLE[name];
+    const spec: FlagSpec = { type: 'boolean', negatable: true, help: `${description}${defaultOn ? '' : `; ${COLLECTOR_TABLE[name].offBecause ?? 'walks every process'}`}`, shownDefault: defaultOn ? 'on' : 'off' };
+    return [`collector.${name}`, needs ? { ...spec, needs } : spec];
   }),
 );
 

@@ -1,18 +1,18 @@
 import { readdirSync, readlinkSync } from 'node:fs';
 import { netnsInode } from './ownNamespace.js';
 import { procPath } from './procfsFiles.js';
+import { refusalCode, UnreadableTally } from './unreadableProcesses.js';
 
 export interface NetworkNamespace {
   /** Inode of the namespace (the number in "net:[4026531840]"): its identity on this host. */
   inode: number;
-  /** The lowest pid inside it: for a pod, normally its sandbox ("pause") process. */
-  pid: number;
   /**
-   * Its lowest pids, `pid` first (at most NAMESPACE_PIDS): the next stands in when one exits
-   * between discovery and the walk. Pids wrap, so the lowest is not always the oldest: a
-   * short-lived process may be it.
+   * Its lowest pids, in ascending order, never empty (at most NAMESPACE_PIDS). `pids[0]` is the
+   * one read first: for a pod, normally its sandbox ("pause") process; the next stands in when
+   * one exits between discovery and the walk. Pids wrap, so the lowest is not always the
+   * oldest: a short-lived process may be it.
    */
-  pids: number[];
+  pids: [number, ...number[]];
   /** The namespace of init (pid 1 of --path.procfs), or of the lowest pid whose namespace is readable. */
   host: boolean;
 }
@@ -39,20 +39,16 @@ export function discoverNetworkNamespaces(procfs: string, guessHost = process.ge
     .filter((d) => /^\d+$/.test(d))
     .map(Number)
     .sort((a, b) => a - b);
-  const byInode = new Map<number, number[]>();
+  const byInode = new Map<number, [number, ...number[]]>();
   let hostInode: number | undefined;
-  let unreadable = 0;
-  const unreadableErrors: Record<string, number> = {};
+  const refused = new UnreadableTally();
   for (const pid of pids) {
     let link: string;
     try {
       link = readlinkSync(procPath(procfs, `${pid}/ns/net`));
     } catch (err) {
-      const code = (err as { code?: string }).code;
-      if (code === 'EACCES' || code === 'EPERM') {
-        unreadable++;
-        unreadableErrors[code] = (unreadableErrors[code] ?? 0) + 1;
-      }
+      const code = refusalCode(err);
+      if (code !== undefined) refused.add(code);
       continue; // ENOENT: exited, or a kernel thread
     }
     const inode = netnsInode(link);
@@ -66,7 +62,7 @@ export function discoverNetworkNamespaces(procfs: string, guessHost = process.ge
     if (!found) byInode.set(inode, [pid]);
     else if (found.length < NAMESPACE_PIDS) found.push(pid);
   }
-  const namespaces = [...byInode].map(([inode, pids]) => ({ inode, pid: pids[0]!, pids, host: inode === hostInode }));
+  const namespaces = [...byInode].map(([inode, pids]): NetworkNamespace => ({ inode, pids, host: inode === hostInode }));
   namespaces.sort((a, b) => Number(b.host) - Number(a.host) || a.inode - b.inode);
-  return { namespaces, unreadable, unreadableErrors };
+  return { namespaces, unreadable: refused.unreadable, unreadableErrors: refused.unreadableErrors };
 }

@@ -4,6 +4,7 @@ import { zeroStates } from '../model/tcpState.js';
 import type { InodeStates } from '../aggregate/inodeStates.js';
 import { CMDLINE_READ_BYTES, isRuntimeThreadName, parseProcessName } from '../parse/processName.js';
 import { isProcfs, procPath, readSmallFile } from './procfsFiles.js';
+import { refusalCode, UnreadableTally, type RefusalCode } from './unreadableProcesses.js';
 
 /** Sockets held by a group of processes (one name, or one process with --collector.processes.pid), per state. */
 export interface ProcessGroupSockets {
@@ -59,14 +60,12 @@ export async function scanProcessSockets(procfs: string, sockets: InodeStates, b
   }
   const out: ProcessGroupSockets[] = [];
   let scanned = 0;
-  let unreadable = 0;
+  const tally = new UnreadableTally();
   let firstUnreadableError: string | undefined;
-  const unreadableErrors: Record<string, number> = {};
   let links = 0;
   let generation = 0;
-  const refused = (code: string, path: string): void => {
-    unreadable++;
-    unreadableErrors[code] = (unreadableErrors[code] ?? 0) + 1;
+  const refused = (code: RefusalCode, path: string): void => {
+    tally.add(code);
     firstUnreadableError ??= `${path}: ${code}`;
   };
   for (const g of groups.values()) {
@@ -78,11 +77,11 @@ export async function scanProcessSockets(procfs: string, sockets: InodeStates, b
       try {
         fds = readdirSync(fdDir);
       } catch (err) {
-        const code = (err as { code?: string }).code;
-        if (code === 'EACCES' || code === 'EPERM') refused(code, fdDir);
+        const code = refusalCode(err);
+        if (code !== undefined) refused(code, fdDir);
         continue; // ENOENT: the process exited during the scan
       }
-      let linkRefused: string | undefined;
+      let linkRefused: RefusalCode | undefined;
       for (const fd of fds) {
         if (++links % LINKS_PER_TURN === 0) await yieldToEventLoop();
         let target: string;
@@ -92,8 +91,8 @@ export async function scanProcessSockets(procfs: string, sockets: InodeStates, b
           // The directory is checked by its mode, each link by ptrace_may_access()
           // (proc_fd_access_allowed(), fs/proc/base.c): root without CAP_SYS_PTRACE (Docker's
           // default capabilities) lists another process's descriptors but reads none of them.
-          const code = (err as { code?: string }).code;
-          if (code === 'EACCES' || code === 'EPERM') {
+          const code = refusalCode(err);
+          if (code !== undefined) {
             linkRefused = code;
             break;
           }
@@ -113,7 +112,7 @@ export async function scanProcessSockets(procfs: string, sockets: InodeStates, b
     }
     if (states) out.push({ name: g.name, pid: g.pid, states });
   }
-  return { groups: out, scanned, unreadable, unreadableErrors, firstUnreadableError, attributed };
+  return { groups: out, scanned, unreadable: tally.unreadable, unreadableErrors: tally.unreadableErrors, firstUnreadableError, attributed };
 }
 
 /** The process's reported name (parse/processName.ts); '' if it exited during the scan. */

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { eventually, startExporter } from '../../helpers/exporterProcess.js';
+import { samplesOf } from '../../helpers/exposition.js';
 import { fixture } from '../../helpers/paths.js';
 
 interface LogLine {
@@ -7,6 +8,8 @@ interface LogLine {
   msg: string;
   flag?: string;
   needs?: string;
+  collector?: string;
+  err?: string;
 }
 
 const logLines = (stderr: string): LogLine[] =>
@@ -33,8 +36,31 @@ describe('the real binary started with a collector option whose collector is off
     }
   });
 
+  it('warns at start of --collector.tcpinfo without the sockets collector, which still fails every cycle', async () => {
+    const exporter = await startExporter([`--path.procfs=${fixture('proc')}`, '--no-collector.sockets', '--collector.tcpinfo']);
+    try {
+      const warned = logLines(exporter.stderr()).filter((l) => l.flag !== undefined);
+      // Logged before the "listening" line startExporter waited for: already there.
+      expect(warned).toEqual([
+        {
+          ...warned[0],
+          level: 'warn',
+          flag: '--collector.tcpinfo',
+          needs: '--collector.sockets',
+          msg: '--collector.tcpinfo has no effect without --collector.sockets, which is off: the tcpinfo collector fails every cycle',
+        },
+      ]);
+      // The warning adds to the per-cycle failure, it does not replace it.
+      const success = await eventually(async () => samplesOf(await (await fetch(`${exporter.url}/metrics`)).text()).get('tcpstate_collector_success{collector="tcpinfo"}'), 10_000, 'the tcpinfo collector reported');
+      expect(success).toBe(0);
+      expect(logLines(exporter.stderr()).find((l) => l.msg === 'collector failed')).toMatchObject({ level: 'error', collector: 'tcpinfo', err: expect.stringContaining('needs the sockets collector') });
+    } finally {
+      await exporter.stop();
+    }
+  });
+
   it('says nothing of the option when its collector is on', async () => {
-    const exporter = await startExporter([`--path.procfs=${fixture('proc')}`, '--collector.processes', '--collector.processes.top=5']);
+    const exporter = await startExporter([`--path.procfs=${fixture('proc')}`, '--collector.processes', '--collector.processes.top=5', '--collector.tcpinfo']);
     try {
       expect((await fetch(`${exporter.url}/metrics`)).status).toBe(200);
       expect(logLines(exporter.stderr()).filter((l) => l.flag !== undefined || l.msg.includes('has no effect'))).toEqual([]);

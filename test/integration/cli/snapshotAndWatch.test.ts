@@ -142,4 +142,23 @@ describe.runIf(linux)('watch: redraws every interval with per-port changes since
     expect(starts[0]).toMatch(/^== frame 1, /);
     expect(starts[1]).toMatch(/^== frame 2, /);
   }, 90_000);
+
+  it.runIf(linux && haveTool('script'))('on a terminal, keeps the start-up warnings in view: under every frame, not only before the first', async () => {
+    // stderr goes to the same terminal: the warning is written before frame 1, whose clear-screen wipes it.
+    const child = spawn('script', ['-q', '-e', '-c', `${CLI} watch --collector.interval=500ms --no-collector.sysctl --collector.processes.top=3`, '/dev/null'], { stdio: ['pipe', 'pipe', 'pipe'] });
+    children.push(child);
+    let out = '';
+    child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
+    const until = Date.now() + 60_000;
+    while ((out.match(/== frame \d+/g) ?? []).length < 3 && Date.now() < until) await new Promise((r) => setTimeout(r, 100));
+    // What stays on the screen is what follows the last clear-screen: frames 1 and 2, each complete.
+    const frames = out.replace(/\r/g, '').split('\x1b[H\x1b[2J').slice(1, 3);
+    expect(frames).toHaveLength(2);
+    for (const frame of frames) {
+      const log = frame.slice(frame.indexOf('\nLOG (since start; also on stderr)\n'));
+      expect(log).toMatch(/^\nLOG /);
+      expect(log.replace(/\n {4}/g, ' ')).toMatch(/^ {2}ts=\S+ level=warn msg="--collector.processes.top has no effect without --collector.processes, which is off"/m);
+      expect(longest(frame)).toBeLessThanOrEqual(100);
+    }
+  }, 90_000);
 });

@@ -31,6 +31,11 @@ describe('a collector option given while its collector is off', () => {
     ],
     ['ports options with only the connections collector that reads them', ['--collector.disable-defaults', '--collector.connections', '--collector.ports.pin=80'], []],
     ['ephemeral-by-number with only the netns collector that reads it', ['--collector.disable-defaults', '--collector.netns', '--collector.ports.ephemeral-by-number'], []],
+    ['tcpinfo with the sockets collector off', ['--collector.tcpinfo', '--no-collector.sockets'], [{ flag: 'collector.tcpinfo', missing: ['sockets'] }]],
+    ['tcpinfo after --collector.disable-defaults', ['--collector.disable-defaults', '--collector.tcpinfo'], [{ flag: 'collector.tcpinfo', missing: ['sockets'] }]],
+    ['tcpinfo with the sockets collector on by default', ['--collector.tcpinfo'], []],
+    ['--no-collector.tcpinfo with the sockets collector off: turning it off needs nothing', ['--no-collector.sockets', '--no-collector.tcpinfo'], []],
+    ['turning the sockets collector off alone warns of nothing', ['--no-collector.sockets'], []],
   ])('%s', (_name, argv, want) => {
     expect(inert(...argv)).toEqual(want);
   });
@@ -59,5 +64,11 @@ describe('a collector option given while its collector is off', () => {
     expect(describeInertFlag({ flag: 'collector.ports.pin', missing: ['sockets', 'connections'], anyOf: true }).msg).toBe(
       '--collector.ports.pin has no effect without --collector.sockets or --collector.connections, all off',
     );
+  });
+
+  it('says of a collector turned on without one it needs that it fails every cycle', () => {
+    const said = describeInertFlag(inert('--no-collector.sockets', '--collector.tcpinfo')[0]!);
+    expect(said.msg).toBe('--collector.tcpinfo has no effect without --collector.sockets, which is off: the tcpinfo collector fails every cycle');
+    expect(said.fields).toEqual({ flag: '--collector.tcpinfo', needs: '--collector.sockets' });
   });
 });

@@ -12,7 +12,7 @@ import { fixture } from '../../helpers/paths.js';
 const OWN = 4026531840;
 const A = 4026532101;
 const B = 4026532102;
-const ns = (inode: number, pid: number, host = false): NetworkNamespace => ({ inode, pid, pids: [pid], host });
+const ns = (inode: number, pid: number, host = false): NetworkNamespace => ({ inode, pids: [pid], host });
 
 /** Sockets that open unless told otherwise, never have events, and a poll that always times out. */
 function quietKernel(refuse?: (path: string) => unknown, drops: () => number = () => 3) {
