@@ -29,23 +29,9 @@ export interface Libc {
    */
   recvOnPool: (sockfd: number, buf: Buffer, len: number, flags: number) => Promise<PoolResult>;
   /**
-   * `int recvmmsg(int sockfd, struct mmsghdr *msgvec, unsigned int vlen, int flags, struct timespec *timeout);`
-   * recvmmsg(2) on a pool thread, with no timeout (NULL: the socket's SO_RCVTIMEO bounds the wait
-   * for the first datagram). `msgvec` holds `vlen` struct mmsghdr as raw memory (64 bytes each on
-   * LP64: a 56-byte struct msghdr, then `unsigned int msg_len`), whose pointers (msg_iov, each
-   * iovec's iov_base) the caller wrote with addressOf(); the kernel fills msg_len and msg_flags in
-   * place. `result`: datagrams received, or -1 and errno. Nothing in msgvec or the buffers it
-   * points to may be touched until the promise settles.
-   */
-  recvmmsgOnPool: (sockfd: number, msgvec: Buffer, vlen: number, flags: number) => Promise<PoolResult>;
-  /**
-   * The address of `buf`'s first byte (koffi.address), for pointers written into raw structs
-   * (recvmmsg's). Valid while `buf` is alive: a Buffer's memory never moves.
-   */
-  addressOf: (buf: Buffer) => bigint;
-  /**
    * `ssize_t recv(int sockfd, void *buf, size_t len, int flags);` recv(2) on this thread: for
-   * MSG_DONTWAIT reads of what is already queued (never blocks then). Bytes, or -1 and errno.
+   * MSG_DONTWAIT reads of what is already queued (never waits then; a sock_diag dump's read takes
+   * as long as the kernel's fill of the next datagram). Bytes, or -1 and errno.
    */
   recv: (sockfd: number, buf: Buffer, len: number, flags: number) => number;
   /**
@@ -98,9 +84,6 @@ export function loadLibc(): Promise<Libc> {
       socket: lib.func('int socket(int domain, int type, int protocol)'),
       sendOnPool: onPool<[number, Buffer, number, number]>(lib.func('long send(int sockfd, const void *buf, size_t len, int flags)'), () => koffi.errno()),
       recvOnPool: onPool<[number, Buffer, number, number]>(lib.func('long recv(int sockfd, void *buf, size_t len, int flags)'), () => koffi.errno()),
-      // The mmsghdr array goes as raw memory, filled in place; timeout is always NULL.
-      recvmmsgOnPool: withNullTimeout(onPool<[number, Buffer, number, number, null]>(lib.func('int recvmmsg(int sockfd, void *msgvec, unsigned int vlen, int flags, void *timeout)'), () => koffi.errno())),
-      addressOf: (buf) => koffi.address(buf),
       // nfds_t is unsigned long (<poll.h>); struct pollfd goes as raw memory, filled in place.
       pollOnPool: onPool<[Buffer, number, number]>(lib.func('int poll(void *fds, unsigned long nfds, int timeout)'), () => koffi.errno()),
       recv: lib.func('long recv(int sockfd, void *buf, size_t len, int flags)'),
@@ -128,9 +111,4 @@ function onPool<A extends unknown[]>(f: KoffiFunc<(...args: A) => number>, errno
       // spread from a generic one, so the call goes through Function.prototype.apply.
       (f.async as (...a: unknown[]) => void).apply(f, [...args, callback]);
     });
-}
-
-/** recvmmsg(2) with its timeout always NULL. */
-function withNullTimeout(recvmmsg: (fd: number, msgvec: Buffer, vlen: number, flags: number, timeout: null) => Promise<PoolResult>): Libc['recvmmsgOnPool'] {
-  return (fd, msgvec, vlen, flags) => recvmmsg(fd, msgvec, vlen, flags, null);
 }

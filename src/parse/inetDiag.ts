@@ -62,24 +62,40 @@ export function buildInetDiagDumpRequest(family: number, states: number, seq: nu
 export type BatchResult = { kind: 'more' } | { kind: 'done' } | { kind: 'error'; errno: number; text: string };
 
 /**
+ * One inet_diag_msg: at `offset` of `buf` (after its nlmsghdr), its attributes up to `end`. `view`
+ * spans the same bytes as `buf` (same offsets), for callers that read with DataView getters.
+ */
+export type InetDiagMessageHandler = (buf: Buffer, offset: number, end: number, view: DataView) => void;
+
+/** A DataView over `buf`'s bytes, offsets as in `buf`. */
+export function viewOf(buf: Buffer): DataView {
+  return new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
+}
+
+/**
  * Walks the netlink messages in buf[0, length), calling onMessage with the offset of each
  * inet_diag_msg (after its nlmsghdr) and the end of its message (where its attributes stop).
  * Returns whether the dump is finished, failed, or continues.
+ *
+ * Reads go through a DataView made once per call (a datagram): in optimized code a getter is one
+ * load, where Buffer's read methods validate their argument and assemble a u32 from four byte
+ * loads in double arithmetic (measured: the walk's JS a third shorter at 1M sockets).
  */
-export function parseInetDiagBatch(buf: Buffer, length: number, onMessage: (buf: Buffer, offset: number, end: number) => void): BatchResult {
+export function parseInetDiagBatch(buf: Buffer, length: number, onMessage: InetDiagMessageHandler): BatchResult {
+  const view = viewOf(buf);
   let off = 0;
   while (off + NLMSG_HDRLEN <= length) {
-    const len = buf.readUInt32LE(off);
-    const type = buf.readUInt16LE(off + 4);
+    const len = view.getUint32(off, true);
+    const type = view.getUint16(off + 4, true);
     if (len < NLMSG_HDRLEN || off + len > length) return { kind: 'error', errno: 0, text: `truncated netlink message (len ${len} at ${off} of ${length})` };
     if (type === NLMSG_DONE) return { kind: 'done' };
     if (type === NLMSG_ERROR) {
-      const errno = len >= NLMSG_HDRLEN + 4 ? -buf.readInt32LE(off + NLMSG_HDRLEN) : 0;
+      const errno = len >= NLMSG_HDRLEN + 4 ? -view.getInt32(off + NLMSG_HDRLEN, true) : 0;
       return { kind: 'error', errno, text: `netlink error ${errnoText(errno)}` };
     }
     if (type === SOCK_DIAG_BY_FAMILY) {
       if (len < NLMSG_HDRLEN + INET_DIAG_MSG_LEN) return { kind: 'error', errno: 0, text: `short inet_diag_msg (len ${len})` };
-      onMessage(buf, off + NLMSG_HDRLEN, off + len);
+      onMessage(buf, off + NLMSG_HDRLEN, off + len, view);
     }
     off += (len + 3) & ~3;
   }
@@ -94,10 +110,11 @@ export function parseInetDiagBatch(buf: Buffer, length: number, onMessage: (buf:
  * polymorphic and V8 stops inlining the real one (measured: +40 % CPU per cycle at 1M sockets).
  */
 export function batchEndsDump(buf: Buffer, length: number): boolean {
+  const view = viewOf(buf);
   let off = 0;
   while (off + NLMSG_HDRLEN <= length) {
-    const len = buf.readUInt32LE(off);
-    const type = buf.readUInt16LE(off + 4);
+    const len = view.getUint32(off, true);
+    const type = view.getUint16(off + 4, true);
     if (len < NLMSG_HDRLEN || off + len > length || type === NLMSG_DONE || type === NLMSG_ERROR) return true;
     if (type === SOCK_DIAG_BY_FAMILY && len < NLMSG_HDRLEN + INET_DIAG_MSG_LEN) return true;
     off += (len + 3) & ~3;
@@ -121,17 +138,17 @@ export const DIAG = {
 } as const;
 
 /**
- * The attribute of `type` after the inet_diag_msg at `off`, in a message ending at `end`: the
+ * The attribute of `type` after the inet_diag_msg at `off` of `view`, in a message ending at `end`: the
  * offset of its payload, with its length in `attrLength` (the out-parameter keeps this
  * allocation-free). -1 when the message has none, or a malformed attribute comes first.
  */
-export function findDiagAttribute(buf: Buffer, off: number, end: number, type: number, attrLength: { value: number }): number {
+export function findDiagAttribute(view: DataView, off: number, end: number, type: number, attrLength: { value: number }): number {
   let a = off + INET_DIAG_MSG_LEN;
   while (a + NLA_HDRLEN <= end) {
-    const len = buf.readUInt16LE(a);
+    const len = view.getUint16(a, true);
     if (len < NLA_HDRLEN || a + len > end) return -1;
     // The top two bits of nla_type are flags (NLA_F_NESTED, NLA_F_NET_BYTEORDER).
-    if ((buf.readUInt16LE(a + 2) & 0x3fff) === type) {
+    if ((view.getUint16(a + 2, true) & 0x3fff) === type) {
       attrLength.value = len - NLA_HDRLEN;
       return a + NLA_HDRLEN;
     }

@@ -1,5 +1,5 @@
 import type { ClosedSocket } from '../model/closedSocket.js';
-import { AF_INET, AF_INET6, DIAG, findDiagAttribute, INET_DIAG_INFO, INET_DIAG_MSG_LEN, NLMSG_HDRLEN, SOCK_DIAG_BY_FAMILY } from './inetDiag.js';
+import { AF_INET, AF_INET6, DIAG, findDiagAttribute, INET_DIAG_INFO, INET_DIAG_MSG_LEN, NLMSG_HDRLEN, SOCK_DIAG_BY_FAMILY, viewOf } from './inetDiag.js';
 import { readTcpInfo } from './tcpInfo.js';
 
 /*
@@ -37,6 +37,7 @@ export function parseSocketDestroyDatagram(
 ): DestroyDatagramResult {
   const result: DestroyDatagramResult = { events: 0, malformed: 0 };
   const end = off + length;
+  const view = viewOf(buf);
   let m = off;
   while (m + NLMSG_HDRLEN <= end) {
     const len = buf.readUInt32LE(m);
@@ -45,7 +46,7 @@ export function parseSocketDestroyDatagram(
       break;
     }
     if (buf.readUInt16LE(m + 4) === SOCK_DIAG_BY_FAMILY) {
-      if (readDestroyMessage(buf, m + NLMSG_HDRLEN, m + len, record)) {
+      if (readDestroyMessage(buf, view, m + NLMSG_HDRLEN, m + len, record)) {
         result.events++;
         onEvent(record);
       } else {
@@ -57,14 +58,14 @@ export function parseSocketDestroyDatagram(
   return result;
 }
 
-function readDestroyMessage(buf: Buffer, off: number, end: number, r: ClosedSocket): boolean {
+function readDestroyMessage(buf: Buffer, view: DataView, off: number, end: number, r: ClosedSocket): boolean {
   if (end - off < INET_DIAG_MSG_LEN) return false;
   const family = buf[off + DIAG.family];
   if (family !== AF_INET && family !== AF_INET6) return false;
   r.family = family === AF_INET ? 'ipv4' : 'ipv6';
   r.localPort = buf.readUInt16BE(off + DIAG.sport);
   r.remotePort = buf.readUInt16BE(off + DIAG.dport);
-  const info = findDiagAttribute(buf, off, end, INET_DIAG_INFO, attrLength);
+  const info = findDiagAttribute(view, off, end, INET_DIAG_INFO, attrLength);
   readTcpInfo(buf, info, info < 0 ? 0 : attrLength.value, r.info);
   return true;
 }

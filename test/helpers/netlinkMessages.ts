@@ -1,6 +1,6 @@
 import { constants } from 'node:os';
 import { AF_INET, NLMSG_ERROR } from '../../src/parse/inetDiag.js';
-import { NetlinkError, type DatagramBatch, type NetlinkSocket } from '../../src/sources/netlink/libcNetlink.js';
+import { NetlinkError, type NetlinkSocket } from '../../src/sources/netlink/libcNetlink.js';
 
 export interface DiagFields {
   family: number;
@@ -43,41 +43,6 @@ export function control(type: number, errno = 0): Buffer {
   return b;
 }
 
-/** Slots a scripted socket fills (the real one: recvmmsg's struct mmsghdr, libcNetlink.ts). */
-export class ScriptedBatch implements DatagramBatch {
-  readonly bytes: Buffer;
-  private readonly lengths: number[];
-
-  constructor(
-    readonly capacity: number,
-    private readonly slotBytes: number,
-  ) {
-    this.bytes = Buffer.alloc(capacity * slotBytes);
-    this.lengths = new Array<number>(capacity).fill(0);
-  }
-
-  /** Copies `datagrams` into the first slots of `batch` (a ScriptedBatch) and returns how many. */
-  static fill(batch: DatagramBatch, datagrams: readonly Buffer[]): number {
-    if (!(batch instanceof ScriptedBatch)) throw new Error('not a scripted batch');
-    datagrams.forEach((d, i) => {
-      batch.lengths[i] = d.copy(batch.bytes, batch.offset(i));
-    });
-    return datagrams.length;
-  }
-
-  offset(i: number): number {
-    return i * this.slotBytes;
-  }
-
-  length(i: number): number {
-    return this.lengths[i]!;
-  }
-
-  truncated(): boolean {
-    return false;
-  }
-}
-
 export interface ScriptedNetlink {
   open: () => Promise<NetlinkSocket>;
   closed: () => boolean;
@@ -89,7 +54,11 @@ export interface ScriptedNetlink {
   closedDuringRecv: () => boolean;
 }
 
-/** A netlink socket that replays scripted datagrams, one per recv(), each completing on a later event-loop turn as a pool thread's would. */
+/**
+ * A netlink socket that replays scripted datagrams, one per read: receiveQueued() takes the next
+ * at once, receiveWaiting() on a later event-loop turn, as a pool thread's would. With none left,
+ * they answer as the real socket does: 0 (EAGAIN, nothing queued), or the receive timeout's EAGAIN.
+ */
 export function scriptedNetlink(replies: readonly Buffer[]): ScriptedNetlink {
   const queue = [...replies];
   let closed = false;
@@ -97,25 +66,31 @@ export function scriptedNetlink(replies: readonly Buffer[]): ScriptedNetlink {
   let inFlight = 0;
   let closedDuringRecv = false;
   const sent: Buffer[] = [];
+  const take = (buf: Buffer): number => {
+    const next = queue.shift();
+    return next ? next.copy(buf) : 0;
+  };
   return {
     open: async () => ({
       send: async (req) => {
         sent.push(Buffer.from(req));
       },
-      receive: (batch) => {
+      receiveQueued: (buf) => {
+        calls++;
+        return take(buf);
+      },
+      receiveWaiting: (buf) => {
         calls++;
         inFlight++;
         return new Promise<number>((resolve, reject) =>
           setImmediate(() => {
             inFlight--;
-            const next = queue.shift();
-            // What the real socket throws when SO_RCVTIMEO expires with nothing to read.
-            if (!next) reject(new NetlinkError('recvmmsg', constants.errno.EAGAIN));
-            else resolve(ScriptedBatch.fill(batch, [next]));
+            const n = take(buf);
+            if (n === 0) reject(new NetlinkError('recv', constants.errno.EAGAIN));
+            else resolve(n);
           }),
         );
       },
-      newBatch: (slots, slotBytes) => new ScriptedBatch(slots, slotBytes),
       close: () => {
         closed = true;
         if (inFlight > 0) closedDuringRecv = true;

@@ -1,16 +1,36 @@
-import { batchEndsDump, parseInetDiagBatch } from '../../parse/inetDiag.js';
-import type { DatagramBatch, NetlinkSocket } from './libcNetlink.js';
+import { setImmediate as nextTurn } from 'node:timers/promises';
+import { parseInetDiagBatch, type InetDiagMessageHandler } from '../../parse/inetDiag.js';
+import type { NetlinkSocket } from './libcNetlink.js';
 
 /**
- * Datagrams per receive and bytes per slot. The kernel sizes a dump's datagrams to the receive
- * length asked for, capped at 32 KiB (netlink_recvmsg()'s max_recvmsg_len), so a 32 KiB slot holds
- * any of them (a longer one would be MSG_TRUNC, reported as an error). 8 per receive: the pool
- * round trip is paid once per 8 datagrams, ~640 sockets with tcp_info, ~2,400 without, and one
- * event-loop turn parses them in about a millisecond. Two batches: 512 KiB, shared by the dumps of
- * one socket. 32 slots measured no faster at 1M sockets with tcp_info (docs/performance.md).
+ * Bytes per read. The kernel sizes a dump's datagrams to the receive length asked for, capped at
+ * 32 KiB (netlink_recvmsg()'s max_recvmsg_len), so 32 KiB holds any of them (a longer one would be
+ * cut off, reported as an error): ~80 sockets with tcp_info, ~270 without.
  */
-const SLOTS = 8;
-const SLOT_BYTES = 32 * 1024;
+const DATAGRAM_BYTES = 32 * 1024;
+/** The longest run of reads and parsing (ms) before a dump lets the event loop serve scrapes. */
+const SLICE_MS = 4;
+/**
+ * A read on the event loop (ms) past which the dump's later reads go to a pool thread. A read
+ * normally takes ~0.1 ms: the kernel fills the next datagram inside it. It takes long when the
+ * kernel walks a long stretch of its table without a socket to report: a family with few
+ * sockets in a large table (a few hundred IPv6 sockets among a million IPv4 ones: 30–70 ms per
+ * read at 1M, measured).
+ */
+const SLOW_READ_MS = 5;
+/**
+ * The same for the request (ms), which the kernel answers with the first datagram inside send()
+ * on a pool thread; its time as seen from here includes waking that thread (2 ms on average on
+ * the benchmark VM, 9 ms at most), so the bound is higher.
+ */
+const SLOW_SEND_MS = 10;
+/**
+ * Reads a slow one sends to the pool before the event loop tries again, doubled at each slow
+ * read of the dump: a sparse family's reads stay on the pool but for a few, and one slow read in a
+ * dense family (the VM preempted mid-read) costs a few pool round trips, not the rest of a
+ * million-socket dump on the pool (~50 µs each, 12,500 datagrams with tcp_info).
+ */
+const POOL_READS = 8;
 const EAFNOSUPPORT = 97;
 
 export class DumpError extends Error {
@@ -23,72 +43,74 @@ export class DumpError extends Error {
 }
 
 /**
- * Sends one dump request and feeds every inet_diag_msg to onMessage (its offset, and the end of its
- * message: its attributes lie in between) until NLMSG_DONE.
+ * Sends one dump request and feeds every inet_diag_msg to onMessage (its offset, and the end of
+ * its message: its attributes lie in between; a DataView over its datagram) until NLMSG_DONE.
  * Returns false when the family is not supported (IPv6 disabled) and `familyOptional` is set.
+ * Errors: DumpError (the kernel's NLMSG_ERROR, a malformed or cut-off datagram), NetlinkError
+ * (send or recv failed; EAGAIN: nothing came within the socket's receive timeout).
  *
- * Two batches: while this thread parses one, a pool thread is already receiving the next, so the
- * kernel fills it in parallel. Each batch is its own event-loop turn (the receive completes
- * through the loop), which keeps scrapes answering during a million-socket walk. The next
- * receive is only asked for when this batch does not end the dump: a receive after the end would
- * wait for its timeout.
+ * Reads are made on the event loop, one datagram at a time into the same 32 KiB buffer, each
+ * parsed at once, as `ss` and a C dump do. The kernel copies into memory that is in the CPU's
+ * cache then, and the parser reads it from there: receiving batches of datagrams on a pool
+ * thread into 512 KiB of buffers instead cost 1.3–1.5x the C dump at 1M sockets with tcp_info,
+ * a tenth of the kernel's time going to copy_to_user alone (perf; docs/performance.md).
+ * Every SLICE_MS the dump yields a turn to the event loop, so scrapes keep being answered.
  *
- * The two batches are kept for the socket's next dumps (a walk makes four on one socket) and go
- * back with it on close.
+ * Two things stay off the event loop, on a pool thread: the request (the kernel makes the first
+ * datagram inside send(), which for a family with no sockets walks the whole table, 100–250 ms at
+ * 1M), and the reads after a slow request or read (SLOW_SEND_MS, SLOW_READ_MS, POOL_READS): a
+ * family sparse in a large table, where each read walks a long stretch. So one read is the most
+ * the event loop waits for: ~0.1 ms normally, one stretch of the walk at worst (measured at 1M
+ * IPv4 sockets and 600 IPv6 ones: the event loop's longest delay 9–15 ms, against 33–70 ms with
+ * every read on it).
  */
-export async function dumpSockDiag(
-  sock: NetlinkSocket,
-  request: Buffer,
-  familyOptional: boolean,
-  onMessage: (buf: Buffer, offset: number, end: number) => void,
-): Promise<boolean> {
-  const batches = batchesFor(sock);
+export async function dumpSockDiag(sock: NetlinkSocket, request: Buffer, familyOptional: boolean, onMessage: InetDiagMessageHandler): Promise<boolean> {
+  const buf = bufferFor(sock);
+  const sent = performance.now();
   await sock.send(request);
-  let inFlight: Promise<number> | undefined;
-  try {
-    let next = sock.receive(batches[0]);
-    inFlight = next;
-    for (let i = 0; ; i ^= 1) {
-      const n = await next;
-      inFlight = undefined;
-      if (n === 0) throw new DumpError('netlink dump ended without NLMSG_DONE', 0);
-      const batch = batches[i]!;
-      if (!batchEnds(batch, n)) inFlight = next = sock.receive(batches[i ^ 1]!);
-      for (let k = 0; k < n; k++) {
-        // A subarray from 0 keeps offsets datagram-relative for the parser and the callback.
-        const datagram = k === 0 ? batch.bytes : batch.bytes.subarray(batch.offset(k));
-        const r = parseInetDiagBatch(datagram, batch.length(k), onMessage);
-        if (r.kind === 'done') return true;
-        if (r.kind === 'error') {
-          if (familyOptional && r.errno === EAFNOSUPPORT) return false;
-          throw new DumpError(r.text, r.errno);
-        }
+  // Reads left to make on the pool, and how many the next slow read sends there.
+  let probation = POOL_READS;
+  let onPool = performance.now() - sent > SLOW_SEND_MS ? probation : 0;
+  let sliceEnd = performance.now() + SLICE_MS;
+  for (;;) {
+    let n = 0;
+    if (onPool === 0) {
+      const started = performance.now();
+      n = sock.receiveQueued(buf);
+      const now = performance.now();
+      if (now - started > SLOW_READ_MS) {
+        onPool = probation;
+        probation *= 2;
       }
+      if (now > sliceEnd) {
+        await nextTurn();
+        sliceEnd = performance.now() + SLICE_MS;
+      }
+    } else {
+      onPool--;
     }
-  } finally {
-    // A receive still in flight (onMessage threw) must finish before the caller closes the socket:
-    // a pool thread that has not yet started it would otherwise read whatever reuses the fd.
-    if (inFlight) await inFlight.catch(() => 0);
+    // On the pool, or nothing queued yet (the kernel queues the next datagram inside each read, so
+    // not during a dump; waiting costs nothing then).
+    if (n === 0) {
+      n = await sock.receiveWaiting(buf);
+      sliceEnd = performance.now() + SLICE_MS;
+    }
+    if (n === 0) throw new DumpError('netlink dump ended without NLMSG_DONE', 0);
+    if (n > buf.length) throw new DumpError(`netlink datagram longer than ${DATAGRAM_BYTES} bytes (${n})`, 0);
+    const r = parseInetDiagBatch(buf, n, onMessage);
+    if (r.kind === 'done') return true;
+    if (r.kind === 'error') {
+      if (familyOptional && r.errno === EAFNOSUPPORT) return false;
+      throw new DumpError(r.text, r.errno);
+    }
   }
 }
 
-/**
- * The socket's two batches: made by its first dump, reused by the ones after. Before, each dump
- * asked for two of its own, so a walk held eight (2 MiB) until its socket closed.
- */
-const socketBatches = new WeakMap<NetlinkSocket, readonly [DatagramBatch, DatagramBatch]>();
+/** The socket's read buffer: made by its first dump, reused by the ones after (a walk makes four). */
+const socketBuffers = new WeakMap<NetlinkSocket, Buffer>();
 
-function batchesFor(sock: NetlinkSocket): readonly [DatagramBatch, DatagramBatch] {
-  let pair = socketBatches.get(sock);
-  if (!pair) socketBatches.set(sock, (pair = [sock.newBatch(SLOTS, SLOT_BYTES), sock.newBatch(SLOTS, SLOT_BYTES)]));
-  return pair;
-}
-
-/** Whether a datagram of the batch ends the dump (see batchEndsDump) or came truncated. */
-function batchEnds(batch: DatagramBatch, n: number): boolean {
-  for (let k = 0; k < n; k++) {
-    if (batch.truncated(k)) throw new DumpError(`netlink datagram longer than ${SLOT_BYTES} bytes`, 0);
-    if (batchEndsDump(k === 0 ? batch.bytes : batch.bytes.subarray(batch.offset(k)), batch.length(k))) return true;
-  }
-  return false;
+function bufferFor(sock: NetlinkSocket): Buffer {
+  let buf = socketBuffers.get(sock);
+  if (!buf) socketBuffers.set(sock, (buf = Buffer.alloc(DATAGRAM_BYTES)));
+  return buf;
 }

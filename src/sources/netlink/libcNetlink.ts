@@ -31,74 +31,21 @@ export interface NetlinkSocket {
   /** Sends a request (send(2) on a pool thread, see Libc.sendOnPool). Errors: NetlinkError. */
   send(buf: Buffer): Promise<void>;
   /**
-   * Datagrams received into the batch's slots, at least one: recvmmsg(2) with MSG_WAITFORONE on a
-   * libuv pool thread, so the kernel's part of a dump (walking its hash tables, filling datagrams)
-   * never blocks the event loop. It waits for the first datagram, then takes what is queued, up
-   * to the batch's capacity: during a dump the kernel fills the next datagram at the end of each
-   * receive (netlink_recvmsg() calls netlink_dump()), so a batch comes full until the dump ends,
-   * and one pool round trip serves many datagrams. The batch must not be touched until the
-   * promise settles. Errors: NetlinkError (EAGAIN: the receive timeout passed with nothing).
+   * One datagram already queued, into `buf`, read on this thread (recv(2) with MSG_DONTWAIT): its
+   * full length (MSG_TRUNC: more than buf.length when its end did not fit), or 0 when none is
+   * queued. During a dump one always is until its end: the kernel fills the next datagram inside
+   * each read (netlink_recvmsg() calls netlink_dump()), which is the time this read takes.
+   * Errors: NetlinkError.
    */
-  receive(batch: DatagramBatch): Promise<number>;
-  /** A batch of `slots` slots of `slotBytes` each, for receive(). */
-  newBatch(slots: number, slotBytes: number): DatagramBatch;
+  receiveQueued(buf: Buffer): number;
   /**
-   * Closes the socket; only once no receive() is in flight. Its batches go back for later
-   * sockets to reuse: none may be read after.
+   * As receiveQueued, but waiting for the datagram on a libuv pool thread (recv(2) blocking, so the
+   * kernel's part never holds the event loop); `buf` must not be touched until the promise
+   * settles. Errors: NetlinkError (EAGAIN: the receive timeout passed with nothing).
    */
+  receiveWaiting(buf: Buffer): Promise<number>;
+  /** Closes the socket; only once no receiveWaiting() is in flight. */
   close(): void;
-}
-
-/** recvmmsg(2) flag: after the first datagram, take only what is already queued. */
-const MSG_WAITFORONE = 0x10000;
-/** struct mmsghdr on LP64: struct msghdr (56 bytes), unsigned int msg_len, padding. */
-const MMSGHDR_BYTES = 64;
-const MSGHDR_IOV = 16;
-const MSGHDR_IOVLEN = 24;
-const MSGHDR_FLAGS = 48;
-const MMSGHDR_LEN = 56;
-/** struct iovec on LP64: void *iov_base, size_t iov_len. */
-const IOVEC_BYTES = 16;
-
-/**
- * Slots for recvmmsg(2): the data, and beside it the struct mmsghdr array and one iovec per slot
- * pointing into the data (absolute addresses, written once: a Buffer's memory never moves).
- */
-class MessageBatch implements DatagramBatch {
-  readonly bytes: Buffer;
-  /** vlen struct mmsghdr, then vlen struct iovec. */
-  readonly headers: Buffer;
-
-  constructor(
-    c: Libc,
-    readonly capacity: number,
-    readonly slotBytes: number,
-  ) {
-    this.bytes = Buffer.alloc(capacity * slotBytes);
-    this.headers = Buffer.alloc(capacity * (MMSGHDR_BYTES + IOVEC_BYTES));
-    const data = c.addressOf(this.bytes);
-    const iovecs = c.addressOf(this.headers) + BigInt(capacity * MMSGHDR_BYTES);
-    for (let i = 0; i < capacity; i++) {
-      const h = i * MMSGHDR_BYTES;
-      this.headers.writeBigUInt64LE(iovecs + BigInt(i * IOVEC_BYTES), h + MSGHDR_IOV);
-      this.headers.writeBigUInt64LE(1n, h + MSGHDR_IOVLEN);
-      const v = capacity * MMSGHDR_BYTES + i * IOVEC_BYTES;
-      this.headers.writeBigUInt64LE(data + BigInt(i * slotBytes), v);
-      this.headers.writeBigUInt64LE(BigInt(slotBytes), v + 8);
-    }
-  }
-
-  offset(i: number): number {
-    return i * this.slotBytes;
-  }
-
-  length(i: number): number {
-    return Math.min(this.headers.readUInt32LE(i * MMSGHDR_BYTES + MMSGHDR_LEN), this.slotBytes);
-  }
-
-  truncated(i: number): boolean {
-    return (this.headers.readInt32LE(i * MMSGHDR_BYTES + MSGHDR_FLAGS) & MSG_TRUNC) !== 0;
-  }
 }
 
 /** A libc call of the netlink path failed; the message names the errno (`EPERM: Operation not permitted`). */
@@ -171,41 +118,27 @@ function setReceiveTimeout(c: Libc, fd: number, timeoutMs: number): void {
   c.setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, tv, tv.length);
 }
 
-/**
- * Batches of closed dump sockets, for the next ones: a walk's four dumps share two batches of
- * 256 KiB (dump.ts), and the connections collector makes a listener dump every 250 ms under load;
- * reused, they are allocated once instead of left to the garbage collector. At most SPARE_BATCHES
- * are kept (two dumps at once: a walk and a listener dump).
- */
-const spareBatches: MessageBatch[] = [];
-const SPARE_BATCHES = 4;
-
 function wrap(c: Libc, fd: number, timeoutMs: number): NetlinkSocket {
   setReceiveTimeout(c, fd, timeoutMs);
-  const handedOut: MessageBatch[] = [];
   return {
     async send(buf) {
       const { result, errno } = await c.sendOnPool(fd, buf, buf.length, 0);
       if (result !== buf.length) throw new NetlinkError('send', errno);
     },
-    async receive(batch) {
-      if (!(batch instanceof MessageBatch)) throw new Error('receive() with a batch of another socket');
-      const { result, errno } = await c.recvmmsgOnPool(fd, batch.headers, batch.capacity, MSG_WAITFORONE);
-      if (result < 0) throw new NetlinkError('recvmmsg', errno);
+    receiveQueued(buf) {
+      const n = c.recv(fd, buf, buf.length, MSG_DONTWAIT | MSG_TRUNC);
+      if (n >= 0) return n;
+      const errno = c.errno();
+      if (errno === EAGAIN) return 0;
+      throw new NetlinkError('recv', errno);
+    },
+    async receiveWaiting(buf) {
+      const { result, errno } = await c.recvOnPool(fd, buf, buf.length, MSG_TRUNC);
+      if (result < 0) throw new NetlinkError('recv', errno);
       return result;
     },
-    newBatch(slots, slotBytes) {
-      // The last one returned first: its pages are the most likely to be resident still.
-      let i = spareBatches.length - 1;
-      while (i >= 0 && !(spareBatches[i]!.capacity === slots && spareBatches[i]!.slotBytes === slotBytes)) i--;
-      const batch = i >= 0 ? spareBatches.splice(i, 1)[0]! : new MessageBatch(c, slots, slotBytes);
-      handedOut.push(batch);
-      return batch;
-    },
-    // Only once no receive is in flight (every caller's contract): the batches are free then too.
     close() {
       c.close(fd);
-      for (const b of handedOut.splice(0)) if (spareBatches.length < SPARE_BATCHES) spareBatches.push(b);
     },
   };
 }

@@ -30,7 +30,7 @@ describe('queryListenerBacklogs', () => {
     await expect(queryListenerBacklogs(eperm.open)).rejects.toThrow(/netlink error EPERM: Operation not permitted/);
     expect(eperm.closed()).toBe(true);
     const cut = scripted([diagMessage({ inode: 1 })]);
-    await expect(queryListenerBacklogs(cut.open)).rejects.toThrow(/netlink recvmmsg failed: EAGAIN: Resource temporarily unavailable/);
+    await expect(queryListenerBacklogs(cut.open)).rejects.toThrow(/netlink recv failed: EAGAIN: Resource temporarily unavailable/);
     expect(cut.closed()).toBe(true);
     expect(cut.closedDuringRecv()).toBe(false);
   });

@@ -1,7 +1,8 @@
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { AF_INET, buildInetDiagDumpRequest, NLMSG_DONE, TCPF_ALL } from '../../../src/parse/inetDiag.js';
 import { dumpSockDiag } from '../../../src/sources/netlink/dump.js';
 import { NetlinkSocketSource } from '../../../src/sources/netlinkSocketSource.js';
+import type { NetlinkSocket } from '../../../src/sources/netlink/libcNetlink.js';
 import { control, diagMessage, scriptedNetlink } from '../../helpers/netlinkMessages.js';
 
 const request = buildInetDiagDumpRequest(AF_INET, TCPF_ALL, 1);
@@ -33,5 +34,74 @@ describe('dumpSockDiag with a scripted socket', () => {
     ).rejects.toThrow('sink failed');
     expect(s.closed()).toBe(true);
     expect(s.closedDuringRecv()).toBe(false);
+  });
+});
+
+/**
+ * A socket whose send and reads take the time the test says, on a clock the test owns
+ * (performance.now mocked): reads on the event loop (receiveQueued) and on the pool
+ * (receiveWaiting) counted, with the event-loop turns taken before each read.
+ */
+function timedSocket(datagrams: readonly Buffer[], readMs: (read: number) => number, sendMs = 0) {
+  let clock = 0;
+  vi.spyOn(performance, 'now').mockImplementation(() => clock);
+  let turns = 0;
+  let done = false;
+  const tick = (): void => {
+    turns++;
+    if (!done) setImmediate(tick);
+  };
+  setImmediate(tick);
+  const queue = [...datagrams];
+  const log = { queued: 0, waiting: 0, turnsAtRead: [] as number[] };
+  const take = (buf: Buffer): number => {
+    log.turnsAtRead.push(turns);
+    clock += readMs(log.queued + log.waiting - 1); // reads from 0
+    const next = queue.shift()!;
+    if (queue.length === 0) done = true;
+    return next.copy(buf);
+  };
+  const sock: NetlinkSocket = {
+    send: async () => {
+      clock += sendMs;
+    },
+    receiveQueued: (buf) => (log.queued++, take(buf)),
+    receiveWaiting: (buf) => new Promise<number>((resolve) => setImmediate(() => (log.waiting++, resolve(take(buf))))),
+    close: () => undefined,
+  };
+  return { sock, log };
+}
+
+describe('dumpSockDiag on the event loop', () => {
+  afterEach(() => vi.restoreAllMocks());
+  const datagrams = (n: number): Buffer[] => [...Array.from({ length: n - 1 }, (_, i) => diagMessage({ inode: i })), control(NLMSG_DONE)];
+
+  it('reads on the event loop and gives it a turn every 4 ms of reading', async () => {
+    // 12 reads of 1 ms each: three slices, so at least two turns between the first read and the last.
+    const { sock, log } = timedSocket(datagrams(12), () => 1);
+    await dumpSockDiag(sock, request, false, () => undefined);
+    expect(log).toMatchObject({ queued: 12, waiting: 0 });
+    expect(log.turnsAtRead.at(-1)! - log.turnsAtRead[0]!).toBeGreaterThanOrEqual(2);
+  });
+
+  it('moves the reads after a slow one to a pool thread (a family sparse in a large table)', async () => {
+    const { sock, log } = timedSocket(datagrams(8), (read) => (read === 2 ? 30 : 0.1));
+    const seen: number[] = [];
+    await dumpSockDiag(sock, request, false, (buf, off) => seen.push(buf.readUInt32LE(off + 68)));
+    expect(log).toMatchObject({ queued: 3, waiting: 5 });
+    expect(seen).toEqual([0, 1, 2, 3, 4, 5, 6]);
+  });
+
+  it('goes back to the event loop after 8 reads on the pool, then after 16 when a read is slow again', async () => {
+    const { sock, log } = timedSocket(datagrams(40), (read) => (read === 2 || read === 11 ? 30 : 0.1));
+    await dumpSockDiag(sock, request, false, () => undefined);
+    // Reads 0-2 here, 3-10 on the pool, 11 here (slow), 12-27 on the pool, 28-39 here.
+    expect(log).toMatchObject({ queued: 3 + 1 + 12, waiting: 8 + 16 });
+  });
+
+  it('reads on a pool thread from the start when the request was slow', async () => {
+    const { sock, log } = timedSocket(datagrams(4), () => 0.1, 50);
+    await dumpSockDiag(sock, request, false, () => undefined);
+    expect(log).toMatchObject({ queued: 0, waiting: 4 });
   });
 });

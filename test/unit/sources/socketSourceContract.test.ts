@@ -15,7 +15,7 @@ import { NetlinkSocketSource } from '../../../src/sources/netlinkSocketSource.js
 import { ProcfsSocketSource } from '../../../src/sources/procfsSocketSource.js';
 import type { SocketSource, WalkReport } from '../../../src/sources/socketSource.js';
 import { SysteminformationSocketSource, type ConnectionEntry } from '../../../src/sources/systeminformationSource.js';
-import { control, diagMessage, ScriptedBatch } from '../../helpers/netlinkMessages.js';
+import { control, diagMessage } from '../../helpers/netlinkMessages.js';
 import { haveTool } from '../../helpers/tools.js';
 
 /**
@@ -113,8 +113,8 @@ function kernelNetlink(rows: readonly Row[]): () => Promise<NetlinkSocket> {
           ]),
         );
       },
-      receive: (batch) => new Promise<number>((resolve) => setImmediate(() => resolve(ScriptedBatch.fill(batch, [replies.shift()!])))),
-      newBatch: (slots, slotBytes) => new ScriptedBatch(slots, slotBytes),
+      receiveQueued: (buf) => replies.shift()?.copy(buf) ?? 0,
+      receiveWaiting: (buf) => new Promise<number>((resolve) => setImmediate(() => resolve(replies.shift()?.copy(buf) ?? 0))),
       close: () => undefined,
     };
   };
