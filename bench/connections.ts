@@ -15,7 +15,7 @@
  * compiler is there), and the exporter process with both collectors on, charged to a memory
  * cgroup of its own.
  */
-import { spawnSync, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -146,27 +146,11 @@ async function population(ns: Netns, sockets: number): Promise<void> {
   );
 }
 
-/** The collector's warm cycle in `mode`; with `fifo`, the process runs SCHED_FIFO (chrt -f 10). */
-function cycle(ns: Netns, mode: string, fifo = false): CycleMeasure {
+/** The collector's warm cycle in `mode`. */
+function cycle(ns: Netns, mode: string): CycleMeasure {
   const argv = [join(here, 'collectOnce.js'), mode, '/proc', '5'];
-  const once = (): CycleMeasure => JSON.parse((fifo ? ns.run('chrt', ['-f', '10', process.execPath, ...argv]) : ns.run(process.execPath, argv)).stdout) as CycleMeasure;
+  const once = (): CycleMeasure => JSON.parse(ns.run(process.execPath, argv).stdout) as CycleMeasure;
   return medianMeasure(Array.from({ length: ROUNDS }, once));
-}
-
-/**
- * Why the tcp_info ratio depends on the scheduler. Our walk is two threads in a pipeline (a pool
- * thread in recvmmsg(2), where the kernel fills the datagrams, and the event loop parsing the
- * batch before); the C dump is one. A scheduler that delays a woken thread instead of running it on
- * an idle CPU serialises the pipeline: kernel time plus JS time. Under SCHED_FIFO a woken thread
- * takes an idle CPU at once, so these rows show the same code when the pipeline overlaps, against
- * the C dump under the same policy.
- */
-function fifoRows(ns: Netns, diagDump: string | undefined): string[] {
-  if (diagDump === undefined || spawnSync('chrt', ['--version']).status !== 0) return [];
-  const ours = cycle(ns, 'netlink-tcpinfo', true);
-  const c = commandTimes(ns, `chrt -f 10 ${diagDump} info > /dev/null`, ROUNDS);
-  const ratio = `${(ours.wallMs / c.wallMs).toFixed(2)}x wall`;
-  return [`| | diagnostic: ours with tcp_info and the C dump, both SCHED_FIFO (chrt -f 10) | ours ${ours.wallMs.toFixed(0)} ms (cpu ${ours.cpuMs.toFixed(0)}), C ${c.wallMs.toFixed(0)} ms (cpu ${c.cpuMs.toFixed(0)}) | ${ratio} | |`];
 }
 
 async function tcpInfoCost(sockets: number, diagDump: string | undefined): Promise<string[]> {
@@ -189,7 +173,6 @@ async function tcpInfoCost(sockets: number, diagDump: string | undefined): Promi
       cPlain === undefined
         ? ''
         : `| | C dump without extensions (diagDump.c), against ours without tcp_info | ${cPlain.wallMs.toFixed(0)} ms (cpu ${cPlain.cpuMs.toFixed(0)}) | ${(plain.wallMs / cPlain.wallMs).toFixed(2)}x wall, ${(plain.cpuMs / cPlain.cpuMs).toFixed(2)}x cpu | |`,
-      ...fifoRows(ns, diagDump),
       row('ss -tin', ssTin),
       `| | exporter process with --collector.connections --collector.tcpinfo | cycle ${exp.cycleMs.toFixed(0)} ms, cpu ${exp.cpuPerCycleMs.toFixed(0)} ms/cycle | | ${exp.peakRssMb.toFixed(0)} MB; **${chargesText(exp)}** |`,
     ].filter((line) => line !== '');
