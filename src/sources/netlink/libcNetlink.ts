@@ -133,9 +133,13 @@ function wrap(c: Libc, fd: number, timeoutMs: number): NetlinkSocket {
       throw new NetlinkError('recv', errno);
     },
     async receiveWaiting(buf) {
-      const { result, errno } = await c.recvOnPool(fd, buf, buf.length, MSG_TRUNC);
-      if (result < 0) throw new NetlinkError('recv', errno);
-      return result;
+      for (;;) {
+        const { result, errno } = await c.recvOnPool(fd, buf, buf.length, MSG_TRUNC);
+        if (result >= 0) return result;
+        // With a receive timeout set, a process stopped and continued gets EINTR even without a
+        // handler (signal(7)): the datagram is still to come, so wait again.
+        if (errno !== EINTR) throw new NetlinkError('recv', errno);
+      }
     },
     close() {
       c.close(fd);
