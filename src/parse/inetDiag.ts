@@ -102,26 +102,6 @@ export function parseInetDiagBatch(buf: Buffer, length: number, onMessage: InetD
   return { kind: 'more' };
 }
 
-/**
- * Whether the messages in buf[0, length) end the dump (NLMSG_DONE, NLMSG_ERROR, or a malformed
- * message, which parseInetDiagBatch then reports): exactly when that returns anything but
- * "more". Walks headers only. A function of its own, not
- * parseInetDiagBatch with a no-op callback: a second callback there makes its call site
- * polymorphic and V8 stops inlining the real one (measured: +40 % CPU per cycle at 1M sockets).
- */
-export function batchEndsDump(buf: Buffer, length: number): boolean {
-  const view = viewOf(buf);
-  let off = 0;
-  while (off + NLMSG_HDRLEN <= length) {
-    const len = view.getUint32(off, true);
-    const type = view.getUint16(off + 4, true);
-    if (len < NLMSG_HDRLEN || off + len > length || type === NLMSG_DONE || type === NLMSG_ERROR) return true;
-    if (type === SOCK_DIAG_BY_FAMILY && len < NLMSG_HDRLEN + INET_DIAG_MSG_LEN) return true;
-    off += (len + 3) & ~3;
-  }
-  return false;
-}
-
 /** Field offsets inside struct inet_diag_msg. */
 export const DIAG = {
   family: 0,
