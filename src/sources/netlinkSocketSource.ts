@@ -45,7 +45,7 @@ export class NetlinkSocketSource implements SocketSource {
     // One callback for every pass: the parser's call site stays monomorphic.
     const onMessage = (buf: Buffer, off: number, end: number, view: DataView): void => {
       if (readInetDiagMsg(buf, off, record, view)) {
-        if (tcpInfo) readInfoAttribute(buf, view, off, end, record);
+        if (tcpInfo) readInfoAttribute(view, off, end, record);
         table.sockets++;
         sink.add(record);
       } else {
@@ -124,7 +124,7 @@ let infoLength = 0;
  * record.info.rttUs and .retransmits from the message's INET_DIAG_INFO attribute, -1 without one
  * (TIME_WAIT, SYN_RECV); the walk needs no other field (see readTcpInfoRtt).
  */
-function readInfoAttribute(buf: Buffer, view: DataView, off: number, end: number, r: SocketRecord): void {
+function readInfoAttribute(view: DataView, off: number, end: number, r: SocketRecord): void {
   const a = off + infoAt;
   if (infoAt > 0 && a + 4 + infoLength <= end && view.getUint16(a, true) === infoLength + 4 && (view.getUint16(a + 2, true) & 0x3fff) === INET_DIAG_INFO) {
     readTcpInfoRtt(view, a + 4, infoLength, r.info);
