@@ -12,8 +12,9 @@
  * --collector.tcpinfo: a population of held connections per size (default 10k and 100k), and in
  * the same run: the sockets collector's cycle without and with tcp_info, `ss -tin`, and the C
  * netlink floor asking for the same extension (diagDump.c with its `info` argument, when a C
- * compiler is there), and the exporter process with both collectors on, charged to a memory
- * cgroup of its own.
+ * compiler is there: the same requests as ours, the budget's reference, and with `per-family` as
+ * `ss` makes them), and the exporter process with both collectors on, charged to a memory cgroup
+ * of its own. Ours and the two C dumps with tcp_info are measured round by round, interleaved.
  */
 import type { ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -21,7 +22,7 @@ import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
-import { medianMeasure, type CycleMeasure } from './measure.js';
+import { median, medianMeasure, type CycleMeasure } from './measure.js';
 import { chargesText, exporterProcess } from './exporterProcess.js';
 import { Netns } from './netns.js';
 import { buildDiagDump, commandTimes } from './references.js';
@@ -146,21 +147,34 @@ async function population(ns: Netns, sockets: number): Promise<void> {
   );
 }
 
-/** The collector's warm cycle in `mode`. */
-function cycle(ns: Netns, mode: string): CycleMeasure {
-  const argv = [join(here, 'collectOnce.js'), mode, '/proc', '5'];
-  const once = (): CycleMeasure => JSON.parse(ns.run(process.execPath, argv).stdout) as CycleMeasure;
-  return medianMeasure(Array.from({ length: ROUNDS }, once));
+/** One fresh process's median warm cycle in `mode`. */
+function cycleOnce(ns: Netns, mode: string): CycleMeasure {
+  return JSON.parse(ns.run(process.execPath, [join(here, 'collectOnce.js'), mode, '/proc', '5']).stdout) as CycleMeasure;
 }
+
+/** The collector's warm cycle in `mode`: the median of ROUNDS fresh processes. */
+function cycle(ns: Netns, mode: string): CycleMeasure {
+  return medianMeasure(Array.from({ length: ROUNDS }, () => cycleOnce(ns, mode)));
+}
+
+const medianTimes = (runs: ReadonlyArray<{ wallMs: number; cpuMs: number }>): { wallMs: number; cpuMs: number } => ({ wallMs: median(runs.map((r) => r.wallMs)), cpuMs: median(runs.map((r) => r.cpuMs)) });
 
 async function tcpInfoCost(sockets: number, diagDump: string | undefined): Promise<string[]> {
   const ns = new Netns('tcpstate-bench-info', { 'net.ipv4.ip_local_port_range': '1024 65535', 'net.core.somaxconn': '65535' });
   try {
     await population(ns, sockets);
     const plain = cycle(ns, 'netlink');
-    const info = cycle(ns, 'netlink-tcpinfo');
+    // Ours and the C dumps with tcp_info round by round, so a slow stretch of the shared machine
+    // weighs on all of them alike.
+    const rounds = Array.from({ length: ROUNDS }, () => ({
+      info: cycleOnce(ns, 'netlink-tcpinfo'),
+      c: diagDump ? commandTimes(ns, `${diagDump} info > /dev/null`, 1) : undefined,
+      cPerFamily: diagDump ? commandTimes(ns, `${diagDump} info per-family > /dev/null`, 1) : undefined,
+    }));
+    const info = medianMeasure(rounds.map((x) => x.info));
+    const c = diagDump ? medianTimes(rounds.map((x) => x.c!)) : undefined;
+    const cPerFamily = diagDump ? medianTimes(rounds.map((x) => x.cPerFamily!)) : undefined;
     const ssTin = commandTimes(ns, 'ss -tin > /dev/null', ROUNDS);
-    const c = diagDump ? commandTimes(ns, `${diagDump} info > /dev/null`, ROUNDS) : undefined;
     const cPlain = diagDump ? commandTimes(ns, `${diagDump} > /dev/null`, ROUNDS) : undefined;
     // The deployed process with both collectors: the memory a container limit goes by.
     const exp = await exporterProcess(ns, Math.max(1000, Math.round(info.wallMs * 1.5)), ROUNDS, ['--collector.connections', '--collector.tcpinfo']);
@@ -169,7 +183,8 @@ async function tcpInfoCost(sockets: number, diagDump: string | undefined): Promi
     return [
       `| ${info.sockets.toLocaleString('en')} | ours, sockets cycle without tcp_info | ${plain.wallMs.toFixed(0)} ms (cpu ${plain.cpuMs.toFixed(0)}) | | ${plain.peakRssMb.toFixed(0)} MB |`,
       `| | **ours, with --collector.tcpinfo** | ${info.wallMs.toFixed(0)} ms (cpu ${info.cpuMs.toFixed(0)}) | 1.00x | ${info.peakRssMb.toFixed(0)} MB |`,
-      c === undefined ? '| | C dump asking for INET_DIAG_INFO | no C compiler | | |' : row('C dump asking for INET_DIAG_INFO (diagDump.c info)', c),
+      c === undefined ? '| | C dump asking for INET_DIAG_INFO | no C compiler | | |' : row('**C dump making the same requests, with INET_DIAG_INFO** (diagDump.c info)', c),
+      cPerFamily === undefined ? '' : row('C dump with INET_DIAG_INFO, non-LISTEN states per family as `ss` asks (diagDump.c info per-family)', cPerFamily),
       cPlain === undefined
         ? ''
         : `| | C dump without extensions (diagDump.c), against ours without tcp_info | ${cPlain.wallMs.toFixed(0)} ms (cpu ${cPlain.cpuMs.toFixed(0)}) | ${(plain.wallMs / cPlain.wallMs).toFixed(2)}x wall, ${(plain.cpuMs / cPlain.cpuMs).toFixed(2)}x cpu | |`,

@@ -1,10 +1,14 @@
 /*
- * The C netlink floor for bench/scale.ts: the same four sock_diag dumps as the netlink source
- * (LISTEN then the rest, IPv4 then IPv6; see src/sources/netlinkSocketSource.ts) with a 64 KiB
- * receive buffer, counting sockets per kernel state and formatting nothing: what the kernel costs
- * for the walk plus the least user space can do. With the argument "info" the non-LISTEN passes
- * also ask for INET_DIAG_INFO (struct tcp_info, include/uapi/linux/tcp.h) and sum tcpi_rtt.
- *   cc -O2 -o diagDump diagDump.c && ./diagDump [info]     prints "<sockets> <listeners> <rtt sum>"
+ * The C netlink floor for the benchmarks: the same sock_diag dumps as the netlink source (see
+ * src/sources/netlinkSocketSource.ts): a LISTEN-only SOCK_DIAG_BY_FAMILY dump per family, then one
+ * TCPDIAG_GETSOCK dump of every other state of both families, with a 64 KiB receive buffer,
+ * counting sockets per kernel state and formatting nothing: what the kernel costs for the walk
+ * plus the least user space can do. With the argument "info" the non-LISTEN dump also asks for
+ * INET_DIAG_INFO (struct tcp_info, include/uapi/linux/tcp.h) and sums tcpi_rtt. With
+ * "per-family" the non-LISTEN states are dumped per family too (SOCK_DIAG_BY_FAMILY, as `ss`
+ * does), which walks the kernel's established hash once per family.
+ *   cc -O2 -o diagDump diagDump.c && ./diagDump [info] [per-family]
+ *   prints "<sockets> <listeners> <rtt sum>"
  */
 #include <linux/inet_diag.h>
 #include <linux/netlink.h>
@@ -19,18 +23,9 @@
 
 static long sockets, per_state[16], rtt_sum;
 
-/* One NLM_F_DUMP request of inet_diag_req_v2 (include/uapi/linux/inet_diag.h); 0 when done. */
-static int dump(int fd, int family, unsigned states, unsigned char ext) {
-  struct { struct nlmsghdr nlh; struct inet_diag_req_v2 req; } r;
-  memset(&r, 0, sizeof r);
-  r.nlh.nlmsg_len = sizeof r;
-  r.nlh.nlmsg_type = SOCK_DIAG_BY_FAMILY;
-  r.nlh.nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP;
-  r.req.sdiag_family = family;
-  r.req.sdiag_protocol = IPPROTO_TCP;
-  r.req.idiag_ext = ext;
-  r.req.idiag_states = states;
-  if (send(fd, &r, sizeof r, 0) < 0) return -1;
+/* Sends one dump request and reads its answer to NLMSG_DONE; 0 when done, -1 on failure. */
+static int dump(int fd, const void *req, size_t len, int family, unsigned char ext) {
+  if (send(fd, req, len, 0) < 0) return -1;
   static char buf[65536];
   for (;;) {
     ssize_t n = recv(fd, buf, sizeof buf, 0);
@@ -43,19 +38,53 @@ static int dump(int fd, int family, unsigned states, unsigned char ext) {
       sockets++;
       per_state[m->idiag_state & 15]++;
       if (!ext) continue;
-      int len = h->nlmsg_len - NLMSG_LENGTH(sizeof *m);
-      for (struct rtattr *a = (struct rtattr *)(m + 1); RTA_OK(a, len); a = RTA_NEXT(a, len))
+      int left = h->nlmsg_len - NLMSG_LENGTH(sizeof *m);
+      for (struct rtattr *a = (struct rtattr *)(m + 1); RTA_OK(a, left); a = RTA_NEXT(a, left))
         if (a->rta_type == INET_DIAG_INFO && RTA_PAYLOAD(a) >= 72) rtt_sum += ((struct tcp_info *)RTA_DATA(a))->tcpi_rtt;
     }
   }
+}
+
+/* SOCK_DIAG_BY_FAMILY with struct inet_diag_req_v2 (include/uapi/linux/inet_diag.h): one family. */
+static int dump_family(int fd, int family, unsigned states, unsigned char ext) {
+  struct { struct nlmsghdr nlh; struct inet_diag_req_v2 req; } r;
+  memset(&r, 0, sizeof r);
+  r.nlh.nlmsg_len = sizeof r;
+  r.nlh.nlmsg_type = SOCK_DIAG_BY_FAMILY;
+  r.nlh.nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP;
+  r.req.sdiag_family = family;
+  r.req.sdiag_protocol = IPPROTO_TCP;
+  r.req.idiag_ext = ext;
+  r.req.idiag_states = states;
+  return dump(fd, &r, sizeof r, family, ext);
+}
+
+/* TCPDIAG_GETSOCK with struct inet_diag_req: TCP sockets of both families in one walk. */
+static int dump_both(int fd, unsigned states, unsigned char ext) {
+  struct { struct nlmsghdr nlh; struct inet_diag_req req; } r;
+  memset(&r, 0, sizeof r);
+  r.nlh.nlmsg_len = sizeof r;
+  r.nlh.nlmsg_type = TCPDIAG_GETSOCK;
+  r.nlh.nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP;
+  r.req.idiag_family = AF_INET;
+  r.req.idiag_ext = ext;
+  r.req.idiag_states = states;
+  return dump(fd, &r, sizeof r, AF_INET, ext);
 }
 
 int main(int argc, char **argv) {
   int fd = socket(AF_NETLINK, SOCK_DGRAM | SOCK_CLOEXEC, NETLINK_SOCK_DIAG);
   if (fd < 0) return 1;
   const unsigned listen = 1u << 10, rest = 0xfffu & ~(1u << 10);
-  unsigned char info = argc > 1 && strcmp(argv[1], "info") == 0 ? 1 << (INET_DIAG_INFO - 1) : 0;
-  if (dump(fd, AF_INET, listen, 0) || dump(fd, AF_INET6, listen, 0) || dump(fd, AF_INET, rest, info) || dump(fd, AF_INET6, rest, info)) return 1;
+  unsigned char info = 0;
+  int per_family = 0;
+  for (int i = 1; i < argc; i++) {
+    if (strcmp(argv[i], "info") == 0) info = 1 << (INET_DIAG_INFO - 1);
+    else if (strcmp(argv[i], "per-family") == 0) per_family = 1;
+    else return 2;
+  }
+  if (dump_family(fd, AF_INET, listen, 0) || dump_family(fd, AF_INET6, listen, 0)) return 1;
+  if (per_family ? dump_family(fd, AF_INET, rest, info) || dump_family(fd, AF_INET6, rest, info) : dump_both(fd, rest, info)) return 1;
   printf("%ld %ld %ld\n", sockets, per_state[10], rtt_sum);
   return 0;
 }

@@ -18,8 +18,8 @@ export function commandTimes(ns: Netns, command: string, rounds: number): { wall
 }
 
 /**
- * Builds bench/diagDump.c (the C netlink floor: `diagDump` for the plain dumps, `diagDump info`
- * with INET_DIAG_INFO) into `dir`; undefined without a C compiler. `benchSources`: the bench/
+ * Builds bench/diagDump.c (the C netlink floor: `diagDump` for the netlink source's dumps,
+ * `diagDump info` with INET_DIAG_INFO, `per-family` for `ss`'s requests) into `dir`; undefined without a C compiler. `benchSources`: the bench/
  * folder of the repository (the compiled benches run from dist/bench).
  */
 export function buildDiagDump(dir: string, benchSources: string): string | undefined {

@@ -131,7 +131,7 @@ async function measure(size: number): Promise<string[]> {
       `| | ss -tan | ${ss.toFixed(0)} ms | ${r(ss)} | |`,
       floor === undefined
         ? '| | C netlink floor (bench/diagDump.c) | no C compiler | | |'
-        : `| | C netlink floor (bench/diagDump.c: the same four dumps, nothing formatted) | ${floor.wallMs.toFixed(0)} ms (cpu ${floor.cpuMs.toFixed(0)}) | ${r(floor.wallMs)}: ours is **${(ours.wallMs / floor.wallMs).toFixed(2)}x** the floor in wall time, ${(ours.cpuMs / floor.cpuMs).toFixed(2)}x in CPU | |`,
+        : `| | C netlink floor (bench/diagDump.c: the same dumps as ours, nothing formatted) | ${floor.wallMs.toFixed(0)} ms (cpu ${floor.cpuMs.toFixed(0)}) | ${r(floor.wallMs)}: ours is **${(ours.wallMs / floor.wallMs).toFixed(2)}x** the floor in wall time, ${(ours.cpuMs / floor.cpuMs).toFixed(2)}x in CPU | |`,
       `| | ours: process scan (--collector.processes: netlink walk + every /proc/<pid>/fd) | ${scan.wallMs.toFixed(0)} ms (cold ${scan.coldMs.toFixed(0)}, cpu ${scan.cpuMs.toFixed(0)}) | ${r(scan.wallMs)} | ${scan.peakRssMb.toFixed(0)} MB |`,
       ssp === undefined
         ? `| | ss -tanp (owners too: the same /proc/<pid>/fd scan; one run) | did not finish in ${SI_TIMEOUT_MS / 1000} s | > ${r(SI_TIMEOUT_MS)} | |`

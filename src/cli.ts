@@ -59,6 +59,11 @@ async function buildPoller(config: ExporterConfig, log: Logger): Promise<Snapsho
     if (source.reportsKernelDetail) log.info({ source: source.name, fallback, procfs: config.procfs }, 'socket source selected');
     else if (config.source === 'systeminformation') log.warn({ source: source.name }, 'socket source systeminformation, as asked: states and ports only, no queues or timers');
     else log.warn({ source: source.name }, 'no kernel socket table under --path.procfs: using systeminformation (states and ports only, no queues or timers)');
+    // tcp_info comes only with sock_diag dumps: with another source the collector fails every
+    // cycle (its success 0 and error say why); said once here too, as an inert flag is.
+    if (config.collectors.has('tcpinfo') && source.name !== 'netlink') {
+      log.warn({ flag: '--collector.tcpinfo', source: source.name }, `--collector.tcpinfo has no effect with the ${source.name} socket source (tcp_info comes from sock_diag netlink): the tcpinfo collector fails every cycle`);
+    }
     if (process.platform === 'linux') {
       const said = describeTableNamespace(await tableNamespace(config.procfs, source.name), config.procfs);
       log[said.level](said.fields, said.msg);

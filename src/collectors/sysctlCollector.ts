@@ -58,10 +58,11 @@ export class SysctlCollector implements Collector<SysctlResult> {
     // round trip completes only when the event loop takes a turn, which a sockets walk in
     // progress gives every few milliseconds (src/sources/netlink/dump.ts). One after the other,
     // 15 files took 130 ms during a 86k-socket walk; together, a few turns.
+    const paths = SYSCTL_FILES.map((file) => procPath(ctx.procfs, file.path));
     const texts = await Promise.all(
-      SYSCTL_FILES.map(async (file) => {
+      paths.map(async (path) => {
         try {
-          return await readSmallFile(procPath(ctx.procfs, file.path));
+          return await readSmallFile(path);
         } catch (err) {
           // Older kernels and some network namespaces lack a few of these; that is not a failure.
           if (isNotFound(err)) return null;
@@ -72,7 +73,7 @@ export class SysctlCollector implements Collector<SysctlResult> {
     SYSCTL_FILES.forEach((file, i) => {
       const text = texts[i];
       if (text === null || text === undefined) missing.push(file.path);
-      else values[sysctlName(file.path)] = parseSysctlIntegers(procPath(ctx.procfs, file.path), text, file.count);
+      else values[sysctlName(file.path)] = parseSysctlIntegers(paths[i]!, text, file.count);
     });
     if (missing.length === SYSCTL_FILES.length) throw new Error(`no TCP sysctl found under ${procPath(ctx.procfs, 'sys')}`);
     if (missing.length > 0 && this.reported.first()) {

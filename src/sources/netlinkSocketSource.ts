@@ -1,66 +1,83 @@
 import { newSocketRecord, type SocketRecord, type SocketSink } from '../model/socketRecord.js';
 import { isStateCode } from '../model/tcpState.js';
-import { AF_INET, AF_INET6, buildInetDiagDumpRequest, DIAG, EXT_INFO, findDiagAttribute, INET_DIAG_INFO, TCPF_ALL, TCPF_LISTEN, viewOf } from '../parse/inetDiag.js';
+import { AF_INET, AF_INET6, buildInetDiagDumpRequest, buildTcpDiagDumpRequest, DIAG, EXT_INFO, findDiagAttribute, INET_DIAG_INFO, NLA_HDRLEN, TCPF_ALL, TCPF_LISTEN, viewOf } from '../parse/inetDiag.js';
 import { readTcpInfoRtt } from '../parse/tcpInfo.js';
-import { dumpSockDiag } from './netlink/dump.js';
+import { DumpError, dumpSockDiag } from './netlink/dump.js';
 import { openSockDiag, type NetlinkSocket } from './netlink/libcNetlink.js';
 import type { SocketSource, TableReport, WalkOptions, WalkReport } from './socketSource.js';
 
 /**
- * The socket table over sock_diag netlink, as `ss` reads it: SOCK_DIAG_BY_FAMILY dumps, no
- * extensions. Each inet_diag_msg is read in place from the receive buffer into the reused record:
- * nothing is allocated per socket, and the kernel formats no text. For LISTEN sockets the queues
- * are the accept-queue length and the configured backlog.
+ * The socket table over sock_diag netlink, as `ss` reads it. Each inet_diag_msg is read in place
+ * from the receive buffer into the reused record: nothing is allocated per socket, and the kernel
+ * formats no text. For LISTEN sockets the queues are the accept-queue length and the configured
+ * backlog.
  *
- * Listeners first (SocketSource.walk): a LISTEN-only dump per family, then one of every other
- * state. This costs no extra kernel work: a LISTEN-only dump walks just the listening hash, and a
- * dump without LISTEN skips it.
+ * Listeners first (SocketSource.walk): a LISTEN-only SOCK_DIAG_BY_FAMILY dump per family (it
+ * walks just the listening hash; it also tells whether the kernel has IPv6), then one
+ * TCPDIAG_GETSOCK dump of every other state of both families: the kernel walks its established
+ * hash once, where a dump per family walks it twice (buildTcpDiagDumpRequest). A kernel that
+ * refuses that request (it has answered it since 2.6, but it is the older interface) gets a
+ * SOCK_DIAG_BY_FAMILY dump per family from then on.
  *
- * With WalkOptions.tcpInfo, the non-LISTEN passes ask for INET_DIAG_INFO: the kernel fills a
+ * With WalkOptions.tcpInfo, the non-LISTEN dump asks for INET_DIAG_INFO: the kernel fills a
  * struct tcp_info for every full socket (taking each socket's lock, as `ss -ti` makes it do), and
  * each message grows from 124 to 408 bytes (6.18), so a datagram holds a third as many sockets.
  */
-const PASSES = [
-  { family: AF_INET, states: TCPF_LISTEN },
-  { family: AF_INET6, states: TCPF_LISTEN },
-  { family: AF_INET, states: TCPF_ALL & ~TCPF_LISTEN },
-  { family: AF_INET6, states: TCPF_ALL & ~TCPF_LISTEN },
-] as const;
+const LISTEN_PASSES = [AF_INET, AF_INET6] as const;
+const OTHER_STATES = TCPF_ALL & ~TCPF_LISTEN;
 
 export class NetlinkSocketSource implements SocketSource {
   readonly name = 'netlink' as const;
   readonly reportsKernelDetail = true;
+  /** Whether the kernel answers TCPDIAG_GETSOCK: unknown until a walk asks. */
+  private bothFamiliesDump: boolean | undefined;
 
   constructor(private readonly open: () => Promise<NetlinkSocket> = openSockDiag) {}
 
   async walk(sink: SocketSink, _restart?: () => void, options: WalkOptions = {}): Promise<WalkReport> {
     const tcpInfo = options.tcpInfo === true;
+    const ext = tcpInfo ? EXT_INFO : 0;
     const record = newSocketRecord();
     const sock = await this.open();
-    const tables: TableReport[] = [
-      { table: 'netlink/ipv4', sockets: 0, malformed: 0, present: true },
-      { table: 'netlink/ipv6', sockets: 0, malformed: 0, present: true },
-    ];
-    let table = tables[0]!;
-    // One callback for every pass: the parser's call site stays monomorphic.
+    const ipv4: TableReport = { table: 'netlink/ipv4', sockets: 0, malformed: 0, present: true };
+    const ipv6: TableReport = { table: 'netlink/ipv6', sockets: 0, malformed: 0, present: true };
+    let fed = 0;
+    // One callback for every dump: the parser's call site stays monomorphic. The table is the
+    // message's family's (the both-families dump mixes them).
     const onMessage = (buf: Buffer, off: number, end: number, view: DataView): void => {
+      const table = buf[off + DIAG.family] === AF_INET6 ? ipv6 : ipv4;
       if (readInetDiagMsg(buf, off, record, view)) {
         if (tcpInfo) readInfoAttribute(view, off, end, record);
         table.sockets++;
+        fed++;
         sink.add(record);
       } else {
         table.malformed++;
       }
     };
+    let seq = 0;
+    const dumpFamily = async (family: number, states: number, extBits: number): Promise<void> => {
+      const table = family === AF_INET ? ipv4 : ipv6;
+      if (table.present) table.present = await dumpSockDiag(sock, buildInetDiagDumpRequest(family, states, ++seq, extBits), family === AF_INET6, onMessage);
+    };
     try {
-      for (const [seq, { family, states }] of PASSES.entries()) {
-        table = tables[family === AF_INET ? 0 : 1]!;
-        const ext = tcpInfo && states !== TCPF_LISTEN ? EXT_INFO : 0;
-        if (table.present) table.present = await dumpSockDiag(sock, buildInetDiagDumpRequest(family, states, seq + 1, ext), family === AF_INET6, onMessage);
+      for (const family of LISTEN_PASSES) await dumpFamily(family, TCPF_LISTEN, 0);
+      if (this.bothFamiliesDump !== false) {
+        const before = fed;
+        try {
+          await dumpSockDiag(sock, buildTcpDiagDumpRequest(OTHER_STATES, ++seq, ext), false, onMessage);
+          this.bothFamiliesDump = true;
+        } catch (err) {
+          // Refused before any socket came: a kernel without the request. Anything else fails the walk.
+          if (!(err instanceof DumpError && err.errno !== 0 && this.bothFamiliesDump === undefined && fed === before)) throw err;
+          this.bothFamiliesDump = false;
+        }
       }
+      if (this.bothFamiliesDump === false) for (const family of LISTEN_PASSES) await dumpFamily(family, OTHER_STATES, ext);
     } finally {
       sock.close();
     }
+    const tables = [ipv4, ipv6];
     return tcpInfo ? { tables, backlogSource: 'netlink', tcpInfo } : { tables, backlogSource: 'netlink' };
   }
 }
@@ -79,8 +96,9 @@ export function readInetDiagMsg(buf: Buffer, off: number, r: SocketRecord, view:
   const dst = off + DIAG.dst;
   // Addresses are network order already. A byte copy: Buffer.copy is a native call, and for 4 to
   // 16 bytes the call costs more than the copy. IPv4 uses the first word of the 16 bytes; the
-  // other 12 are zero, and stay so from one IPv4 socket to the next (a walk lists a family's
-  // sockets together), so they are cleared only after an IPv6 socket.
+  // other 12 are zero, and stay so from one IPv4 socket to the next, so they are cleared only
+  // after an IPv6 socket (on most hosts nearly every socket is IPv4, or the sockets of a family
+  // come together: a per-family dump).
   if (family === AF_INET) {
     if (r.family !== 'ipv4') {
       local.fill(0);
@@ -110,30 +128,34 @@ export function readInetDiagMsg(buf: Buffer, off: number, r: SocketRecord, view:
 
 const attrLength = { value: 0 };
 /**
- * Where the last INET_DIAG_INFO attribute was, from its message's start, and its length. The
- * attributes before it are the same for every full socket of a dump (inet_diag_msg_attrs_fill():
- * SHUTDOWN, SKV6ONLY for IPv6, MARK with CAP_NET_ADMIN, CGROUP_ID, SOCKOPT, each of fixed size,
- * then INET_DIAG_INFO), so the next socket's is almost always at the same place: one header read
- * instead of a walk over the attributes before it (measured: a sixth of the cycle's JS at 1M).
- * A header there that is not INET_DIAG_INFO of the same length falls back to the walk.
+ * Where the last INET_DIAG_INFO attribute was, from its message's start, and its length, per
+ * family (index 0 IPv4, 1 IPv6). The attributes before it are the same for every full socket of a
+ * family (inet_diag_msg_attrs_fill(): SHUTDOWN, SKV6ONLY for IPv6 only, MARK with CAP_NET_ADMIN,
+ * CGROUP_ID, SOCKOPT, each of fixed size, then INET_DIAG_INFO), so the next socket's is almost
+ * always at the same place: one header read instead of a walk over the attributes before it
+ * (measured: a sixth of the cycle's JS at 1M). A header there that is not INET_DIAG_INFO of the
+ * same length falls back to the walk.
  */
-let infoAt = -1;
-let infoLength = 0;
+const infoAt = [-1, -1];
+const infoLength = [0, 0];
 
 /**
  * record.info.rttUs and .retransmits from the message's INET_DIAG_INFO attribute, -1 without one
  * (TIME_WAIT, SYN_RECV); the walk needs no other field (see readTcpInfoRtt).
  */
 function readInfoAttribute(view: DataView, off: number, end: number, r: SocketRecord): void {
-  const a = off + infoAt;
-  if (infoAt > 0 && a + 4 + infoLength <= end && view.getUint16(a, true) === infoLength + 4 && (view.getUint16(a + 2, true) & 0x3fff) === INET_DIAG_INFO) {
-    readTcpInfoRtt(view, a + 4, infoLength, r.info);
+  const f = r.family === 'ipv4' ? 0 : 1;
+  const at0 = infoAt[f]!;
+  const length = infoLength[f]!;
+  const a = off + at0;
+  if (at0 > 0 && a + NLA_HDRLEN + length <= end && view.getUint16(a, true) === length + NLA_HDRLEN && (view.getUint16(a + 2, true) & 0x3fff) === INET_DIAG_INFO) {
+    readTcpInfoRtt(view, a + NLA_HDRLEN, length, r.info);
     return;
   }
   const at = findDiagAttribute(view, off, end, INET_DIAG_INFO, attrLength);
   if (at >= 0) {
-    infoAt = at - 4 - off;
-    infoLength = attrLength.value;
+    infoAt[f] = at - NLA_HDRLEN - off;
+    infoLength[f] = attrLength.value;
   }
   readTcpInfoRtt(view, at, at < 0 ? 0 : attrLength.value, r.info);
 }

@@ -10,6 +10,7 @@ interface LogLine {
   needs?: string;
   collector?: string;
   err?: string;
+  source?: string;
 }
 
 const logLines = (stderr: string): LogLine[] =>
@@ -59,8 +60,39 @@ describe('the real binary started with a collector option whose collector is off
     }
   });
 
+  it('warns at start of --collector.tcpinfo with a socket source other than netlink, which still fails every cycle', async () => {
+    const exporter = await startExporter(['--path.procfs=/proc', '--collector.source=procfs', '--collector.tcpinfo']);
+    try {
+      const warned = logLines(exporter.stderr()).filter((l) => l.flag !== undefined);
+      expect(warned).toEqual([
+        {
+          ...warned[0],
+          level: 'warn',
+          flag: '--collector.tcpinfo',
+          source: 'procfs',
+          msg: '--collector.tcpinfo has no effect with the procfs socket source (tcp_info comes from sock_diag netlink): the tcpinfo collector fails every cycle',
+        },
+      ]);
+      const success = await eventually(async () => samplesOf(await (await fetch(`${exporter.url}/metrics`)).text()).get('tcpstate_collector_success{collector="tcpinfo"}'), 10_000, 'the tcpinfo collector reported');
+      expect(success).toBe(0);
+    } finally {
+      await exporter.stop();
+    }
+  });
+
+  it('says nothing of --collector.tcpinfo with the netlink source', async () => {
+    const exporter = await startExporter(['--path.procfs=/proc', '--collector.source=netlink', '--collector.tcpinfo']);
+    try {
+      const success = await eventually(async () => samplesOf(await (await fetch(`${exporter.url}/metrics`)).text()).get('tcpstate_collector_success{collector="tcpinfo"}'), 10_000, 'the tcpinfo collector reported');
+      expect(success).toBe(1);
+      expect(logLines(exporter.stderr()).filter((l) => l.flag !== undefined || l.msg.includes('has no effect'))).toEqual([]);
+    } finally {
+      await exporter.stop();
+    }
+  });
+
   it('says nothing of the option when its collector is on', async () => {
-    const exporter = await startExporter([`--path.procfs=${fixture('proc')}`, '--collector.processes', '--collector.processes.top=5', '--collector.tcpinfo']);
+    const exporter = await startExporter([`--path.procfs=${fixture('proc')}`, '--collector.processes', '--collector.processes.top=5']);
     try {
       expect((await fetch(`${exporter.url}/metrics`)).status).toBe(200);
       expect(logLines(exporter.stderr()).filter((l) => l.flag !== undefined || l.msg.includes('has no effect'))).toEqual([]);

@@ -9,7 +9,7 @@ import { FallbackSocketSource } from '../../../src/sources/fallbackSocketSource.
 import { NetlinkSocketSource } from '../../../src/sources/netlinkSocketSource.js';
 import { ProcfsSocketSource } from '../../../src/sources/procfsSocketSource.js';
 import type { SocketSource, WalkReport } from '../../../src/sources/socketSource.js';
-import { NLMSG_DONE, NLMSG_ERROR } from '../../../src/parse/inetDiag.js';
+import { AF_INET, AF_INET6, NLMSG_DONE, NLMSG_ERROR, SOCK_DIAG_BY_FAMILY, TCPDIAG_GETSOCK } from '../../../src/parse/inetDiag.js';
 import { silentLogger } from '../../helpers/collect.js';
 import { control, diagMessage, scriptedNetlink } from '../../helpers/netlinkMessages.js';
 import { fixture } from '../../helpers/paths.js';
@@ -58,8 +58,8 @@ describe('NetlinkSocketSource', () => {
     const script = scriptedNetlink([
       Buffer.concat([diagMessage({ state: 10, localPort: 80, wqueue: 128, rqueue: 1 }), control(NLMSG_DONE)]), // IPv4 listeners
       control(NLMSG_DONE), // IPv6 listeners
-      Buffer.concat([diagMessage({ state: 1, localPort: 80, remotePort: 5000 }), control(NLMSG_DONE)]), // IPv4, the rest
-      Buffer.concat([diagMessage({ family: 10, state: 6, localPort: 6000, remotePort: 443 }), diagMessage({ state: 99 }), control(NLMSG_DONE)]),
+      // The rest of both families, in one dump, interleaved.
+      Buffer.concat([diagMessage({ family: 10, state: 6, localPort: 6000, remotePort: 443 }), diagMessage({ state: 1, localPort: 80, remotePort: 5000 }), diagMessage({ family: 10, state: 99 }), control(NLMSG_DONE)]),
     ]);
     const source = new NetlinkSocketSource(script.open);
     const collector = new SocketsCollector(source, DEFAULT_PORT_LIMITS);
@@ -70,6 +70,31 @@ describe('NetlinkSocketSource', () => {
     ]);
     expect(r.summary.listenQueues[0]).toMatchObject({ port: '80', acceptQueue: 1, backlog: 128 });
     expect(r.backlogSource).toBe('netlink');
+    // LISTEN per family (SOCK_DIAG_BY_FAMILY), then every other state of both (TCPDIAG_GETSOCK).
+    expect(script.requests().map((q) => [q.readUInt16LE(4), q[16]])).toEqual([
+      [SOCK_DIAG_BY_FAMILY, AF_INET],
+      [SOCK_DIAG_BY_FAMILY, AF_INET6],
+      [TCPDIAG_GETSOCK, AF_INET],
+    ]);
+  });
+
+  it('dumps per family from then on when the kernel refuses TCPDIAG_GETSOCK', async () => {
+    const listeners = (): Buffer[] => [Buffer.concat([diagMessage({ state: 10, localPort: 80 }), control(NLMSG_DONE)]), control(NLMSG_DONE)];
+    const rest = (): Buffer[] => [Buffer.concat([diagMessage({ state: 1, localPort: 80, remotePort: 5000 }), control(NLMSG_DONE)]), Buffer.concat([diagMessage({ family: 10, state: 1, localPort: 6000, remotePort: 443 }), control(NLMSG_DONE)])];
+    const script = scriptedNetlink([...listeners(), control(NLMSG_ERROR, 95), ...rest(), ...listeners(), ...rest()]);
+    const source = new NetlinkSocketSource(script.open);
+    for (let cycle = 0; cycle < 2; cycle++) {
+      const r = await source.walk({ add: () => undefined });
+      expect(r.tables.map((t) => t.sockets)).toEqual([2, 1]);
+    }
+    const kinds = script.requests().map((q) => (q.readUInt16LE(4) === TCPDIAG_GETSOCK ? 'both' : q[16] === AF_INET ? 'v4' : 'v6'));
+    // Asked once; the second walk goes straight to the per-family dumps.
+    expect(kinds).toEqual(['v4', 'v6', 'both', 'v4', 'v6', 'v4', 'v6', 'v4', 'v6']);
+  });
+
+  it('fails the walk when the both-families dump fails after sockets came', async () => {
+    const script = scriptedNetlink([control(NLMSG_DONE), control(NLMSG_DONE), diagMessage({ state: 1 }), control(NLMSG_ERROR, 16)]);
+    await expect(new NetlinkSocketSource(script.open).walk({ add: () => undefined })).rejects.toThrow(/EBUSY/);
   });
 
   it('reports IPv6 as absent when the kernel has no AF_INET6', async () => {

@@ -8,7 +8,7 @@ import { DEFAULT_PORT_LIMITS } from '../../../src/aggregate/socketSummary.js';
 import { SocketAggregator } from '../../../src/aggregate/socketAggregator.js';
 import { newSocketRecord, type SocketRecord, type SocketSink } from '../../../src/model/socketRecord.js';
 import { LISTEN, STATE_CODE, stateName, type TcpStateName } from '../../../src/model/tcpState.js';
-import { AF_INET, AF_INET6, NLMSG_DONE } from '../../../src/parse/inetDiag.js';
+import { AF_INET, AF_INET6, NLMSG_DONE, NLMSG_ERROR, TCPDIAG_GETSOCK } from '../../../src/parse/inetDiag.js';
 import { FallbackSocketSource } from '../../../src/sources/fallbackSocketSource.js';
 import type { NetlinkSocket } from '../../../src/sources/netlink/libcNetlink.js';
 import { NetlinkSocketSource } from '../../../src/sources/netlinkSocketSource.js';
@@ -89,15 +89,26 @@ afterAll(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })))
  * A sock_diag socket that answers each dump request as the kernel does: the sockets of the
  * requested family whose state is in the request's idiag_states mask, in table order.
  */
-function kernelNetlink(rows: readonly Row[]): () => Promise<NetlinkSocket> {
+/**
+ * A kernel answering dump requests from `rows`: SOCK_DIAG_BY_FAMILY (inet_diag_req_v2: family at
+ * byte 16, states at 20) and, unless `refusesBothFamilies`, TCPDIAG_GETSOCK (inet_diag_req: both
+ * families, states at 68; refused as a kernel without it would, EOPNOTSUPP). The both-families
+ * answer interleaves the families, as the kernel's established hash does.
+ */
+function kernelNetlink(rows: readonly Row[], refusesBothFamilies = false): () => Promise<NetlinkSocket> {
   return async () => {
     const replies: Buffer[] = [];
     return {
       async send(req) {
-        // inet_diag_req_v2: sdiag_family at byte 16, idiag_states at 20.
-        const family = req[16] === AF_INET ? 'ipv4' : req[16] === AF_INET6 ? 'ipv6' : undefined;
-        const states = req.readUInt32LE(20);
-        const matching = rows.filter((r) => r.family === family && (states & (1 << STATE_CODE[r.state])) !== 0);
+        const bothFamilies = req.readUInt16LE(4) === TCPDIAG_GETSOCK;
+        if (bothFamilies && refusesBothFamilies) {
+          replies.push(control(NLMSG_ERROR, 95));
+          return;
+        }
+        const family = bothFamilies ? undefined : req[16] === AF_INET ? 'ipv4' : req[16] === AF_INET6 ? 'ipv6' : 'none';
+        const states = req.readUInt32LE(bothFamilies ? 68 : 20);
+        const matching = rows.filter((r) => (family === undefined || r.family === family) && (states & (1 << STATE_CODE[r.state])) !== 0);
+        if (bothFamilies) matching.sort((a, b) => (a.inode % 2) - (b.inode % 2));
         replies.push(
           Buffer.concat([
             ...matching.map((r) =>
@@ -149,6 +160,7 @@ function failingMidway(rows: readonly Row[]): SocketSource {
 
 const SOURCES: ReadonlyArray<[string, (rows: readonly Row[]) => SocketSource]> = [
   ['netlink', (rows) => new NetlinkSocketSource(kernelNetlink(rows))],
+  ['netlink (a kernel refusing TCPDIAG_GETSOCK: a dump per family)', (rows) => new NetlinkSocketSource(kernelNetlink(rows, true))],
   ['procfs', (rows) => new ProcfsSocketSource(procTree(rows))],
   ['systeminformation', (rows) => new SysteminformationSocketSource(async () => connectionEntries(rows))],
   ['fallback (primary fails midway, procfs)', (rows) => new FallbackSocketSource(failingMidway(rows), new ProcfsSocketSource(procTree(rows)))],
