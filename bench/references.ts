@@ -19,8 +19,9 @@ export function commandTimes(ns: Netns, command: string, rounds: number): { wall
 
 /**
  * Builds bench/diagDump.c (the C netlink floor: `diagDump` for the netlink source's dumps,
- * `diagDump info` with INET_DIAG_INFO, `per-family` for `ss`'s requests) into `dir`; undefined without a C compiler. `benchSources`: the bench/
- * folder of the repository (the compiled benches run from dist/bench).
+ * `diagDump info` with INET_DIAG_INFO, `per-family` for `ss`'s requests) into `dir`; undefined
+ * without a C compiler. `benchSources`: the bench/ folder of the repository (the compiled benches
+ * run from dist/bench).
  */
 export function buildDiagDump(dir: string, benchSources: string): string | undefined {
   const out = join(dir, 'diagDump');

@@ -54,11 +54,7 @@ export const TCPF_ALL = 0xfff;
  * `ext`: the idiag_ext bits (0: no extensions; EXT_INFO: a struct tcp_info per full socket).
  */
 export function buildInetDiagDumpRequest(family: number, states: number, seq: number, ext = 0): Buffer {
-  const req = Buffer.alloc(NLMSG_HDRLEN + 56);
-  req.writeUInt32LE(req.length, 0);
-  req.writeUInt16LE(SOCK_DIAG_BY_FAMILY, 4);
-  req.writeUInt16LE(NLM_F_REQUEST | NLM_F_DUMP, 6);
-  req.writeUInt32LE(seq, 8);
+  const req = dumpRequest(SOCK_DIAG_BY_FAMILY, 56, seq);
   req.writeUInt8(family, 16);
   req.writeUInt8(IPPROTO_TCP, 17);
   // idiag_ext 0: no extensions (tcp_info, meminfo…) are asked for, so the kernel builds none.
@@ -76,15 +72,21 @@ export function buildInetDiagDumpRequest(family: number, states: number, seq: nu
  * IPv6 pass alone is 0.1 s of kernel time, a tenth of the whole dump with tcp_info).
  */
 export function buildTcpDiagDumpRequest(states: number, seq: number, ext = 0): Buffer {
-  const req = Buffer.alloc(NLMSG_HDRLEN + 60);
-  req.writeUInt32LE(req.length, 0);
-  req.writeUInt16LE(TCPDIAG_GETSOCK, 4);
-  req.writeUInt16LE(NLM_F_REQUEST | NLM_F_DUMP, 6);
-  req.writeUInt32LE(seq, 8);
+  const req = dumpRequest(TCPDIAG_GETSOCK, 60, seq);
   // idiag_family is ignored by the dump (AF_UNSPEC); AF_INET keeps the request well-formed.
   req.writeUInt8(AF_INET, 16);
   req.writeUInt8(ext, 19);
   req.writeUInt32LE(states, 16 + 4 + 48);
+  return req;
+}
+
+/** A zeroed NLM_F_DUMP request of `type` with a body of `bodyBytes`, its nlmsghdr filled in. */
+function dumpRequest(type: number, bodyBytes: number, seq: number): Buffer {
+  const req = Buffer.alloc(NLMSG_HDRLEN + bodyBytes);
+  req.writeUInt32LE(req.length, 0);
+  req.writeUInt16LE(type, 4);
+  req.writeUInt16LE(NLM_F_REQUEST | NLM_F_DUMP, 6);
+  req.writeUInt32LE(seq, 8);
   return req;
 }
 

@@ -41,7 +41,6 @@ export class NetlinkSocketSource implements SocketSource {
     const sock = await this.open();
     const ipv4: TableReport = { table: 'netlink/ipv4', sockets: 0, malformed: 0, present: true };
     const ipv6: TableReport = { table: 'netlink/ipv6', sockets: 0, malformed: 0, present: true };
-    let fed = 0;
     // One callback for every dump: the parser's call site stays monomorphic. The table is the
     // message's family's (the both-families dump mixes them).
     const onMessage = (buf: Buffer, off: number, end: number, view: DataView): void => {
@@ -49,7 +48,6 @@ export class NetlinkSocketSource implements SocketSource {
       if (readInetDiagMsg(buf, off, record, view)) {
         if (tcpInfo) readInfoAttribute(view, off, end, record);
         table.sockets++;
-        fed++;
         sink.add(record);
       } else {
         table.malformed++;
@@ -63,13 +61,15 @@ export class NetlinkSocketSource implements SocketSource {
     try {
       for (const family of LISTEN_PASSES) await dumpFamily(family, TCPF_LISTEN, 0);
       if (this.bothFamiliesDump !== false) {
-        const before = fed;
+        // Messages fed so far, malformed ones included: the tables' counts, not a counter per socket.
+        const fed = (): number => ipv4.sockets + ipv4.malformed + ipv6.sockets + ipv6.malformed;
+        const before = fed();
         try {
           await dumpSockDiag(sock, buildTcpDiagDumpRequest(OTHER_STATES, ++seq, ext), false, onMessage);
           this.bothFamiliesDump = true;
         } catch (err) {
           // Refused before any socket came: a kernel without the request. Anything else fails the walk.
-          if (!(err instanceof DumpError && err.errno !== 0 && this.bothFamiliesDump === undefined && fed === before)) throw err;
+          if (!(err instanceof DumpError && err.errno !== 0 && this.bothFamiliesDump === undefined && fed() === before)) throw err;
           this.bothFamiliesDump = false;
         }
       }

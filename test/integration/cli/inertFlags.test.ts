@@ -19,6 +19,10 @@ const logLines = (stderr: string): LogLine[] =>
     .filter((l) => l.startsWith('{'))
     .map((l) => JSON.parse(l) as LogLine);
 
+/** The tcpinfo collector's tcpstate_collector_success, once a cycle has reported it. */
+const tcpinfoSuccess = (url: string): Promise<number> =>
+  eventually(async () => samplesOf(await (await fetch(`${url}/metrics`)).text()).get('tcpstate_collector_success{collector="tcpinfo"}'), 10_000, 'the tcpinfo collector reported');
+
 describe('the real binary started with a collector option whose collector is off', () => {
   it('starts, serves, and logs one warning naming the flag and the collector flag it needs', async () => {
     const exporter = await startExporter([`--path.procfs=${fixture('proc')}`, '--collector.connections.receive-buffer=65536', '--collector.processes.top=5', '--collector.processes.top=7']);
@@ -52,7 +56,7 @@ describe('the real binary started with a collector option whose collector is off
         },
       ]);
       // The warning adds to the per-cycle failure, it does not replace it.
-      const success = await eventually(async () => samplesOf(await (await fetch(`${exporter.url}/metrics`)).text()).get('tcpstate_collector_success{collector="tcpinfo"}'), 10_000, 'the tcpinfo collector reported');
+      const success = await tcpinfoSuccess(exporter.url);
       expect(success).toBe(0);
       expect(logLines(exporter.stderr()).find((l) => l.msg === 'collector failed')).toMatchObject({ level: 'error', collector: 'tcpinfo', err: expect.stringContaining('needs the sockets collector') });
     } finally {
@@ -73,7 +77,7 @@ describe('the real binary started with a collector option whose collector is off
           msg: '--collector.tcpinfo has no effect with the procfs socket source (tcp_info comes from sock_diag netlink): the tcpinfo collector fails every cycle',
         },
       ]);
-      const success = await eventually(async () => samplesOf(await (await fetch(`${exporter.url}/metrics`)).text()).get('tcpstate_collector_success{collector="tcpinfo"}'), 10_000, 'the tcpinfo collector reported');
+      const success = await tcpinfoSuccess(exporter.url);
       expect(success).toBe(0);
     } finally {
       await exporter.stop();
@@ -83,7 +87,7 @@ describe('the real binary started with a collector option whose collector is off
   it('says nothing of --collector.tcpinfo with the netlink source', async () => {
     const exporter = await startExporter(['--path.procfs=/proc', '--collector.source=netlink', '--collector.tcpinfo']);
     try {
-      const success = await eventually(async () => samplesOf(await (await fetch(`${exporter.url}/metrics`)).text()).get('tcpstate_collector_success{collector="tcpinfo"}'), 10_000, 'the tcpinfo collector reported');
+      const success = await tcpinfoSuccess(exporter.url);
       expect(success).toBe(1);
       expect(logLines(exporter.stderr()).filter((l) => l.flag !== undefined || l.msg.includes('has no effect'))).toEqual([]);
     } finally {
