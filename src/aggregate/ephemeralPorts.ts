@@ -98,15 +98,19 @@ const PORTS = 65536;
 export const TRACKED_DESTINATIONS = 8192;
 
 /**
- * Per-port word: the low 24 bits count the non-TIME_WAIT sockets holding the port (service ports'
- * sockets excluded; 16M holders of one port is beyond any socket table), the high
- * bits are flags. One word per port, so a socket costs one read and one write of it.
+ * Per-port byte: the low two bits count the non-TIME_WAIT sockets holding the port (service ports'
+ * sockets excluded), saturating at 2, since summarize() only tells one holder (exclusive) from
+ * several (shared); the high bits are flags. A byte, not a word: the local ports of a large table's
+ * client sockets are spread over the whole range, so each socket reads and writes a port no
+ * neighbour touched, and the kernel's walk between two datagrams evicts what it can. 64 KiB stays
+ * in the CPU's L2 cache where 256 KiB of words did not (measured at 1M sockets: see
+ * docs/performance.md, "per-port state in bytes and bits").
  */
-const HOLDERS = 0xffffff;
-const TOUCHED = 1 << 24;
+const HOLDERS = 0x3;
+const TOUCHED = 1 << 4;
 /** A service port: a listener, or server sockets (SocketRoles), hold it. */
-const SERVICE = 1 << 25;
-const HAS_TIME_WAIT = 1 << 26;
+const SERVICE = 1 << 5;
+const HAS_TIME_WAIT = 1 << 6;
 
 /**
  * Counts the local ports of the ephemeral range that sockets hold, per destination and per port,
@@ -129,16 +133,16 @@ const HAS_TIME_WAIT = 1 << 26;
  * cannot reuse whatever the sysctls say (a TIME_WAIT socket's timestamp is not visible here).
  * A socket bound but not yet connected is in no table the sources read, so its port looks free.
  *
- * Memory: per port a word of holder count and flags and a place in the list of ports in use
- * (~380 KB; only the pages of ports in use become resident, and only those ports are cleared
- * between cycles), and the destination table (~0.5 MB).
+ * Memory: per port a byte of holder count and flags and a place in the list of ports in use
+ * (~190 KB; only the pages of ports in use become resident, and only those ports are cleared
+ * between cycles), and the destination table (0.5 MB).
  */
 export class EphemeralPortTracker implements SocketSink {
   private range: PortRange | null = null;
   private reuse: TimeWaitReuse = 'none';
   private readonly table: DestinationTable;
   /** Holder count and flags per port (HOLDERS, TOUCHED, SERVICE, HAS_TIME_WAIT). */
-  private readonly ports = new Uint32Array(PORTS);
+  private readonly ports = new Uint8Array(PORTS);
   /** Ports with a flag set this cycle, so reset() and summarize() touch nothing else. */
   private readonly touched = new Uint16Array(PORTS);
   private touchedCount = 0;
@@ -146,6 +150,10 @@ export class EphemeralPortTracker implements SocketSink {
   /** nonReusablePorts per table slot, filled by summarize(). */
   private readonly nonReusable: Uint32Array;
   private readonly slots: DestinationSlots;
+  /** The record address array `words` views (remoteWords()). */
+  private wordsOf: Uint8Array | undefined;
+  private words: Uint32Array<ArrayBufferLike> = new Uint32Array(4);
+  private wordsAligned = true;
 
   /** Call reset(), add() for every socket, then summarize() once per cycle (the rank slots count cycles by it). */
   constructor(
@@ -154,7 +162,7 @@ export class EphemeralPortTracker implements SocketSink {
     hysteresis: SeriesHysteresis = DEFAULT_SERIES_HYSTERESIS,
   ) {
     this.table = new DestinationTable(capacity);
-    this.nonReusable = new Uint32Array(this.table.slots);
+    this.nonReusable = new Uint32Array(this.table.maxSlots);
     this.slots = new DestinationSlots(topK, hysteresis);
   }
 
@@ -188,15 +196,38 @@ export class EphemeralPortTracker implements SocketSink {
     }
     if ((word & SERVICE) !== 0) return;
     const timeWait = s.state === TIME_WAIT;
-    this.ports[port] = timeWait ? word | TOUCHED | HAS_TIME_WAIT : (word | TOUCHED) + 1;
-    const a = s.remoteAddress;
+    this.ports[port] = timeWait ? word | TOUCHED | HAS_TIME_WAIT : (word & HOLDERS) === 2 ? word | TOUCHED : (word | TOUCHED) + 1;
     const k = this.key;
-    k[0] = (a[0]! << 24) | (a[1]! << 16) | (a[2]! << 8) | a[3]!;
-    k[1] = (a[4]! << 24) | (a[5]! << 16) | (a[6]! << 8) | a[7]!;
-    k[2] = (a[8]! << 24) | (a[9]! << 16) | (a[10]! << 8) | a[11]!;
-    k[3] = (a[12]! << 24) | (a[13]! << 16) | (a[14]! << 8) | a[15]!;
-    k[4] = s.remotePort | (s.family === 'ipv6' ? 0x10000 : 0);
+    const w = this.remoteWords(s.remoteAddress);
+    // The key's address words are big-endian; the record's bytes are network order, so each word
+    // read in host (little-endian) order is byte-swapped. An IPv4 address is the first word only.
+    k[0] = byteSwap(w[0]!);
+    if (s.family === 'ipv6') {
+      k[1] = byteSwap(w[1]!);
+      k[2] = byteSwap(w[2]!);
+      k[3] = byteSwap(w[3]!);
+      k[4] = s.remotePort | 0x10000;
+    } else {
+      k[1] = 0;
+      k[2] = 0;
+      k[3] = 0;
+      k[4] = s.remotePort;
+    }
     this.table.count(k, timeWait);
+  }
+
+  /**
+   * The 16 address bytes as four words. Sources reuse one record (SocketRecord), so the view is
+   * made when a new array comes, not per socket; an array not aligned to 4 bytes is copied.
+   */
+  private remoteWords(a: Uint8Array): Uint32Array<ArrayBufferLike> {
+    if (a !== this.wordsOf) {
+      this.wordsOf = a;
+      this.words = a.byteOffset % 4 === 0 ? new Uint32Array(a.buffer, a.byteOffset, 4) : new Uint32Array(4);
+      this.wordsAligned = a.byteOffset % 4 === 0;
+    }
+    if (!this.wordsAligned) new Uint8Array(this.words.buffer).set(a.subarray(0, 16));
+    return this.words;
   }
 
   summarize(): EphemeralPortUsage | null {
@@ -311,4 +342,9 @@ export class EphemeralPortTracker implements SocketSink {
     if (ta !== tb) return ta > tb;
     return this.table.compareKeys(a, b) < 0;
   }
+}
+
+/** A 32-bit word with its bytes in reverse order (host little-endian to big-endian). */
+function byteSwap(w: number): number {
+  return ((w & 0xff) << 24) | ((w & 0xff00) << 8) | ((w >>> 8) & 0xff00) | (w >>> 24);
 }

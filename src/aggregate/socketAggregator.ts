@@ -2,6 +2,7 @@ import { TIMER_KEEPALIVE, TIMER_NONE, type SocketRecord, type SocketSink } from 
 import { ESTABLISHED, LISTEN, STATE_CODE, STATE_SLOTS, zeroStates } from '../model/tcpState.js';
 import type { PortRange } from './ephemeralPorts.js';
 import { DEFAULT_SERIES_HYSTERESIS, PortSeriesSelector, type PortSelection, type SeriesHysteresis } from './portSeries.js';
+import { PortTallies } from './portTallies.js';
 import { SocketRoles, type EphemeralRange } from './socketRoles.js';
 import {
   EPHEMERAL_PORT,
@@ -36,10 +37,11 @@ for (const s of [STATE_CODE.close_wait, STATE_CODE.last_ack, STATE_CODE.closing]
 for (const s of [STATE_CODE.syn_sent, STATE_CODE.fin_wait1, STATE_CODE.closing, STATE_CODE.last_ack]) TX_CONTROL[s] = 1;
 
 /**
- * Folds sockets into fixed-size per-port arrays as they stream past: memory is the same for ten
- * sockets or ten million, and the arrays are reused across cycles. The arrays span every port
- * (~8 MB) but only the ports in use are ever written, and only those are cleared between cycles,
- * so only their pages become resident: on a host with a few hundred ports, a few hundred KB.
+ * Folds sockets into per-port tallies as they stream past: memory follows the ports in use, not
+ * the sockets, and is reused across cycles. The counts per port sit in a dense slot per port in
+ * use (PortTallies: 64 bytes each); the listen-queue figures of listening ports in arrays across
+ * the port space (~2.3 MB) of which only the listeners' pages are written and cleared, so only
+ * those become resident: on a host with a few hundred ports, a few hundred KB.
  *
  * Roles (SocketRoles): a socket whose local port has a listener is a server socket, counted under
  * that port, and so is one the rules for sockets without a listener make one (the accepted
@@ -58,25 +60,21 @@ for (const s of [STATE_CODE.syn_sent, STATE_CODE.fin_wait1, STATE_CODE.closing, 
 export class SocketAggregator implements SocketSink {
   private readonly family = { ipv4: new Float64Array(STATE_SLOTS), ipv6: new Float64Array(STATE_SLOTS) };
   private readonly roles: SocketRoles;
-  private readonly serverStates = new Uint32Array(PORTS * STATE_SLOTS);
-  private readonly serverTotal = new Uint32Array(PORTS);
-  private readonly clientStates = new Uint32Array(PORTS * STATE_SLOTS);
-  private readonly clientTotal = new Uint32Array(PORTS);
+  /** Per port: total, states, keepalive kinds; server sockets by local port, client sockets by remote port. */
+  private readonly serverPorts = new PortTallies();
+  private readonly clientPorts = new PortTallies();
   private readonly listeners = new Uint32Array(PORTS);
   private readonly acceptQueue = new Float64Array(PORTS);
   private readonly backlog = new Float64Array(PORTS);
   private readonly maxFill = new Float64Array(PORTS);
   /** 1 where some listener on the port has no known backlog. */
   private readonly backlogUnknown = new Uint8Array(PORTS);
-  /** ESTABLISHED sockets per port and keepalive kind (KA_*): server by local port, client by remote port. */
-  private readonly serverKeepalive = new Uint32Array(PORTS * 3);
-  private readonly clientKeepalive = new Uint32Array(PORTS * 3);
   private readonly keepalive = new Float64Array(3);
   private readonly rxBytes = new Float64Array(STATE_SLOTS);
   private readonly txBytes = new Float64Array(STATE_SLOTS);
-  /** Ports written this cycle, per role, so reset() and summarize() touch nothing else. */
-  private readonly serverPortsUsed = new PortList();
-  private readonly clientPortsUsed = new PortList();
+  /** Ports with a listener this cycle, so reset() touches no other. */
+  private readonly listenerPorts = new Uint16Array(PORTS);
+  private listenerPortCount = 0;
   private readonly serverSeries: PortSeriesSelector;
   private readonly clientSeries: PortSeriesSelector;
   /** Fold mode: whether a port is inside the ephemeral range of this cycle; null: ports by number. */
@@ -103,23 +101,17 @@ export class SocketAggregator implements SocketSink {
   reset(range: PortRange | EphemeralRange | null = null): void {
     this.family.ipv4.fill(0);
     this.family.ipv6.fill(0);
-    for (const p of this.serverPortsUsed.ports()) {
-      this.serverStates.fill(0, p * STATE_SLOTS, (p + 1) * STATE_SLOTS);
-      this.serverKeepalive.fill(0, p * 3, p * 3 + 3);
-      this.serverTotal[p] = 0;
+    for (let i = 0; i < this.listenerPortCount; i++) {
+      const p = this.listenerPorts[i]!;
       this.listeners[p] = 0;
       this.acceptQueue[p] = 0;
       this.backlog[p] = 0;
       this.maxFill[p] = 0;
       this.backlogUnknown[p] = 0;
     }
-    for (const p of this.clientPortsUsed.ports()) {
-      this.clientStates.fill(0, p * STATE_SLOTS, (p + 1) * STATE_SLOTS);
-      this.clientKeepalive.fill(0, p * 3, p * 3 + 3);
-      this.clientTotal[p] = 0;
-    }
-    this.serverPortsUsed.clear();
-    this.clientPortsUsed.clear();
+    this.listenerPortCount = 0;
+    this.serverPorts.reset();
+    this.clientPorts.reset();
     this.roles.reset(range);
     this.keepalive.fill(0);
     this.rxBytes.fill(0);
@@ -129,11 +121,11 @@ export class SocketAggregator implements SocketSink {
   /** Counts one socket; returns whether it was counted as a server socket (listeners included). */
   add(s: Readonly<SocketRecord>): boolean {
     const state = s.state;
-    this.family[s.family][state]!++;
+    (s.family === 'ipv4' ? this.family.ipv4 : this.family.ipv6)[state]!++;
     if (state === LISTEN) {
       const port = s.localPort;
       this.roles.listen(port);
-      this.listeners[port]!++;
+      if (this.listeners[port]!++ === 0) this.listenerPorts[this.listenerPortCount++] = port;
       this.acceptQueue[port]! += s.rxQueue;
       if (s.txQueue < 0) {
         this.backlogUnknown[port] = 1;
@@ -145,8 +137,7 @@ export class SocketAggregator implements SocketSink {
         const fill = s.rxQueue / (s.txQueue + 1);
         if (fill > this.maxFill[port]!) this.maxFill[port] = fill;
       }
-      if (this.serverTotal[port]!++ === 0) this.serverPortsUsed.add(port);
-      this.serverStates[port * STATE_SLOTS + state]!++;
+      this.serverPorts.count(port, state);
       return true;
     }
     const rx = s.rxQueue;
@@ -154,36 +145,30 @@ export class SocketAggregator implements SocketSink {
     this.rxBytes[state]! += rx > 0 ? rx - RX_CONTROL[state]! : 0;
     this.txBytes[state]! += tx > 0 ? tx - TX_CONTROL[state]! : 0;
     const server = this.roles.isServer(s.localPort, s.remotePort);
-    if (server) {
-      if (this.serverTotal[s.localPort]!++ === 0) this.serverPortsUsed.add(s.localPort);
-      this.serverStates[s.localPort * STATE_SLOTS + state]!++;
-    } else {
-      if (this.clientTotal[s.remotePort]!++ === 0) this.clientPortsUsed.add(s.remotePort);
-      this.clientStates[s.remotePort * STATE_SLOTS + state]!++;
-    }
+    const tallies = server ? this.serverPorts : this.clientPorts;
+    const slot = tallies.count(server ? s.localPort : s.remotePort, state);
     if (state === ESTABLISHED) {
       const ka = s.timer === TIMER_KEEPALIVE ? KA_ARMED : s.timer === TIMER_NONE ? KA_NOT_ARMED : KA_UNKNOWN;
       this.keepalive[ka]!++;
-      if (server) this.serverKeepalive[s.localPort * 3 + ka]!++;
-      else this.clientKeepalive[s.remotePort * 3 + ka]!++;
+      tallies.keepalive(slot, ka);
     }
     return server;
   }
 
   /** The aggregate of everything added since the last reset, with the port series chosen; once per cycle. */
   summarize(): SocketSummary {
-    const server = this.serverSeries.select(this.serverTotal, this.serverPortsUsed.ports(), this.fold);
-    const client = this.clientSeries.select(this.clientTotal, this.clientPortsUsed.ports(), this.fold);
+    const server = this.serverSeries.select(this.serverPorts.totals(), this.serverPorts.ports(), this.fold);
+    const client = this.clientSeries.select(this.clientPorts.totals(), this.clientPorts.ports(), this.fold);
     return {
       byFamily: { ipv4: Array.from(this.family.ipv4), ipv6: Array.from(this.family.ipv6) },
-      serverPorts: this.portStates(this.serverStates, server),
-      clientPorts: this.portStates(this.clientStates, client),
+      serverPorts: portStates(this.serverPorts, server, (sel, one) => this.buckets(sel, one)),
+      clientPorts: portStates(this.clientPorts, client, (sel, one) => this.buckets(sel, one)),
       listenQueues: this.listenQueues(server),
       receiveQueueBytes: Array.from(this.rxBytes),
       sendQueueBytes: Array.from(this.txBytes),
       keepalive: coverage(this.keepalive[KA_ARMED]!, this.keepalive[KA_NOT_ARMED]!, this.keepalive[KA_UNKNOWN]!),
-      keepaliveByServerPort: this.buckets(server, (port, ports) => keepaliveOf(this.serverKeepalive, port, ports)),
-      keepaliveByClientPort: this.buckets(client, (port, ports) => keepaliveOf(this.clientKeepalive, port, ports)),
+      keepaliveByServerPort: this.buckets(server, (port, ports) => keepaliveOf(this.serverPorts, port, ports)),
+      keepaliveByClientPort: this.buckets(client, (port, ports) => keepaliveOf(this.clientPorts, port, ports)),
     };
   }
 
@@ -193,16 +178,6 @@ export class SocketAggregator implements SocketSink {
     out.push(one(OTHER_PORT, sel.folded.filter(keep)));
     if (this.fold !== null) out.push(one(EPHEMERAL_PORT, sel.ephemeral.filter(keep)));
     return out;
-  }
-
-  private portStates(counts: Uint32Array, sel: PortSelection): PortStates[] {
-    return this.buckets(sel, (port, ports) => {
-      const states = zeroStates();
-      for (const p of ports) {
-        for (let i = 0; i < STATE_SLOTS; i++) states[i]! += counts[p * STATE_SLOTS + i]!;
-      }
-      return { port, states };
-    });
   }
 
   private listenQueues(sel: PortSelection): ListenQueue[] {
@@ -225,36 +200,19 @@ export class SocketAggregator implements SocketSink {
   }
 }
 
-function keepaliveOf(counts: Uint32Array, port: string, ports: readonly number[]): PortKeepalive {
-  let armed = 0;
-  let notArmed = 0;
-  let unknown = 0;
-  for (const p of ports) {
-    armed += counts[p * 3 + KA_ARMED]!;
-    notArmed += counts[p * 3 + KA_NOT_ARMED]!;
-    unknown += counts[p * 3 + KA_UNKNOWN]!;
-  }
-  return { port, ...coverage(armed, notArmed, unknown) };
+function keepaliveOf(tallies: PortTallies, port: string, ports: readonly number[]): PortKeepalive {
+  return { port, ...coverage(tallies.keepaliveOf(ports, KA_ARMED), tallies.keepaliveOf(ports, KA_NOT_ARMED), tallies.keepaliveOf(ports, KA_UNKNOWN)) };
+}
+
+/** The state counts per bucket of `sel` (one per named port, "other", "ephemeral"). */
+function portStates(tallies: PortTallies, sel: PortSelection, buckets: (sel: PortSelection, one: (port: string, ports: readonly number[]) => PortStates) => PortStates[]): PortStates[] {
+  return buckets(sel, (port, ports) => {
+    const states = zeroStates();
+    tallies.addStates(ports, states);
+    return { port, states };
+  });
 }
 
 function coverage(armed: number, notArmed: number, unknown: number): KeepaliveCoverage {
   return { armed, notArmed, unknown };
-}
-
-/** A set of ports in insertion order, without allocation after construction. */
-class PortList {
-  private readonly list = new Uint16Array(PORTS);
-  private length = 0;
-
-  add(port: number): void {
-    this.list[this.length++] = port;
-  }
-
-  ports(): Uint16Array {
-    return this.list.subarray(0, this.length);
-  }
-
-  clear(): void {
-    this.length = 0;
-  }
 }

@@ -44,11 +44,22 @@ export const IANA_DYNAMIC_LOW = 49152;
  */
 export class SocketRoles {
   private range: EphemeralRange = DEFAULT_EPHEMERAL_RANGE;
-  private readonly listening = new Uint8Array(PORTS);
+  /**
+   * Ports with a listener this cycle, and ports remembered as service ports (rule 4), one bit per
+   * port: every socket reads its local port's bits, and a large table's client sockets have local
+   * ports spread over the whole range, so the 8 KiB of each stay in the CPU's cache between the
+   * kernel's datagrams where a byte or a word per port (64 or 256 KiB) did not (measured at 1M
+   * sockets: docs/performance.md, "per-port state in bytes and bits").
+   */
+  private readonly listening = new Uint32Array(PORTS / 32);
+  private readonly rememberedBits = new Uint32Array(PORTS / 32);
   private readonly listeningPorts = new Uint16Array(PORTS);
   private listeningCount = 0;
   /** Per port, the last cycle (1-based) in which it had a listener or server sockets; 0: never. */
   private readonly serviceSeen = new Uint32Array(PORTS);
+  /** Ports with serviceSeen set, each once, so reset() visits no other. */
+  private readonly seenPorts = new Uint16Array(PORTS);
+  private seenCount = 0;
   private cycle = 0;
 
   /** @param memoryCycles cycles a service port is remembered after its last server socket; 0: no memory. */
@@ -56,22 +67,35 @@ export class SocketRoles {
 
   /** Starts a cycle; a null range (sysctl unreadable) is taken as the kernel's default. */
   reset(range: PortRange | EphemeralRange | null = null): void {
-    for (let i = 0; i < this.listeningCount; i++) this.listening[this.listeningPorts[i]!] = 0;
+    for (let i = 0; i < this.listeningCount; i++) clearBit(this.listening, this.listeningPorts[i]!);
     this.listeningCount = 0;
     this.range = range === null ? DEFAULT_EPHEMERAL_RANGE : { low: range.low, high: range.high };
     this.cycle++;
+    // The bits of the ports still remembered this cycle; a port forgotten leaves the list.
+    this.rememberedBits.fill(0);
+    let kept = 0;
+    for (let i = 0; i < this.seenCount; i++) {
+      const port = this.seenPorts[i]!;
+      if (this.cycle - this.serviceSeen[port]! <= this.memoryCycles) {
+        setBit(this.rememberedBits, port);
+        this.seenPorts[kept++] = port;
+      } else {
+        this.serviceSeen[port] = 0;
+      }
+    }
+    this.seenCount = kept;
   }
 
   /** A listening socket on `port` (this cycle). */
   listen(port: number): void {
-    if (this.listening[port] === 1) return;
-    this.listening[port] = 1;
+    if (hasBit(this.listening, port)) return;
+    setBit(this.listening, port);
     this.listeningPorts[this.listeningCount++] = port;
     this.mark(port);
   }
 
   isListening(port: number): boolean {
-    return this.listening[port] === 1;
+    return hasBit(this.listening, port);
   }
 
   inEphemeralRange(port: number): boolean {
@@ -80,27 +104,40 @@ export class SocketRoles {
 
   /** Whether a non-listening socket is the server end of its connection (rules above). */
   isServer(localPort: number, remotePort: number): boolean {
-    if (this.listening[localPort] === 1) return true;
+    if (hasBit(this.listening, localPort)) return true;
     const localEphemeral = localPort >= this.range.low && localPort <= this.range.high;
     const remoteEphemeral = remotePort >= IANA_DYNAMIC_LOW || (remotePort >= this.range.low && remotePort <= this.range.high);
     if (localEphemeral !== remoteEphemeral) {
       if (remoteEphemeral) this.mark(localPort);
       return remoteEphemeral;
     }
-    if (this.remembered(localPort)) {
+    if (hasBit(this.rememberedBits, localPort)) {
       this.mark(localPort);
       return true;
     }
-    if (this.listening[remotePort] === 1 || this.remembered(remotePort)) return false;
+    if (hasBit(this.listening, remotePort) || hasBit(this.rememberedBits, remotePort)) return false;
     return localPort < remotePort;
   }
 
+  /** Remembers `port` as a service port from this cycle on (for memoryCycles cycles). */
   private mark(port: number): void {
-    if (this.memoryCycles > 0) this.serviceSeen[port] = this.cycle;
-  }
-
-  private remembered(port: number): boolean {
+    if (this.memoryCycles === 0) return;
     const seen = this.serviceSeen[port]!;
-    return seen !== 0 && this.cycle - seen <= this.memoryCycles;
+    if (seen === this.cycle) return;
+    if (seen === 0) this.seenPorts[this.seenCount++] = port;
+    this.serviceSeen[port] = this.cycle;
+    setBit(this.rememberedBits, port);
   }
+}
+
+function hasBit(bits: Uint32Array, port: number): boolean {
+  return (bits[port >>> 5]! & (1 << (port & 31))) !== 0;
+}
+
+function setBit(bits: Uint32Array, port: number): void {
+  bits[port >>> 5]! |= 1 << (port & 31);
+}
+
+function clearBit(bits: Uint32Array, port: number): void {
+  bits[port >>> 5]! &= ~(1 << (port & 31));
 }

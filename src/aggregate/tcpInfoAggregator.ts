@@ -1,8 +1,7 @@
 import type { SocketRecord } from '../model/socketRecord.js';
 import { ESTABLISHED } from '../model/tcpState.js';
+import { PortSlots } from './portSlots.js';
 import { EPHEMERAL_PORT, OTHER_PORT, type PortStates } from './socketSummary.js';
-
-const PORTS = 65536;
 
 /**
  * Upper bounds of the RTT histogram buckets, in microseconds (tcpi_rtt's unit): 100 µs to 10 s in
@@ -11,6 +10,31 @@ const PORTS = 65536;
  */
 export const RTT_BUCKETS_US: readonly number[] = [100, 250, 500, 1_000, 2_500, 5_000, 10_000, 25_000, 50_000, 100_000, 250_000, 500_000, 1_000_000, 2_500_000, 5_000_000, 10_000_000];
 const SLOTS = RTT_BUCKETS_US.length + 1;
+
+/**
+ * For each power of two 2^k (k = 0..31), the first bucket whose bound is at least 2^k. Each bound
+ * is at least twice the one before, so [2^k, 2^(k+1)) holds at most one bound, and an RTT there
+ * falls in that first bucket or the next: one table read and one comparison (rttBucket()), where
+ * a walk up the bounds takes a branch per bound passed, a dozen for a WAN peer's 100 ms, each as
+ * unpredictable as the RTTs of consecutive sockets.
+ */
+const FIRST_BUCKET_AT_LOG2 = new Uint8Array(32);
+for (let k = 0; k < 32; k++) {
+  let b = 0;
+  while (b < RTT_BUCKETS_US.length && RTT_BUCKETS_US[b]! < 2 ** k) b++;
+  FIRST_BUCKET_AT_LOG2[k] = b;
+}
+const BOUNDS = Uint32Array.from(RTT_BUCKETS_US);
+for (let b = 1; b < BOUNDS.length; b++) if (BOUNDS[b]! < 2 * BOUNDS[b - 1]!) throw new Error('RTT_BUCKETS_US: each bound must be at least twice the one before');
+
+/**
+ * The histogram slot of an RTT of `rttUs` microseconds (an integer, 1 to 2^32 - 1): the first
+ * bucket whose bound is not below it, RTT_BUCKETS_US.length (+Inf) past the last.
+ */
+export function rttBucket(rttUs: number): number {
+  const b = FIRST_BUCKET_AT_LOG2[31 - Math.clz32(rttUs)]!;
+  return b < BOUNDS.length && rttUs > BOUNDS[b]! ? b + 1 : b;
+}
 
 /** tcp_info of the ESTABLISHED sockets of one port (or "other", "ephemeral"), for one walk. */
 export interface PortTcpInfo {
@@ -42,7 +66,7 @@ export interface TcpInfoSummary {
  * is left out of the histogram, not counted as 0 s.
  *
  * Memory: per role and per port seen in a walk, 17 bucket counts, a sum and a retransmitting
- * count (~80 bytes), in dense slots that grow with the ports seen and are reused across cycles,
+ * count (80 bytes), in dense slots that grow with the ports seen and are reused across cycles,
  * plus a 256 KiB port-to-slot index.
  */
 export class TcpInfoAggregator {
@@ -93,70 +117,54 @@ function foldsEphemeral(ports: readonly PortStates[]): boolean {
 
 /** Dense slots to start with; they double as more ports are seen in a walk. */
 const INITIAL_SLOTS = 64;
+/**
+ * A slot's layout in u32 words: the RTT sum in µs as a float64 at words 0-1 (a million sockets
+ * at 100 ms pass 2^32), the bucket counts from word 2, the retransmitting count after them: 80
+ * bytes, so the sum and the low buckets a socket touches share a cache line.
+ */
+const SLOT_WORDS = 20;
+const BUCKETS_AT = 2;
+const RETRANSMITTING_AT = BUCKETS_AT + SLOTS;
 
 /**
  * One role's per-port tallies. Ports get dense slots in the order they are first seen, so memory
  * follows the ports in use, not the port space: a table whose listeners sit on scattered ports
  * would otherwise touch a page of each per-port array per port (measured: 3.4 MB more memory-cgroup
- * charge at 1M sockets over 424 listener ports).
+ * charge at 1M sockets over 424 listener ports); and a socket touches its port's slot number and
+ * one or two lines of its slot, where an array per figure cost a line each (docs/performance.md,
+ * "per-port state in bytes and bits").
  */
 class RoleTcpInfo {
-  /** Slot + 1 of each port seen this walk, 0 for none (256 KiB at most). */
-  private readonly slotOf = new Uint32Array(PORTS);
-  private ports = new Uint16Array(INITIAL_SLOTS);
-  private buckets = new Uint32Array(INITIAL_SLOTS * SLOTS);
-  private sumUs = new Float64Array(INITIAL_SLOTS);
-  private retransmitting = new Uint32Array(INITIAL_SLOTS);
-  private used = 0;
+  private readonly slots = new PortSlots(INITIAL_SLOTS);
+  /** SLOT_WORDS per slot, as u32 words and, for the sums, as float64 (same memory). */
+  private words = new Uint32Array(INITIAL_SLOTS * SLOT_WORDS);
+  private sums = new Float64Array(this.words.buffer);
+  private readonly grow = (slots: number): void => {
+    const words = new Uint32Array(slots * SLOT_WORDS);
+    words.set(this.words);
+    this.words = words;
+    this.sums = new Float64Array(words.buffer);
+  };
 
   reset(): void {
-    for (let i = 0; i < this.used; i++) this.slotOf[this.ports[i]!] = 0;
-    this.buckets.fill(0, 0, this.used * SLOTS);
-    this.sumUs.fill(0, 0, this.used);
-    this.retransmitting.fill(0, 0, this.used);
-    this.used = 0;
+    this.words.fill(0, 0, this.slots.size * SLOT_WORDS);
+    this.slots.reset();
   }
 
   add(port: number, rttUs: number, retransmitting: boolean): void {
-    let slot = this.slotOf[port]! - 1;
-    if (slot < 0) slot = this.newSlot(port);
-    let b = 0;
-    while (b < RTT_BUCKETS_US.length && rttUs > RTT_BUCKETS_US[b]!) b++;
-    this.buckets[slot * SLOTS + b]!++;
-    this.sumUs[slot]! += rttUs;
-    if (retransmitting) this.retransmitting[slot]!++;
-  }
-
-  private newSlot(port: number): number {
-    if (this.used === this.ports.length) this.grow();
-    const slot = this.used++;
-    this.ports[slot] = port;
-    this.slotOf[port] = slot + 1;
-    return slot;
-  }
-
-  private grow(): void {
-    const n = this.ports.length * 2;
-    const ports = new Uint16Array(n);
-    ports.set(this.ports);
-    this.ports = ports;
-    const buckets = new Uint32Array(n * SLOTS);
-    buckets.set(this.buckets);
-    this.buckets = buckets;
-    const sumUs = new Float64Array(n);
-    sumUs.set(this.sumUs);
-    this.sumUs = sumUs;
-    const retransmitting = new Uint32Array(n);
-    retransmitting.set(this.retransmitting);
-    this.retransmitting = retransmitting;
+    let slot = this.slots.find(port);
+    if (slot < 0) slot = this.slots.add(port, this.grow);
+    const o = slot * SLOT_WORDS;
+    this.sums[o >> 1]! += rttUs;
+    this.words[o + BUCKETS_AT + rttBucket(rttUs)]!++;
+    if (retransmitting) this.words[o + RETRANSMITTING_AT]!++;
   }
 
   summarize(named: ReadonlySet<number>, ephemeral: ((port: number) => boolean) | null): PortTcpInfo[] {
     const out = [...named].sort((a, b) => a - b).map((p) => this.portInfo(String(p), [p]));
     const other: number[] = [];
     const folded: number[] = [];
-    for (let i = 0; i < this.used; i++) {
-      const p = this.ports[i]!;
+    for (const p of this.slots.ports()) {
       if (named.has(p)) continue;
       if (ephemeral !== null && ephemeral(p)) folded.push(p);
       else other.push(p);
@@ -171,11 +179,12 @@ class RoleTcpInfo {
     let sumUs = 0;
     let retransmitting = 0;
     for (const p of ports) {
-      const slot = this.slotOf[p]! - 1;
+      const slot = this.slots.find(p);
       if (slot < 0) continue; // a named port without an ESTABLISHED socket with an RTT sample
-      for (let k = 0; k < SLOTS; k++) perSlot[k]! += this.buckets[slot * SLOTS + k]!;
-      sumUs += this.sumUs[slot]!;
-      retransmitting += this.retransmitting[slot]!;
+      const o = slot * SLOT_WORDS;
+      for (let k = 0; k < SLOTS; k++) perSlot[k]! += this.words[o + BUCKETS_AT + k]!;
+      sumUs += this.sums[o >> 1]!;
+      retransmitting += this.words[o + RETRANSMITTING_AT]!;
     }
     const rttBuckets: number[] = [];
     let running = 0;

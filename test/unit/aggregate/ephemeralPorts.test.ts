@@ -133,6 +133,17 @@ describe('EphemeralPortTracker', () => {
     expect(u.portsInUse).toBe(22);
   });
 
+  it('keeps a port shared however many sockets hold it (the holder count saturates, it never wraps)', () => {
+    const t = new EphemeralPortTracker(5);
+    t.reset(RANGE, NO_REUSE);
+    // 40000 held towards 300 destinations: a byte per port counting holders would have wrapped.
+    feed(t, Array.from({ length: 300 }, (_, i) => conns(1, `10.1.${i >> 8}.${i & 255}`, 443)).flat());
+    feed(t, conns(1, '10.2.0.1', 443, 40001));
+    const u = t.summarize()!;
+    expect(u.held).toEqual({ exclusive: 1, shared: 1, timeWait: 0 });
+    expect(u.destinations).toBe(301);
+  });
+
   it('counts bind()-before-connect() exhaustion exclusively while every destination stays low', () => {
     // 100 ports, each held by one socket, spread over three destinations: no destination passes
     // 34 %, yet bind(0) and connect() have nothing left.

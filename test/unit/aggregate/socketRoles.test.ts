@@ -57,6 +57,21 @@ describe('SocketRoles: sockets whose local port has no listener', () => {
     expect(roles.isServer(8080, 2000)).toBe(false);
   });
 
+  it('forgets a port once its memory runs out and remembers it again when it serves again', () => {
+    const roles = new SocketRoles(2);
+    const wide = { low: 1024, high: 65535 };
+    roles.reset(wide);
+    roles.listen(8080);
+    roles.listen(9090);
+    for (let i = 0; i < 3; i++) roles.reset(wide);
+    expect(roles.isServer(8080, 2000)).toBe(false); // forgotten: the lower port decides
+    expect(roles.isServer(9090, 2000)).toBe(false);
+    roles.listen(9090);
+    roles.reset(wide);
+    expect(roles.isServer(9090, 2000)).toBe(true); // remembered again from its new listener
+    expect(roles.isServer(8080, 2000)).toBe(false);
+  });
+
   it('never remembers a lower-port guess', () => {
     const roles = new SocketRoles(10);
     const wide = { low: 1024, high: 65535 };

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { NO_SERIES_HYSTERESIS } from '../../../src/aggregate/portSeries.js';
 import { SocketAggregator } from '../../../src/aggregate/socketAggregator.js';
-import { RTT_BUCKETS_US, TcpInfoAggregator } from '../../../src/aggregate/tcpInfoAggregator.js';
+import { RTT_BUCKETS_US, rttBucket, TcpInfoAggregator } from '../../../src/aggregate/tcpInfoAggregator.js';
 import { newSocketRecord } from '../../../src/model/socketRecord.js';
 import type { PortStates } from '../../../src/aggregate/socketSummary.js';
 import { STATE_CODE, zeroStates, type TcpStateName } from '../../../src/model/tcpState.js';
@@ -22,6 +22,26 @@ function walk(limits: { maxServerPorts: number; topClientPorts: number }, socket
   const summary = agg.summarize();
   return info.summarize(summary.serverPorts, summary.clientPorts, () => false);
 }
+
+describe('rttBucket', () => {
+  /** The definition: the first bucket whose bound is not below the RTT, +Inf past the last. */
+  const linear = (us: number): number => {
+    let b = 0;
+    while (b < RTT_BUCKETS_US.length && us > RTT_BUCKETS_US[b]!) b++;
+    return b;
+  };
+
+  it('agrees with a walk up the bounds at every bound, beside it, at every power of two and at the extremes', () => {
+    const rtts = new Set<number>([1, 2, 3, 2 ** 32 - 1, 2 ** 31, 2 ** 31 - 1]);
+    for (const b of RTT_BUCKETS_US) for (const d of [-1, 0, 1]) rtts.add(b + d);
+    for (let k = 0; k < 32; k++) for (const d of [-1, 0, 1]) if (2 ** k + d >= 1) rtts.add(2 ** k + d);
+    for (const us of rtts) expect([us, rttBucket(us)]).toEqual([us, linear(us)]);
+  });
+
+  it('agrees with it over a spread of RTTs from 1 µs to an hour', () => {
+    for (let us = 1; us < 3.6e9; us = Math.ceil(us * 1.013) + 1) expect([us, rttBucket(us)]).toEqual([us, linear(us)]);
+  });
+});
 
 describe('TcpInfoAggregator', () => {
   it('folds ESTABLISHED sockets with an RTT sample by the socket aggregator\'s role, into cumulative buckets', () => {

@@ -67,6 +67,21 @@ describe('readInetDiagMsg', () => {
     expect(sink.seen[0]).toMatchObject({ family: 'ipv6', state: 'listen', local: '[2001:db8:0:0:0:0:0:5]:443', txQueue: 4096, rxQueue: 2 });
   });
 
+  it('leaves no IPv6 bytes behind in the reused record when an IPv4 socket follows, wherever the datagram sits', () => {
+    const v6 = [0x20, 0x01, 0x0d, 0xb8, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12];
+    const both = Buffer.concat([diagMessage({ family: AF_INET6, state: 1, src: v6, dst: v6, localPort: 443, remotePort: 50000 }), diagMessage({ state: 1, src: [10, 0, 0, 1], dst: [10, 0, 0, 2], localPort: 443, remotePort: 50001 })]);
+    // The datagram one byte into a larger buffer: the reads must not assume an aligned buffer.
+    const shifted = Buffer.alloc(both.length + 1);
+    both.copy(shifted, 1);
+    const record = newSocketRecord();
+    const first = readInetDiagMsg(shifted.subarray(1), 16, record);
+    expect([first, record.family, Array.from(record.remoteAddress)]).toEqual([true, 'ipv6', v6]);
+    const second = readInetDiagMsg(shifted.subarray(1), both.length / 2 + 16, record);
+    expect([second, record.family, record.localPort, record.remotePort]).toEqual([true, 'ipv4', 443, 50001]);
+    expect(Array.from(record.localAddress)).toEqual([10, 0, 0, 1, ...new Array(12).fill(0)]);
+    expect(Array.from(record.remoteAddress)).toEqual([10, 0, 0, 2, ...new Array(12).fill(0)]);
+  });
+
   it('keeps idiag_state as the kernel\'s code: TCP_LISTEN is 10, TCPF_LISTEN its bit', () => {
     const record = newSocketRecord();
     expect(readInetDiagMsg(diagMessage({ state: 10 }), 16, record)).toBe(true);

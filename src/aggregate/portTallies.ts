@@ -1,0 +1,90 @@
+import { STATE_SLOTS } from '../model/tcpState.js';
+import { PortSlots } from './portSlots.js';
+
+const PORTS = 65536;
+/**
+ * u32 words per port: the total at 0, the count of each state at its code (1..11), the three
+ * keepalive kinds at KEEPALIVE.., one spare: 64 bytes, one cache line.
+ */
+const STRIDE = 16;
+const TOTAL = 0;
+const KEEPALIVE = STATE_SLOTS;
+/** Dense slots to start with; they double as more ports are seen in a cycle. */
+const INITIAL_SLOTS = 64;
+
+/**
+ * One role's socket counts per port (server sockets by local port, client sockets by remote port),
+ * as the socket aggregator folds them: per port a total, a count per TCP state and a count per
+ * keepalive kind of its ESTABLISHED sockets.
+ *
+ * Each port in use gets a dense slot of one cache line in the order it is first seen, so a socket
+ * costs two lines (its port's slot number and its slot) where per-port arrays across the whole
+ * port space cost one line per figure; and those lines sit in a few KiB, not scattered over
+ * megabytes of which the kernel's walk between two datagrams evicts what it can (docs/performance.md,
+ * "per-port state in bytes and bits"). Memory: 256 KiB of slot numbers (only the pages of ports in
+ * use become resident) and 64 bytes per port in use.
+ */
+export class PortTallies {
+  private readonly slots = new PortSlots(INITIAL_SLOTS);
+  private tallies = new Uint32Array(INITIAL_SLOTS * STRIDE);
+  /** Per port, its total: what PortSeriesSelector.select() ranks by; filled by totals(). */
+  private readonly totalOf = new Uint32Array(PORTS);
+  private readonly grow = (slots: number): void => {
+    const tallies = new Uint32Array(slots * STRIDE);
+    tallies.set(this.tallies);
+    this.tallies = tallies;
+  };
+
+  /** Forgets every port (a new cycle). */
+  reset(): void {
+    for (const port of this.slots.ports()) this.totalOf[port] = 0;
+    this.tallies.fill(0, 0, this.slots.size * STRIDE);
+    this.slots.reset();
+  }
+
+  /** Counts a socket in `state` (its code) on `port`; returns where its slot starts, for keepalive(). */
+  count(port: number, state: number): number {
+    let slot = this.slots.find(port);
+    if (slot < 0) slot = this.slots.add(port, this.grow);
+    const o = slot * STRIDE;
+    this.tallies[o + TOTAL]!++;
+    this.tallies[o + state]!++;
+    return o;
+  }
+
+  /** Counts an ESTABLISHED socket's keepalive kind (0..2) in the slot count() returned. */
+  keepalive(slotStart: number, kind: number): void {
+    this.tallies[slotStart + KEEPALIVE + kind]!++;
+  }
+
+  /** The ports in use this cycle, each once, in the order first seen. */
+  ports(): Uint16Array {
+    return this.slots.ports();
+  }
+
+  /** Every port's total, indexed by port (0 for ports not in use): valid until the next count(). */
+  totals(): Uint32Array {
+    const ports = this.slots.ports();
+    for (let i = 0; i < ports.length; i++) this.totalOf[ports[i]!] = this.tallies[i * STRIDE + TOTAL]!;
+    return this.totalOf;
+  }
+
+  /** Adds the state counts of `ports` into `states` (STATE_SLOTS long, indexed by state code). */
+  addStates(ports: readonly number[], states: number[]): void {
+    for (const p of ports) {
+      const slot = this.slots.find(p);
+      if (slot < 0) continue;
+      for (let s = 1; s < STATE_SLOTS; s++) states[s]! += this.tallies[slot * STRIDE + s]!;
+    }
+  }
+
+  /** The sum over `ports` of the ESTABLISHED sockets of keepalive kind `kind` (0..2). */
+  keepaliveOf(ports: readonly number[], kind: number): number {
+    let n = 0;
+    for (const p of ports) {
+      const slot = this.slots.find(p);
+      if (slot >= 0) n += this.tallies[slot * STRIDE + KEEPALIVE + kind]!;
+    }
+    return n;
+  }
+}
