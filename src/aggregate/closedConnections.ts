@@ -226,7 +226,7 @@ class RoleCounters {
   }
 
   summarize(fold: ((port: number) => boolean) | null): PortClosedConnections[] {
-    const sel: PortSelection = this.selector.select(this.rank, this.seenPorts.subarray(0, this.seenCount), fold);
+    const sel: PortSelection = this.selector.select((port) => this.rank[port]!, this.seenPorts.subarray(0, this.seenCount), fold);
     // A newly named port's series starts at 0: what it counted so far is "other"'s, published
     // there now. Were the series to start at its count since the last summary, Prometheus would
     // lose that count: rate() and increase() take a new series' first sample as its start. At

@@ -45,10 +45,10 @@ export class PortSeriesSelector {
   }
 
   /**
-   * One cycle's selection. `totals[port]` is the port's socket count; `inUse` lists the ports in
+   * One cycle's selection. `total(port)` is the port's socket count; `inUse` lists the ports in
    * use (each once); `isEphemeral` is given in fold mode.
    */
-  select(totals: Uint32Array, inUse: ArrayLike<number>, isEphemeral: ((port: number) => boolean) | null): PortSelection {
+  select(total: (port: number) => number, inUse: ArrayLike<number>, isEphemeral: ((port: number) => boolean) | null): PortSelection {
     const c = ++this.cycle;
     const candidates: number[] = [];
     const ephemeral: number[] = [];
@@ -65,10 +65,10 @@ export class PortSeriesSelector {
     }
     // A named port the range now covers (the range changed) is folded from now on.
     if (isEphemeral !== null) this.slots.release(isEphemeral);
-    candidates.sort((a, b) => totals[b]! - totals[a]! || a - b);
-    const ranked = candidates.slice(0, Math.max(0, this.cap)).map((port) => ({ key: port, value: totals[port]!, streak: this.streak[port]! }));
+    candidates.sort((a, b) => total(b) - total(a) || a - b);
+    const ranked = candidates.slice(0, Math.max(0, this.cap)).map((port) => ({ key: port, value: total(port), streak: this.streak[port]! }));
     const held = new Set<number>();
-    for (const port of this.slots.assign(ranked, (port) => (this.lastInUse[port] === c ? totals[port]! : null))) if (port !== null) held.add(port);
+    for (const port of this.slots.assign(ranked, (port) => (this.lastInUse[port] === c ? total(port) : null))) if (port !== null) held.add(port);
     const named = [...this.pinned, ...held].sort((a, b) => a - b);
     return { named, folded: candidates.filter((p) => !held.has(p)), ephemeral };
   }

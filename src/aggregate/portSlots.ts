@@ -4,7 +4,10 @@ const PORTS = 65536;
  * Dense slot numbers for the ports in use in a cycle, in the order first seen: per-port figures
  * then live in arrays indexed by slot, whose size follows the ports in use, not the port space
  * (the port-to-slot index is 256 KiB, of which only the pages of ports in use become resident).
- * The caller owns the per-slot arrays and grows them when add() asks.
+ * The caller owns the per-slot arrays and grows them when add() asks: one generic class holding
+ * the figures too, u32 for some callers and float64 for others, made the socket walk's hot
+ * accesses polymorphic (measured: 20–30 ms more user time a 1M-socket cycle, two runs alternating
+ * with the build before).
  */
 export class PortSlots {
   /** Slot + 1 of each port in use, 0 for none. */

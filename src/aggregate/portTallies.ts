@@ -1,7 +1,6 @@
 import { STATE_SLOTS } from '../model/tcpState.js';
 import { PortSlots } from './portSlots.js';
 
-const PORTS = 65536;
 /**
  * u32 words per port: the total at 0, the count of each state at its code (1..11), the three
  * keepalive kinds at KEEPALIVE.., one spare: 64 bytes, one cache line.
@@ -27,8 +26,6 @@ const INITIAL_SLOTS = 64;
 export class PortTallies {
   private readonly slots = new PortSlots(INITIAL_SLOTS);
   private tallies = new Uint32Array(INITIAL_SLOTS * STRIDE);
-  /** Per port, its total: what PortSeriesSelector.select() ranks by; filled by totals(). */
-  private readonly totalOf = new Uint32Array(PORTS);
   private readonly grow = (slots: number): void => {
     const tallies = new Uint32Array(slots * STRIDE);
     tallies.set(this.tallies);
@@ -37,7 +34,6 @@ export class PortTallies {
 
   /** Forgets every port (a new cycle). */
   reset(): void {
-    for (const port of this.slots.ports()) this.totalOf[port] = 0;
     this.tallies.fill(0, 0, this.slots.size * STRIDE);
     this.slots.reset();
   }
@@ -62,11 +58,10 @@ export class PortTallies {
     return this.slots.ports();
   }
 
-  /** Every port's total, indexed by port (0 for ports not in use): valid until the next count(). */
-  totals(): Uint32Array {
-    const ports = this.slots.ports();
-    for (let i = 0; i < ports.length; i++) this.totalOf[ports[i]!] = this.tallies[i * STRIDE + TOTAL]!;
-    return this.totalOf;
+  /** The port's total this cycle, 0 when it is not in use. */
+  total(port: number): number {
+    const slot = this.slots.find(port);
+    return slot < 0 ? 0 : this.tallies[slot * STRIDE + TOTAL]!;
   }
 
   /** Adds the state counts of `ports` into `states` (STATE_SLOTS long, indexed by state code). */

@@ -2,6 +2,7 @@ import { TIMER_KEEPALIVE, TIMER_NONE, type SocketRecord, type SocketSink } from 
 import { ESTABLISHED, LISTEN, STATE_CODE, STATE_SLOTS, zeroStates } from '../model/tcpState.js';
 import type { PortRange } from './ephemeralPorts.js';
 import { DEFAULT_SERIES_HYSTERESIS, PortSeriesSelector, type PortSelection, type SeriesHysteresis } from './portSeries.js';
+import { ListenQueueTallies } from './listenQueues.js';
 import { PortTallies } from './portTallies.js';
 import { SocketRoles, type EphemeralRange } from './socketRoles.js';
 import {
@@ -15,7 +16,6 @@ import {
   type SocketSummary,
 } from './socketSummary.js';
 
-const PORTS = 65536;
 const KA_ARMED = 0;
 const KA_NOT_ARMED = 1;
 const KA_UNKNOWN = 2;
@@ -39,9 +39,8 @@ for (const s of [STATE_CODE.syn_sent, STATE_CODE.fin_wait1, STATE_CODE.closing, 
 /**
  * Folds sockets into per-port tallies as they stream past: memory follows the ports in use, not
  * the sockets, and is reused across cycles. The counts per port sit in a dense slot per port in
- * use (PortTallies: 64 bytes each); the listen-queue figures of listening ports in arrays across
- * the port space (~2.3 MB) of which only the listeners' pages are written and cleared, so only
- * those become resident: on a host with a few hundred ports, a few hundred KB.
+ * use (PortTallies: 64 bytes each), the listen-queue figures in one per listening port
+ * (ListenQueueTallies: 40 bytes each): on a host with a few hundred ports, a few hundred KB.
  *
  * Roles (SocketRoles): a socket whose local port has a listener is a server socket, counted under
  * that port, and so is one the rules for sockets without a listener make one (the accepted
@@ -63,18 +62,10 @@ export class SocketAggregator implements SocketSink {
   /** Per port: total, states, keepalive kinds; server sockets by local port, client sockets by remote port. */
   private readonly serverPorts = new PortTallies();
   private readonly clientPorts = new PortTallies();
-  private readonly listeners = new Uint32Array(PORTS);
-  private readonly acceptQueue = new Float64Array(PORTS);
-  private readonly backlog = new Float64Array(PORTS);
-  private readonly maxFill = new Float64Array(PORTS);
-  /** 1 where some listener on the port has no known backlog. */
-  private readonly backlogUnknown = new Uint8Array(PORTS);
+  private readonly listenQueueTallies = new ListenQueueTallies();
   private readonly keepalive = new Float64Array(3);
   private readonly rxBytes = new Float64Array(STATE_SLOTS);
   private readonly txBytes = new Float64Array(STATE_SLOTS);
-  /** Ports with a listener this cycle, so reset() touches no other. */
-  private readonly listenerPorts = new Uint16Array(PORTS);
-  private listenerPortCount = 0;
   private readonly serverSeries: PortSeriesSelector;
   private readonly clientSeries: PortSeriesSelector;
   /** Fold mode: whether a port is inside the ephemeral range of this cycle; null: ports by number. */
@@ -101,15 +92,7 @@ export class SocketAggregator implements SocketSink {
   reset(range: PortRange | EphemeralRange | null = null): void {
     this.family.ipv4.fill(0);
     this.family.ipv6.fill(0);
-    for (let i = 0; i < this.listenerPortCount; i++) {
-      const p = this.listenerPorts[i]!;
-      this.listeners[p] = 0;
-      this.acceptQueue[p] = 0;
-      this.backlog[p] = 0;
-      this.maxFill[p] = 0;
-      this.backlogUnknown[p] = 0;
-    }
-    this.listenerPortCount = 0;
+    this.listenQueueTallies.reset();
     this.serverPorts.reset();
     this.clientPorts.reset();
     this.roles.reset(range);
@@ -125,18 +108,7 @@ export class SocketAggregator implements SocketSink {
     if (state === LISTEN) {
       const port = s.localPort;
       this.roles.listen(port);
-      if (this.listeners[port]!++ === 0) this.listenerPorts[this.listenerPortCount++] = port;
-      this.acceptQueue[port]! += s.rxQueue;
-      if (s.txQueue < 0) {
-        this.backlogUnknown[port] = 1;
-      } else {
-        this.backlog[port]! += s.txQueue;
-        // The accept queue takes backlog + 1 connections: the kernel drops only once
-        // sk_ack_backlog > sk_max_ack_backlog (sk_acceptq_is_full, include/net/sock.h), so
-        // listen(0) holds one. Over backlog + 1, a full queue reads 1.
-        const fill = s.rxQueue / (s.txQueue + 1);
-        if (fill > this.maxFill[port]!) this.maxFill[port] = fill;
-      }
+      this.listenQueueTallies.add(port, s.rxQueue, s.txQueue);
       this.serverPorts.count(port, state);
       return true;
     }
@@ -157,8 +129,8 @@ export class SocketAggregator implements SocketSink {
 
   /** The aggregate of everything added since the last reset, with the port series chosen; once per cycle. */
   summarize(): SocketSummary {
-    const server = this.serverSeries.select(this.serverPorts.totals(), this.serverPorts.ports(), this.fold);
-    const client = this.clientSeries.select(this.clientPorts.totals(), this.clientPorts.ports(), this.fold);
+    const server = this.serverSeries.select((port) => this.serverPorts.total(port), this.serverPorts.ports(), this.fold);
+    const client = this.clientSeries.select((port) => this.clientPorts.total(port), this.clientPorts.ports(), this.fold);
     return {
       byFamily: { ipv4: Array.from(this.family.ipv4), ipv6: Array.from(this.family.ipv6) },
       serverPorts: portStates(this.serverPorts, server, (sel, one) => this.buckets(sel, one)),
@@ -181,22 +153,7 @@ export class SocketAggregator implements SocketSink {
   }
 
   private listenQueues(sel: PortSelection): ListenQueue[] {
-    const one = (port: string, ports: readonly number[]): ListenQueue => {
-      let listeners = 0;
-      let accept = 0;
-      let backlog = 0;
-      let fill = 0;
-      let known = true;
-      for (const p of ports) {
-        listeners += this.listeners[p]!;
-        accept += this.acceptQueue[p]!;
-        backlog += this.backlog[p]!;
-        fill = Math.max(fill, this.maxFill[p]!);
-        if (this.backlogUnknown[p] === 1) known = false;
-      }
-      return { port, listeners, acceptQueue: accept, backlog: known ? backlog : null, maxFillRatio: known ? fill : null };
-    };
-    return this.buckets(sel, one, (p) => this.roles.isListening(p));
+    return this.buckets(sel, (port, ports) => this.listenQueueTallies.of(port, ports), (p) => this.roles.isListening(p));
   }
 }
 

@@ -6,7 +6,7 @@ function cycle(sel: PortSeriesSelector, counts: Record<number, number>, fold: ((
   const totals = new Uint32Array(65536);
   const inUse = Object.keys(counts).map(Number);
   for (const p of inUse) totals[p] = counts[p]!;
-  return sel.select(totals, inUse, fold);
+  return sel.select((port) => totals[port]!, inUse, fold);
 }
 
 describe('PortSeriesSelector', () => {

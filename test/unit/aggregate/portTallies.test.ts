@@ -10,9 +10,9 @@ describe('PortTallies', () => {
     for (const p of ports) for (let k = 0; k <= p % 7; k++) t.keepalive(t.count(p, STATE_CODE.established), k % 3);
     t.count(ports[0]!, STATE_CODE.time_wait);
     expect(Array.from(t.ports())).toEqual(ports);
-    const totals = t.totals();
-    expect(totals[ports[0]!]).toBe((ports[0]! % 7) + 2);
-    expect(ports.slice(1).every((p) => totals[p] === (p % 7) + 1)).toBe(true);
+    expect(t.total(ports[0]!)).toBe((ports[0]! % 7) + 2);
+    expect(ports.slice(1).every((p) => t.total(p) === (p % 7) + 1)).toBe(true);
+    expect(t.total(1234)).toBe(0);
     const states = zeroStates();
     t.addStates([ports[0]!, ports[199]!, 1234], states);
     expect(states[STATE_CODE.established]).toBe((ports[0]! % 7) + 1 + (ports[199]! % 7) + 1);
@@ -23,7 +23,7 @@ describe('PortTallies', () => {
 
     t.reset();
     expect(t.ports().length).toBe(0);
-    expect(t.totals()[ports[0]!]).toBe(0);
+    expect(t.total(ports[0]!)).toBe(0);
     t.count(ports[5]!, STATE_CODE.close_wait);
     const after = zeroStates();
     t.addStates(ports, after);
