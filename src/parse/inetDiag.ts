@@ -91,6 +91,9 @@ function dumpRequest(type: number, bodyBytes: number, seq: number): Buffer {
 }
 
 export type BatchResult = { kind: 'more' } | { kind: 'done' } | { kind: 'error'; errno: number; text: string };
+/** The two results without detail, made once: a dump parses a datagram every ~0.1 ms. */
+const MORE: BatchResult = Object.freeze({ kind: 'more' });
+const DONE: BatchResult = Object.freeze({ kind: 'done' });
 
 /**
  * One inet_diag_msg: at `offset` of `buf` (after its nlmsghdr), its attributes up to `end`. `view`
@@ -108,18 +111,18 @@ export function viewOf(buf: Buffer): DataView {
  * inet_diag_msg (after its nlmsghdr) and the end of its message (where its attributes stop).
  * Returns whether the dump is finished, failed, or continues.
  *
- * Reads go through a DataView made once per call (a datagram): in optimized code a getter is one
- * load, where Buffer's read methods validate their argument and assemble a u32 from four byte
- * loads in double arithmetic (measured: the walk's JS a third shorter at 1M sockets).
+ * Reads go through a DataView over `buf` (made for the call unless the caller passes the one it
+ * keeps with its buffer, as a dump does): in optimized code a getter is one load, where Buffer's
+ * read methods validate their argument and assemble a u32 from four byte loads in double
+ * arithmetic (measured: the walk's JS a third shorter at 1M sockets).
  */
-export function parseInetDiagBatch(buf: Buffer, length: number, onMessage: InetDiagMessageHandler): BatchResult {
-  const view = viewOf(buf);
+export function parseInetDiagBatch(buf: Buffer, length: number, onMessage: InetDiagMessageHandler, view: DataView = viewOf(buf)): BatchResult {
   let off = 0;
   while (off + NLMSG_HDRLEN <= length) {
     const len = view.getUint32(off, true);
     const type = view.getUint16(off + 4, true);
     if (len < NLMSG_HDRLEN || off + len > length) return { kind: 'error', errno: 0, text: `truncated netlink message (len ${len} at ${off} of ${length})` };
-    if (type === NLMSG_DONE) return { kind: 'done' };
+    if (type === NLMSG_DONE) return DONE;
     if (type === NLMSG_ERROR) {
       const errno = len >= NLMSG_HDRLEN + 4 ? -view.getInt32(off + NLMSG_HDRLEN, true) : 0;
       return { kind: 'error', errno, text: `netlink error ${errnoText(errno)}` };
@@ -130,7 +133,7 @@ export function parseInetDiagBatch(buf: Buffer, length: number, onMessage: InetD
     }
     off += (len + 3) & ~3;
   }
-  return { kind: 'more' };
+  return MORE;
 }
 
 /** Field offsets inside struct inet_diag_msg. */

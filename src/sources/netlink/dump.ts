@@ -1,5 +1,5 @@
 import { setImmediate as nextTurn } from 'node:timers/promises';
-import { parseInetDiagBatch, type InetDiagMessageHandler } from '../../parse/inetDiag.js';
+import { parseInetDiagBatch, viewOf, type InetDiagMessageHandler } from '../../parse/inetDiag.js';
 import type { NetlinkSocket } from './libcNetlink.js';
 
 /**
@@ -65,7 +65,7 @@ export class DumpError extends Error {
  * every read on it).
  */
 export async function dumpSockDiag(sock: NetlinkSocket, request: Buffer, familyOptional: boolean, onMessage: InetDiagMessageHandler): Promise<boolean> {
-  const buf = bufferFor(sock);
+  const { buf, view } = bufferFor(sock);
   const sent = performance.now();
   await sock.send(request);
   // Reads left to make on the pool, and how many the next slow read sends there.
@@ -97,7 +97,7 @@ export async function dumpSockDiag(sock: NetlinkSocket, request: Buffer, familyO
     }
     if (n === 0) throw new DumpError('netlink dump ended without NLMSG_DONE', 0);
     if (n > buf.length) throw new DumpError(`netlink datagram longer than ${DATAGRAM_BYTES} bytes (${n})`, 0);
-    const r = parseInetDiagBatch(buf, n, onMessage);
+    const r = parseInetDiagBatch(buf, n, onMessage, view);
     if (r.kind === 'done') return true;
     if (r.kind === 'error') {
       if (familyOptional && r.errno === EAFNOSUPPORT) return false;
@@ -106,11 +106,14 @@ export async function dumpSockDiag(sock: NetlinkSocket, request: Buffer, familyO
   }
 }
 
-/** The socket's read buffer: made by its first dump, reused by the ones after (a walk makes four). */
-const socketBuffers = new WeakMap<NetlinkSocket, Buffer>();
+/** The socket's read buffer and a view over it: made by its first dump, reused by the ones after (a walk makes three). */
+const socketBuffers = new WeakMap<NetlinkSocket, { buf: Buffer; view: DataView }>();
 
-function bufferFor(sock: NetlinkSocket): Buffer {
-  let buf = socketBuffers.get(sock);
-  if (!buf) socketBuffers.set(sock, (buf = Buffer.alloc(DATAGRAM_BYTES)));
-  return buf;
+function bufferFor(sock: NetlinkSocket): { buf: Buffer; view: DataView } {
+  let b = socketBuffers.get(sock);
+  if (!b) {
+    const buf = Buffer.alloc(DATAGRAM_BYTES);
+    socketBuffers.set(sock, (b = { buf, view: viewOf(buf) }));
+  }
+  return b;
 }
