@@ -1,3 +1,4 @@
+import { HOST_IS_LITTLE_ENDIAN } from '../model/byteOrder.js';
 import { LISTEN, TIME_WAIT } from '../model/tcpState.js';
 import type { SocketRecord, SocketSink } from '../model/socketRecord.js';
 import { DestinationSlots } from './destinationSlots.js';
@@ -135,7 +136,7 @@ const HAS_TIME_WAIT = 1 << 6;
  *
  * Memory: per port a byte of holder count and flags and a place in the list of ports in use
  * (~190 KB; only the pages of ports in use become resident, and only those ports are cleared
- * between cycles), and the destination table (0.5 MB).
+ * between cycles), and the destination table (2 KiB to start, 0.5 MB at most).
  */
 export class EphemeralPortTracker implements SocketSink {
   private range: PortRange | null = null;
@@ -199,13 +200,14 @@ export class EphemeralPortTracker implements SocketSink {
     this.ports[port] = timeWait ? word | TOUCHED | HAS_TIME_WAIT : (word & HOLDERS) === 2 ? word | TOUCHED : (word | TOUCHED) + 1;
     const k = this.key;
     const w = this.remoteWords(s.remoteAddress);
-    // The key's address words are big-endian; the record's bytes are network order, so each word
-    // read in host (little-endian) order is byte-swapped. An IPv4 address is the first word only.
-    k[0] = byteSwap(w[0]!);
+    // The key's address words are big-endian numbers; the record's bytes are network order, so a
+    // word read in the host's order is the number on a big-endian host and byte-swapped on a
+    // little-endian one. An IPv4 address is the first word only.
+    k[0] = bigEndian(w[0]!);
     if (s.family === 'ipv6') {
-      k[1] = byteSwap(w[1]!);
-      k[2] = byteSwap(w[2]!);
-      k[3] = byteSwap(w[3]!);
+      k[1] = bigEndian(w[1]!);
+      k[2] = bigEndian(w[2]!);
+      k[3] = bigEndian(w[3]!);
       k[4] = s.remotePort | 0x10000;
     } else {
       k[1] = 0;
@@ -344,7 +346,7 @@ export class EphemeralPortTracker implements SocketSink {
   }
 }
 
-/** A 32-bit word with its bytes in reverse order (host little-endian to big-endian). */
-function byteSwap(w: number): number {
-  return ((w & 0xff) << 24) | ((w & 0xff00) << 8) | ((w >>> 8) & 0xff00) | (w >>> 24);
+/** A word read in the host's byte order as the big-endian number of its bytes. */
+function bigEndian(w: number): number {
+  return HOST_IS_LITTLE_ENDIAN ? ((w & 0xff) << 24) | ((w & 0xff00) << 8) | ((w >>> 8) & 0xff00) | (w >>> 24) : w;
 }

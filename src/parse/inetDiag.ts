@@ -124,7 +124,8 @@ export function parseInetDiagBatch(buf: Buffer, length: number, onMessage: InetD
     if (len < NLMSG_HDRLEN || off + len > length) return { kind: 'error', errno: 0, text: `truncated netlink message (len ${len} at ${off} of ${length})` };
     if (type === NLMSG_DONE) return DONE;
     if (type === NLMSG_ERROR) {
-      const errno = len >= NLMSG_HDRLEN + 4 ? -view.getInt32(off + NLMSG_HDRLEN, true) : 0;
+      if (len < NLMSG_HDRLEN + 4) return { kind: 'error', errno: 0, text: `netlink error message without an errno (len ${len})` };
+      const errno = -view.getInt32(off + NLMSG_HDRLEN, true);
       return { kind: 'error', errno, text: `netlink error ${errnoText(errno)}` };
     }
     if (type === SOCK_DIAG_BY_FAMILY || type === TCPDIAG_GETSOCK) {

@@ -1,3 +1,4 @@
+import { HOST_IS_LITTLE_ENDIAN } from '../model/byteOrder.js';
 import { newSocketRecord, type SocketRecord, type SocketSink } from '../model/socketRecord.js';
 import { isStateCode, LISTEN, type Family } from '../model/tcpState.js';
 
@@ -44,8 +45,6 @@ export interface ParseStats {
   firstError?: string;
 }
 
-/** Little-endian hosts print address words byte-swapped; the format follows the kernel's CPU. */
-const HOST_IS_LITTLE_ENDIAN = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;
 
 export class ProcNetTcpParser {
   private readonly record: SocketRecord = newSocketRecord();

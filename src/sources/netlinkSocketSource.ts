@@ -1,3 +1,4 @@
+import { HOST_IS_LITTLE_ENDIAN } from '../model/byteOrder.js';
 import { newSocketRecord, type SocketRecord, type SocketSink } from '../model/socketRecord.js';
 import { isStateCode } from '../model/tcpState.js';
 import { AF_INET, AF_INET6, buildInetDiagDumpRequest, buildTcpDiagDumpRequest, DIAG, EXT_INFO, findDiagAttribute, INET_DIAG_INFO, NLA_HDRLEN, TCPF_ALL, TCPF_LISTEN, viewOf } from '../parse/inetDiag.js';
@@ -111,13 +112,14 @@ export function readInetDiagMsg(buf: Buffer, off: number, r: SocketRecord, view:
   const remote = words.remote;
   const src = off + DIAG.src;
   const dst = off + DIAG.dst;
-  // Addresses are network order already: each word is read and written in memory order (both
-  // little-endian), so the bytes land as they came. IPv4 uses the first word of the 16 bytes; the
+  // Addresses are network order already: each word is read in the host's order and written
+  // through the record's words (the host's order too), so the bytes land as they came on any host.
+  // IPv4 uses the first word of the 16 bytes; the
   // other three are zero, and stay so from one IPv4 socket to the next, so they are cleared only
   // after an IPv6 socket (on most hosts nearly every socket is IPv4, or the sockets of a family
   // come together: a per-family dump).
-  local[0] = view.getUint32(src, true);
-  remote[0] = view.getUint32(dst, true);
+  local[0] = view.getUint32(src, HOST_IS_LITTLE_ENDIAN);
+  remote[0] = view.getUint32(dst, HOST_IS_LITTLE_ENDIAN);
   if (family === AF_INET) {
     if (r.family !== 'ipv4') {
       local.fill(0, 1);
@@ -126,8 +128,8 @@ export function readInetDiagMsg(buf: Buffer, off: number, r: SocketRecord, view:
     r.family = 'ipv4';
   } else {
     for (let i = 4; i < 16; i += 4) {
-      local[i >> 2] = view.getUint32(src + i, true);
-      remote[i >> 2] = view.getUint32(dst + i, true);
+      local[i >> 2] = view.getUint32(src + i, HOST_IS_LITTLE_ENDIAN);
+      remote[i >> 2] = view.getUint32(dst + i, HOST_IS_LITTLE_ENDIAN);
     }
     r.family = 'ipv6';
   }

@@ -48,6 +48,13 @@ describe('parseInetDiagBatch', () => {
     });
   }
 
+  it('says so when an NLMSG_ERROR is too short to hold its errno, instead of naming errno 0', () => {
+    const short = control(NLMSG_ERROR, 5).subarray(0, 16);
+    short.writeUInt32LE(16, 0);
+    expect(parse(short).result).toEqual({ kind: 'error', errno: 0, text: 'netlink error message without an errno (len 16)' });
+    expect(parse(control(NLMSG_ERROR, 5)).result).toMatchObject({ kind: 'error', errno: 5, text: expect.stringMatching(/^netlink error EIO/) });
+  });
+
   it('rejects a message too short for an inet_diag_msg', () => {
     const short = diagMessage({}).subarray(0, 40);
     short.writeUInt32LE(40, 0);
