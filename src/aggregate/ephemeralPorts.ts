@@ -151,10 +151,6 @@ export class EphemeralPortTracker implements SocketSink {
   /** nonReusablePorts per table slot, filled by summarize(). */
   private readonly nonReusable: Uint32Array;
   private readonly slots: DestinationSlots;
-  /** The record address array `words` views (remoteWords()). */
-  private wordsOf: Uint8Array | undefined;
-  private words: Uint32Array<ArrayBufferLike> = new Uint32Array(4);
-  private wordsAligned = true;
 
   /** Call reset(), add() for every socket, then summarize() once per cycle (the rank slots count cycles by it). */
   constructor(
@@ -199,7 +195,7 @@ export class EphemeralPortTracker implements SocketSink {
     const timeWait = s.state === TIME_WAIT;
     this.ports[port] = timeWait ? word | TOUCHED | HAS_TIME_WAIT : (word & HOLDERS) === 2 ? word | TOUCHED : (word | TOUCHED) + 1;
     const k = this.key;
-    const w = this.remoteWords(s.remoteAddress);
+    const w = s.remoteAddressWords;
     // The key's address words are big-endian numbers; the record's bytes are network order, so a
     // word read in the host's order is the number on a big-endian host and byte-swapped on a
     // little-endian one. An IPv4 address is the first word only.
@@ -216,20 +212,6 @@ export class EphemeralPortTracker implements SocketSink {
       k[4] = s.remotePort;
     }
     this.table.count(k, timeWait);
-  }
-
-  /**
-   * The 16 address bytes as four words. Sources reuse one record (SocketRecord), so the view is
-   * made when a new array comes, not per socket; an array not aligned to 4 bytes is copied.
-   */
-  private remoteWords(a: Uint8Array): Uint32Array<ArrayBufferLike> {
-    if (a !== this.wordsOf) {
-      this.wordsOf = a;
-      this.words = a.byteOffset % 4 === 0 ? new Uint32Array(a.buffer, a.byteOffset, 4) : new Uint32Array(4);
-      this.wordsAligned = a.byteOffset % 4 === 0;
-    }
-    if (!this.wordsAligned) new Uint8Array(this.words.buffer).set(a.subarray(0, 16));
-    return this.words;
   }
 
   summarize(): EphemeralPortUsage | null {

@@ -36,8 +36,7 @@ export class ListenQueueTallies {
    * backlog, or a negative number where the source does not know it.
    */
   add(port: number, acceptQueue: number, backlog: number): void {
-    let slot = this.slots.find(port);
-    if (slot < 0) slot = this.slots.add(port, this.grow);
+    const slot = this.slots.slotFor(port, this.grow);
     const f = this.figures;
     const o = slot * STRIDE;
     f[o + LISTENERS]!++;

@@ -25,10 +25,16 @@ export class PortSlots {
   }
 
   /**
-   * A slot for `port`, not in use yet. When every slot is taken, `grow(slots)` is called first with
-   * the new number of slots (twice the old), for the caller to grow its per-slot arrays to.
+   * The port's slot, a new one if it is not in use yet. When every slot is taken, `grow(slots)` is
+   * called first with the new number of slots (twice the old), for the caller to grow its per-slot
+   * arrays to.
    */
-  add(port: number, grow: (slots: number) => void): number {
+  slotFor(port: number, grow: (slots: number) => void): number {
+    const slot = this.slotOf[port]! - 1;
+    return slot >= 0 ? slot : this.add(port, grow);
+  }
+
+  private add(port: number, grow: (slots: number) => void): number {
     if (this.used === this.portOf.length) {
       const portOf = new Uint16Array(this.portOf.length * 2);
       portOf.set(this.portOf);

@@ -40,8 +40,7 @@ export class PortTallies {
 
   /** Counts a socket in `state` (its code) on `port`; returns where its slot starts, for keepalive(). */
   count(port: number, state: number): number {
-    let slot = this.slots.find(port);
-    if (slot < 0) slot = this.slots.add(port, this.grow);
+    const slot = this.slots.slotFor(port, this.grow);
     const o = slot * STRIDE;
     this.tallies[o + TOTAL]!++;
     this.tallies[o + state]!++;

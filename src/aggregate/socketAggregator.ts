@@ -133,8 +133,8 @@ export class SocketAggregator implements SocketSink {
     const client = this.clientSeries.select((port) => this.clientPorts.total(port), this.clientPorts.ports(), this.fold);
     return {
       byFamily: { ipv4: Array.from(this.family.ipv4), ipv6: Array.from(this.family.ipv6) },
-      serverPorts: portStates(this.serverPorts, server, (sel, one) => this.buckets(sel, one)),
-      clientPorts: portStates(this.clientPorts, client, (sel, one) => this.buckets(sel, one)),
+      serverPorts: this.portStates(this.serverPorts, server),
+      clientPorts: this.portStates(this.clientPorts, client),
       listenQueues: this.listenQueues(server),
       receiveQueueBytes: Array.from(this.rxBytes),
       sendQueueBytes: Array.from(this.txBytes),
@@ -152,6 +152,15 @@ export class SocketAggregator implements SocketSink {
     return out;
   }
 
+  /** The state counts per bucket of `sel` (one per named port, "other", "ephemeral"). */
+  private portStates(tallies: PortTallies, sel: PortSelection): PortStates[] {
+    return this.buckets(sel, (port, ports) => {
+      const states = zeroStates();
+      tallies.addStates(ports, states);
+      return { port, states };
+    });
+  }
+
   private listenQueues(sel: PortSelection): ListenQueue[] {
     return this.buckets(sel, (port, ports) => this.listenQueueTallies.of(port, ports), (p) => this.roles.isListening(p));
   }
@@ -159,15 +168,6 @@ export class SocketAggregator implements SocketSink {
 
 function keepaliveOf(tallies: PortTallies, port: string, ports: readonly number[]): PortKeepalive {
   return { port, ...coverage(tallies.keepaliveOf(ports, KA_ARMED), tallies.keepaliveOf(ports, KA_NOT_ARMED), tallies.keepaliveOf(ports, KA_UNKNOWN)) };
-}
-
-/** The state counts per bucket of `sel` (one per named port, "other", "ephemeral"). */
-function portStates(tallies: PortTallies, sel: PortSelection, buckets: (sel: PortSelection, one: (port: string, ports: readonly number[]) => PortStates) => PortStates[]): PortStates[] {
-  return buckets(sel, (port, ports) => {
-    const states = zeroStates();
-    tallies.addStates(ports, states);
-    return { port, states };
-  });
 }
 
 function coverage(armed: number, notArmed: number, unknown: number): KeepaliveCoverage {

@@ -152,8 +152,7 @@ class RoleTcpInfo {
   }
 
   add(port: number, rttUs: number, retransmitting: boolean): void {
-    let slot = this.slots.find(port);
-    if (slot < 0) slot = this.slots.add(port, this.grow);
+    const slot = this.slots.slotFor(port, this.grow);
     const o = slot * SLOT_WORDS;
     this.sums[o >> 1]! += rttUs;
     this.words[o + BUCKETS_AT + rttBucket(rttUs)]!++;

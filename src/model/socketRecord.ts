@@ -30,6 +30,12 @@ export interface SocketRecord {
   readonly localAddress: Uint8Array;
   readonly remoteAddress: Uint8Array;
   /**
+   * The same 16 bytes of each address as four 32-bit words in the host's byte order (views over
+   * the same memory): a source copies an address a word at a time, a sink reads it so.
+   */
+  readonly localAddressWords: Uint32Array;
+  readonly remoteAddressWords: Uint32Array;
+  /**
    * The socket's struct tcp_info, when the walk asked for it (WalkOptions.tcpInfo, netlink only)
    * and the kernel has one for it (full sockets; not TIME_WAIT or SYN_RECV); -1 otherwise. A walk
    * fills rttUs and retransmits only; the other fields stay -1.
@@ -46,6 +52,9 @@ export const TIMER_ZERO_WINDOW_PROBE = 4;
 export const TIMER_UNKNOWN = -1;
 
 export function newSocketRecord(): SocketRecord {
+  // Each address its own 16-byte buffer, so the word views are aligned.
+  const localAddressWords = new Uint32Array(4);
+  const remoteAddressWords = new Uint32Array(4);
   return {
     family: 'ipv4',
     state: 0,
@@ -56,8 +65,10 @@ export function newSocketRecord(): SocketRecord {
     timer: TIMER_NONE,
     uid: 0,
     inode: 0,
-    localAddress: new Uint8Array(16),
-    remoteAddress: new Uint8Array(16),
+    localAddress: new Uint8Array(localAddressWords.buffer),
+    remoteAddress: new Uint8Array(remoteAddressWords.buffer),
+    localAddressWords,
+    remoteAddressWords,
     info: newTcpInfoFields(),
   };
 }

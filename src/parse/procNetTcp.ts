@@ -45,7 +45,6 @@ export interface ParseStats {
   firstError?: string;
 }
 
-
 export class ProcNetTcpParser {
   private readonly record: SocketRecord = newSocketRecord();
   private readonly carry = Buffer.alloc(MAX_LINE);

@@ -39,7 +39,6 @@ export class NetlinkSocketSource implements SocketSource {
     const tcpInfo = options.tcpInfo === true;
     const ext = tcpInfo ? EXT_INFO : 0;
     const record = newSocketRecord();
-    const words = addressWordsOf(record);
     const sock = await this.open();
     const ipv4: TableReport = { table: 'netlink/ipv4', sockets: 0, malformed: 0, present: true };
     const ipv6: TableReport = { table: 'netlink/ipv6', sockets: 0, malformed: 0, present: true };
@@ -47,7 +46,7 @@ export class NetlinkSocketSource implements SocketSource {
     // message's family's (the both-families dump mixes them).
     const onMessage = (buf: Buffer, off: number, end: number, view: DataView): void => {
       const table = buf[off + DIAG.family] === AF_INET6 ? ipv6 : ipv4;
-      if (readInetDiagMsg(buf, off, record, view, words)) {
+      if (readInetDiagMsg(buf, off, record, view)) {
         if (tcpInfo) readInfoAttribute(view, off, end, record);
         table.sockets++;
         sink.add(record);
@@ -85,39 +84,22 @@ export class NetlinkSocketSource implements SocketSource {
 }
 
 /**
- * A record's two addresses as 32-bit words over the same bytes (newSocketRecord() gives each its
- * own buffer, so they are aligned): an address is copied a word at a time, in memory order, so
- * the bytes stay in network order.
- */
-export interface AddressWords {
-  local: Uint32Array;
-  remote: Uint32Array;
-}
-
-export function addressWordsOf(r: SocketRecord): AddressWords {
-  const words = (a: Uint8Array): Uint32Array => new Uint32Array(a.buffer, a.byteOffset, 4);
-  return { local: words(r.localAddress), remote: words(r.remoteAddress) };
-}
-
-/**
  * Fills the record from the inet_diag_msg at `off`; false for a family or state out of range.
- * `view` spans `buf` (the walk passes the datagram's, see parseInetDiagBatch); `words` are the
- * record's addresses as words (the walk makes them once).
+ * `view` spans `buf` (the walk passes the datagram's, see parseInetDiagBatch).
  */
-export function readInetDiagMsg(buf: Buffer, off: number, r: SocketRecord, view: DataView = viewOf(buf), words: AddressWords = addressWordsOf(r)): boolean {
+export function readInetDiagMsg(buf: Buffer, off: number, r: SocketRecord, view: DataView = viewOf(buf)): boolean {
   const family = buf[off + DIAG.family];
   const state = buf[off + DIAG.state]!;
   if (!isStateCode(state) || (family !== AF_INET && family !== AF_INET6)) return false;
-  const local = words.local;
-  const remote = words.remote;
+  const local = r.localAddressWords;
+  const remote = r.remoteAddressWords;
   const src = off + DIAG.src;
   const dst = off + DIAG.dst;
   // Addresses are network order already: each word is read in the host's order and written
-  // through the record's words (the host's order too), so the bytes land as they came on any host.
-  // IPv4 uses the first word of the 16 bytes; the
-  // other three are zero, and stay so from one IPv4 socket to the next, so they are cleared only
-  // after an IPv6 socket (on most hosts nearly every socket is IPv4, or the sockets of a family
-  // come together: a per-family dump).
+  // through the record's words (the host's order too), so the bytes land as they came on any
+  // host. IPv4 uses the first word of the 16 bytes; the other three are zero, and stay so from
+  // one IPv4 socket to the next, so they are cleared only after an IPv6 socket (on most hosts
+  // nearly every socket is IPv4, or the sockets of a family come together: a per-family dump).
   local[0] = view.getUint32(src, HOST_IS_LITTLE_ENDIAN);
   remote[0] = view.getUint32(dst, HOST_IS_LITTLE_ENDIAN);
   if (family === AF_INET) {
