@@ -1,27 +1,52 @@
-const PORTS = 65536;
+/**
+ * Read-only port-to-slot lookups: what a module whose per-port figures follow another's slots
+ * needs (TcpInfoAggregator keeps its figures by the socket aggregator's slots, so a socket costs
+ * one port lookup, not one per aggregator).
+ */
+export interface PortIndex {
+  /** The port's slot, or -1 when it is not in use this cycle. */
+  find(port: number): number;
+  /** The ports in use, slot by slot (the order first seen). */
+  ports(): Uint16Array;
+}
 
 /**
  * Dense slot numbers for the ports in use in a cycle, in the order first seen: per-port figures
- * then live in arrays indexed by slot, whose size follows the ports in use, not the port space
- * (the port-to-slot index is 256 KiB, of which only the pages of ports in use become resident).
- * The caller owns the per-slot arrays and grows them when add() asks: one generic class holding
- * the figures too, u32 for some callers and float64 for others, made the socket walk's hot
- * accesses polymorphic (measured: 20–30 ms more user time a 1M-socket cycle, two runs alternating
- * with the build before).
+ * then live in arrays indexed by slot, whose size follows the ports in use, not the port space.
+ * The caller owns the per-slot arrays and grows them when slotFor() asks: one generic class
+ * holding the figures too, u32 for some callers and float64 for others, made the socket walk's
+ * hot accesses polymorphic (measured: 20–30 ms more user time a 1M-socket cycle, two runs
+ * alternating with the build before).
+ *
+ * The port-to-slot index is an open-addressing hash table of slot + 1 (0: empty; an entry's port
+ * is portOf[slot], which a lookup compares), kept at most half full: 4 KiB for a few hundred ports. A socket's lookup is
+ * one of the lookups of every socket of a walk, and the kernel's fill of the next datagram
+ * between two of ours evicts from the CPU's caches and TLB what it can: a few hundred ports'
+ * entries in a few lines of one page stay, where an array indexed by port (256 KiB) put each in
+ * a line of its own over 64 pages (measured: docs/performance.md, "one port lookup").
  */
-export class PortSlots {
-  /** Slot + 1 of each port in use, 0 for none. */
-  private readonly slotOf = new Uint32Array(PORTS);
+export class PortSlots implements PortIndex {
+  private table: Uint32Array;
+  /** 32 - log2(table size): the top bits of the multiplicative hash index the table. */
+  private shift: number;
   private portOf: Uint16Array;
   private used = 0;
 
   constructor(initialSlots: number) {
     this.portOf = new Uint16Array(initialSlots);
+    this.table = new Uint32Array(tableSizeFor(initialSlots));
+    this.shift = 32 - Math.log2(this.table.length);
   }
 
   /** The port's slot, or -1 when it is not in use this cycle. */
   find(port: number): number {
-    return this.slotOf[port]! - 1;
+    const t = this.table;
+    const mask = t.length - 1;
+    for (let i = hash(port, this.shift); ; i = (i + 1) & mask) {
+      const e = t[i]!;
+      if (e === 0) return -1;
+      if (this.portOf[e - 1] === port) return e - 1;
+    }
   }
 
   /**
@@ -30,21 +55,45 @@ export class PortSlots {
    * arrays to.
    */
   slotFor(port: number, grow: (slots: number) => void): number {
-    const slot = this.slotOf[port]! - 1;
-    return slot >= 0 ? slot : this.add(port, grow);
+    const t = this.table;
+    const mask = t.length - 1;
+    for (let i = hash(port, this.shift); ; i = (i + 1) & mask) {
+      const e = t[i]!;
+      if (e === 0) return this.add(port, i, grow);
+      if (this.portOf[e - 1] === port) return e - 1;
+    }
   }
 
-  private add(port: number, grow: (slots: number) => void): number {
+  /** A slot for `port`, whose entry goes at `at` of the table unless the table grows first. */
+  private add(port: number, at: number, grow: (slots: number) => void): number {
     if (this.used === this.portOf.length) {
       const portOf = new Uint16Array(this.portOf.length * 2);
       portOf.set(this.portOf);
       this.portOf = portOf;
       grow(portOf.length);
+      this.rehash(tableSizeFor(portOf.length));
+      at = this.freeEntry(port);
     }
     const slot = this.used++;
     this.portOf[slot] = port;
-    this.slotOf[port] = slot + 1;
+    this.table[at] = slot + 1;
     return slot;
+  }
+
+  /** Where `port`, not in the table, would go: its first empty entry. */
+  private freeEntry(port: number): number {
+    const t = this.table;
+    const mask = t.length - 1;
+    let i = hash(port, this.shift);
+    while (t[i] !== 0) i = (i + 1) & mask;
+    return i;
+  }
+
+  /** A table of `size` entries holding the slots in use. */
+  private rehash(size: number): void {
+    this.table = new Uint32Array(size);
+    this.shift = 32 - Math.log2(size);
+    for (let slot = 0; slot < this.used; slot++) this.table[this.freeEntry(this.portOf[slot]!)] = slot + 1;
   }
 
   /** The ports in use, slot by slot (the order first seen). */
@@ -59,7 +108,19 @@ export class PortSlots {
 
   /** Frees every slot (a new cycle). */
   reset(): void {
-    for (let i = 0; i < this.used; i++) this.slotOf[this.portOf[i]!] = 0;
+    this.table.fill(0);
     this.used = 0;
   }
+}
+
+/** Entries of a table for `slots` slots: a power of two, at least twice as many. */
+function tableSizeFor(slots: number): number {
+  let size = 16;
+  while (size < slots * 2) size *= 2;
+  return size;
+}
+
+/** Fibonacci hashing: the top bits of port x 2^32 / phi, spreading neighbouring ports apart. */
+function hash(port: number, shift: number): number {
+  return Math.imul(port, 0x9e3779b1) >>> shift;
 }

@@ -1,5 +1,5 @@
 import { STATE_SLOTS } from '../model/tcpState.js';
-import { PortSlots } from './portSlots.js';
+import { PortSlots, type PortIndex } from './portSlots.js';
 
 /**
  * u32 words per port: the total at 0, the count of each state at its code (1..11), the three
@@ -38,18 +38,23 @@ export class PortTallies {
     this.slots.reset();
   }
 
-  /** Counts a socket in `state` (its code) on `port`; returns where its slot starts, for keepalive(). */
+  /** Counts a socket in `state` (its code) on `port`; returns the port's slot, for keepalive(). */
   count(port: number, state: number): number {
     const slot = this.slots.slotFor(port, this.grow);
     const o = slot * STRIDE;
     this.tallies[o + TOTAL]!++;
     this.tallies[o + state]!++;
-    return o;
+    return slot;
   }
 
   /** Counts an ESTABLISHED socket's keepalive kind (0..2) in the slot count() returned. */
-  keepalive(slotStart: number, kind: number): void {
-    this.tallies[slotStart + KEEPALIVE + kind]!++;
+  keepalive(slot: number, kind: number): void {
+    this.tallies[slot * STRIDE + KEEPALIVE + kind]!++;
+  }
+
+  /** The port-to-slot lookups of this cycle (what count() returned for each port). */
+  get index(): PortIndex {
+    return this.slots;
   }
 
   /** The ports in use this cycle, each once, in the order first seen. */

@@ -3,6 +3,7 @@ import { ESTABLISHED, LISTEN, STATE_CODE, STATE_SLOTS, zeroStates } from '../mod
 import type { PortRange } from './ephemeralPorts.js';
 import { DEFAULT_SERIES_HYSTERESIS, PortSeriesSelector, type PortSelection, type SeriesHysteresis } from './portSeries.js';
 import { ListenQueueTallies } from './listenQueues.js';
+import type { PortIndex } from './portSlots.js';
 import { PortTallies } from './portTallies.js';
 import { SocketRoles, type EphemeralRange } from './socketRoles.js';
 import {
@@ -70,6 +71,13 @@ export class SocketAggregator implements SocketSink {
   private readonly clientSeries: PortSeriesSelector;
   /** Fold mode: whether a port is inside the ephemeral range of this cycle; null: ports by number. */
   private readonly fold: ((port: number) => boolean) | null;
+  /**
+   * The slot of the port the last add() counted its socket under, in its role's index
+   * (portIndex()): another aggregator keeping figures per port reads it instead of looking the
+   * port up again (TcpInfoAggregator; a lookup is a cache miss as often as not while the kernel
+   * fills datagrams between ours, docs/performance.md).
+   */
+  lastPortSlot = -1;
 
   /**
    * @param hysteresis admission and keep times of port series, in cycles.
@@ -109,7 +117,7 @@ export class SocketAggregator implements SocketSink {
       const port = s.localPort;
       this.roles.listen(port);
       this.listenQueueTallies.add(port, s.rxQueue, s.txQueue);
-      this.serverPorts.count(port, state);
+      this.lastPortSlot = this.serverPorts.count(port, state);
       return true;
     }
     const rx = s.rxQueue;
@@ -119,12 +127,18 @@ export class SocketAggregator implements SocketSink {
     const server = this.roles.isServer(s.localPort, s.remotePort);
     const tallies = server ? this.serverPorts : this.clientPorts;
     const slot = tallies.count(server ? s.localPort : s.remotePort, state);
+    this.lastPortSlot = slot;
     if (state === ESTABLISHED) {
       const ka = s.timer === TIMER_KEEPALIVE ? KA_ARMED : s.timer === TIMER_NONE ? KA_NOT_ARMED : KA_UNKNOWN;
       this.keepalive[ka]!++;
       tallies.keepalive(slot, ka);
     }
     return server;
+  }
+
+  /** The port-to-slot index of server (true) or client ports this cycle: the slots lastPortSlot names. */
+  portIndex(server: boolean): PortIndex {
+    return server ? this.serverPorts.index : this.clientPorts.index;
   }
 
   /** The aggregate of everything added since the last reset, with the port series chosen; once per cycle. */

@@ -1,6 +1,9 @@
 import type { PortRange } from './ephemeralPorts.js';
 
 const PORTS = 65536;
+/** Which of a port's two bits (SocketRoles.bits): a listener this cycle, remembered as a service port. */
+const LISTENING = 0;
+const REMEMBERED = 1;
 
 /** The ephemeral port range, low and high inclusive. */
 export interface EphemeralRange {
@@ -47,12 +50,13 @@ export class SocketRoles {
   /**
    * Ports with a listener this cycle, and ports remembered as service ports (rule 4), one bit per
    * port: every socket reads its local port's bits, and a large table's client sockets have local
-   * ports spread over the whole range, so the 8 KiB of each stay in the CPU's cache between the
+   * ports spread over the whole range, so the 16 KiB of both stay in the CPU's cache between the
    * kernel's datagrams where a byte or a word per port (64 or 256 KiB) did not (measured at 1M
-   * sockets: docs/performance.md, "per-port state in bytes and bits").
+   * sockets: docs/performance.md, "per-port state in bytes and bits"). The two kinds interleave
+   * word by word (LISTENING, REMEMBERED: a port's two bits 4 bytes apart), so a socket whose
+   * role reads both of its port's bits touches one cache line, not one in each of two arrays.
    */
-  private readonly listening = new Uint32Array(PORTS / 32);
-  private readonly rememberedBits = new Uint32Array(PORTS / 32);
+  private readonly bits = new Uint32Array((PORTS / 32) * 2);
   private readonly listeningPorts = new Uint16Array(PORTS);
   private listeningCount = 0;
   /** Per port, the last cycle (1-based) in which it had a listener or server sockets; 0: never. */
@@ -67,17 +71,17 @@ export class SocketRoles {
 
   /** Starts a cycle; a null range (sysctl unreadable) is taken as the kernel's default. */
   reset(range: PortRange | EphemeralRange | null = null): void {
-    for (let i = 0; i < this.listeningCount; i++) clearBit(this.listening, this.listeningPorts[i]!);
+    for (let i = 0; i < this.listeningCount; i++) clearBit(this.bits, this.listeningPorts[i]!, LISTENING);
     this.listeningCount = 0;
     this.range = range === null ? DEFAULT_EPHEMERAL_RANGE : { low: range.low, high: range.high };
     this.cycle++;
     // The bits of the ports still remembered this cycle; a port forgotten leaves the list.
-    this.rememberedBits.fill(0);
+    for (let w = REMEMBERED; w < this.bits.length; w += 2) this.bits[w] = 0;
     let kept = 0;
     for (let i = 0; i < this.seenCount; i++) {
       const port = this.seenPorts[i]!;
       if (this.cycle - this.serviceSeen[port]! <= this.memoryCycles) {
-        setBit(this.rememberedBits, port);
+        setBit(this.bits, port, REMEMBERED);
         this.seenPorts[kept++] = port;
       } else {
         this.serviceSeen[port] = 0;
@@ -88,14 +92,14 @@ export class SocketRoles {
 
   /** A listening socket on `port` (this cycle). */
   listen(port: number): void {
-    if (hasBit(this.listening, port)) return;
-    setBit(this.listening, port);
+    if (hasBit(this.bits, port, LISTENING)) return;
+    setBit(this.bits, port, LISTENING);
     this.listeningPorts[this.listeningCount++] = port;
     this.mark(port);
   }
 
   isListening(port: number): boolean {
-    return hasBit(this.listening, port);
+    return hasBit(this.bits, port, LISTENING);
   }
 
   inEphemeralRange(port: number): boolean {
@@ -104,18 +108,18 @@ export class SocketRoles {
 
   /** Whether a non-listening socket is the server end of its connection (rules above). */
   isServer(localPort: number, remotePort: number): boolean {
-    if (hasBit(this.listening, localPort)) return true;
+    if (hasBit(this.bits, localPort, LISTENING)) return true;
     const localEphemeral = localPort >= this.range.low && localPort <= this.range.high;
     const remoteEphemeral = remotePort >= IANA_DYNAMIC_LOW || (remotePort >= this.range.low && remotePort <= this.range.high);
     if (localEphemeral !== remoteEphemeral) {
       if (remoteEphemeral) this.mark(localPort);
       return remoteEphemeral;
     }
-    if (hasBit(this.rememberedBits, localPort)) {
+    if (hasBit(this.bits, localPort, REMEMBERED)) {
       this.mark(localPort);
       return true;
     }
-    if (hasBit(this.listening, remotePort) || hasBit(this.rememberedBits, remotePort)) return false;
+    if (hasBit(this.bits, remotePort, LISTENING) || hasBit(this.bits, remotePort, REMEMBERED)) return false;
     return localPort < remotePort;
   }
 
@@ -126,18 +130,23 @@ export class SocketRoles {
     if (seen === this.cycle) return;
     if (seen === 0) this.seenPorts[this.seenCount++] = port;
     this.serviceSeen[port] = this.cycle;
-    setBit(this.rememberedBits, port);
+    setBit(this.bits, port, REMEMBERED);
   }
 }
 
-function hasBit(bits: Uint32Array, port: number): boolean {
-  return (bits[port >>> 5]! & (1 << (port & 31))) !== 0;
+/** The word of `port`'s bit of `kind` (LISTENING or REMEMBERED) in the interleaved bits. */
+function wordOf(port: number, kind: number): number {
+  return ((port >>> 5) << 1) | kind;
 }
 
-function setBit(bits: Uint32Array, port: number): void {
-  bits[port >>> 5]! |= 1 << (port & 31);
+function hasBit(bits: Uint32Array, port: number, kind: number): boolean {
+  return (bits[wordOf(port, kind)]! & (1 << (port & 31))) !== 0;
 }
 
-function clearBit(bits: Uint32Array, port: number): void {
-  bits[port >>> 5]! &= ~(1 << (port & 31));
+function setBit(bits: Uint32Array, port: number, kind: number): void {
+  bits[wordOf(port, kind)]! |= 1 << (port & 31);
+}
+
+function clearBit(bits: Uint32Array, port: number, kind: number): void {
+  bits[wordOf(port, kind)]! &= ~(1 << (port & 31));
 }

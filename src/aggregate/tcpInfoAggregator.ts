@@ -1,6 +1,6 @@
 import type { SocketRecord } from '../model/socketRecord.js';
 import { ESTABLISHED } from '../model/tcpState.js';
-import { PortSlots } from './portSlots.js';
+import type { PortIndex } from './portSlots.js';
 import { EPHEMERAL_PORT, OTHER_PORT, type PortStates } from './socketSummary.js';
 
 /**
@@ -62,17 +62,25 @@ export interface TcpInfoSummary {
  * hysteresis), so both families name the same ports; the rest go where that walk put them:
  * "ephemeral" for a port inside the range when it has that bucket (fold mode), else "other".
  *
+ * The figures are kept by the socket aggregator's port slots (SocketAggregator.portIndex(),
+ * .lastPortSlot), not by a port index of their own: a socket costs one port lookup for both.
+ *
  * A socket whose tcpi_rtt is 0 has no RTT sample yet (none taken since it was established) and
  * is left out of the histogram, not counted as 0 s.
  *
- * Memory: per role and per port seen in a walk, 17 bucket counts, a sum and a retransmitting
- * count (80 bytes), in dense slots that grow with the ports seen and are reused across cycles,
- * plus a 256 KiB port-to-slot index.
+ * Memory: per role and per port slot, 17 bucket counts, a sum and a retransmitting count (80
+ * bytes), in dense slots that grow with the ports seen and are reused across cycles.
  */
 export class TcpInfoAggregator {
-  private readonly server = new RoleTcpInfo();
-  private readonly client = new RoleTcpInfo();
+  private readonly server: RoleTcpInfo;
+  private readonly client: RoleTcpInfo;
   private sockets = 0;
+
+  /** `serverIndex`, `clientIndex`: the socket aggregator's port slots per role (SocketAggregator.portIndex()). */
+  constructor(serverIndex: PortIndex, clientIndex: PortIndex) {
+    this.server = new RoleTcpInfo(serverIndex);
+    this.client = new RoleTcpInfo(clientIndex);
+  }
 
   reset(): void {
     this.server.reset();
@@ -80,13 +88,16 @@ export class TcpInfoAggregator {
     this.sockets = 0;
   }
 
-  /** One socket of the walk, with the role the socket aggregator counted it in. */
-  add(s: Readonly<SocketRecord>, server: boolean): void {
+  /**
+   * One socket of the walk, with the role the socket aggregator counted it in and the slot of the
+   * port it counted it under (SocketAggregator.lastPortSlot after its add()).
+   */
+  add(s: Readonly<SocketRecord>, server: boolean, portSlot: number): void {
     if (s.state !== ESTABLISHED) return;
     const rtt = s.info.rttUs;
     if (rtt <= 0) return;
     this.sockets++;
-    (server ? this.server : this.client).add(server ? s.localPort : s.remotePort, rtt, s.info.retransmits > 0);
+    (server ? this.server : this.client).add(portSlot, rtt, s.info.retransmits > 0);
   }
 
   /**
@@ -115,7 +126,7 @@ function foldsEphemeral(ports: readonly PortStates[]): boolean {
   return ports.some((p) => p.port === EPHEMERAL_PORT);
 }
 
-/** Dense slots to start with; they double as more ports are seen in a walk. */
+/** Slots to start with; they double as the socket aggregator's slots pass them. */
 const INITIAL_SLOTS = 64;
 /**
  * A slot's layout in u32 words: the RTT sum in µs as a float64 at words 0-1 (a million sockets
@@ -127,43 +138,52 @@ const BUCKETS_AT = 2;
 const RETRANSMITTING_AT = BUCKETS_AT + SLOTS;
 
 /**
- * One role's per-port tallies. Ports get dense slots in the order they are first seen, so memory
- * follows the ports in use, not the port space: a table whose listeners sit on scattered ports
- * would otherwise touch a page of each per-port array per port (measured: 3.4 MB more memory-cgroup
- * charge at 1M sockets over 424 listener ports); and a socket touches its port's slot number and
- * one or two lines of its slot, where an array per figure cost a line each (docs/performance.md,
- * "per-port state in bytes and bits").
+ * One role's per-port tallies, by the socket aggregator's slot of the port (dense, in the order
+ * ports were first seen), so memory follows the ports in use, not the port space: a table whose
+ * listeners sit on scattered ports would otherwise touch a page of each per-port array per port
+ * (measured: 3.4 MB more memory-cgroup charge at 1M sockets over 424 listener ports); and a
+ * socket touches one or two lines of its slot, where an array per figure cost a line each
+ * (docs/performance.md, "per-port state in bytes and bits").
  */
 class RoleTcpInfo {
-  private readonly slots = new PortSlots(INITIAL_SLOTS);
   /** SLOT_WORDS per slot, as u32 words and, for the sums, as float64 (same memory). */
   private words = new Uint32Array(INITIAL_SLOTS * SLOT_WORDS);
   private sums = new Float64Array(this.words.buffer);
-  private readonly grow = (slots: number): void => {
-    const words = new Uint32Array(slots * SLOT_WORDS);
-    words.set(this.words);
-    this.words = words;
-    this.sums = new Float64Array(words.buffer);
-  };
+  /** One past the highest slot added to this cycle: what reset() clears. */
+  private used = 0;
+
+  constructor(private readonly index: PortIndex) {}
 
   reset(): void {
-    this.words.fill(0, 0, this.slots.size * SLOT_WORDS);
-    this.slots.reset();
+    this.words.fill(0, 0, this.used * SLOT_WORDS);
+    this.used = 0;
   }
 
-  add(port: number, rttUs: number, retransmitting: boolean): void {
-    const slot = this.slots.slotFor(port, this.grow);
+  add(slot: number, rttUs: number, retransmitting: boolean): void {
+    if (slot >= this.used) this.use(slot);
     const o = slot * SLOT_WORDS;
     this.sums[o >> 1]! += rttUs;
     this.words[o + BUCKETS_AT + rttBucket(rttUs)]!++;
     if (retransmitting) this.words[o + RETRANSMITTING_AT]!++;
   }
 
+  /** Takes slots up to `slot`, growing the arrays (doubling) when it is past them. */
+  private use(slot: number): void {
+    this.used = slot + 1;
+    if (this.used * SLOT_WORDS <= this.words.length) return;
+    let slots = this.words.length / SLOT_WORDS;
+    while (slots < this.used) slots *= 2;
+    const words = new Uint32Array(slots * SLOT_WORDS);
+    words.set(this.words);
+    this.words = words;
+    this.sums = new Float64Array(words.buffer);
+  }
+
   summarize(named: ReadonlySet<number>, ephemeral: ((port: number) => boolean) | null): PortTcpInfo[] {
     const out = [...named].sort((a, b) => a - b).map((p) => this.portInfo(String(p), [p]));
     const other: number[] = [];
     const folded: number[] = [];
-    for (const p of this.slots.ports()) {
+    for (const p of this.index.ports()) {
       if (named.has(p)) continue;
       if (ephemeral !== null && ephemeral(p)) folded.push(p);
       else other.push(p);
@@ -178,8 +198,9 @@ class RoleTcpInfo {
     let sumUs = 0;
     let retransmitting = 0;
     for (const p of ports) {
-      const slot = this.slots.find(p);
-      if (slot < 0) continue; // a named port without an ESTABLISHED socket with an RTT sample
+      const slot = this.index.find(p);
+      // A port not in use, or none of whose sockets had an ESTABLISHED tcp_info with an RTT sample.
+      if (slot < 0 || slot >= this.used) continue;
       const o = slot * SLOT_WORDS;
       for (let k = 0; k < SLOTS; k++) perSlot[k]! += this.words[o + BUCKETS_AT + k]!;
       sumUs += this.sums[o >> 1]!;

@@ -56,7 +56,7 @@ export class SocketsCollector implements Collector<SocketsResult> {
     const ephemeral = new EphemeralPortTracker(ephemeralOptions.topDestinations, undefined, hysteresis);
     this.aggregator = aggregator;
     this.ephemeral = ephemeral;
-    const info = tcpInfo ? new TcpInfoAggregator() : undefined;
+    const info = tcpInfo ? new TcpInfoAggregator(aggregator.portIndex(true), aggregator.portIndex(false)) : undefined;
     this.tcpInfo = info;
     // One role decision per socket for all: a server socket's local port is the service's.
     this.sink = info
@@ -64,7 +64,7 @@ export class SocketsCollector implements Collector<SocketsResult> {
           add(s: Readonly<SocketRecord>): void {
             const server = aggregator.add(s);
             ephemeral.add(s, server);
-            info.add(s, server);
+            info.add(s, server, aggregator.lastPortSlot);
           },
         }
       : {

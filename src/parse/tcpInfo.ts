@@ -57,5 +57,7 @@ function u64(buf: Buffer, off: number): number {
  */
 export function readTcpInfoRtt(view: DataView, off: number, len: number, out: TcpInfoFields): void {
   out.retransmits = len > TCP_INFO.retransmits ? view.getUint8(off + TCP_INFO.retransmits) : -1;
-  out.rttUs = len >= TCP_INFO.rtt + 4 ? view.getUint32(off + TCP_INFO.rtt, true) : -1;
+  // Read as int32: a u32 read comes back as a double, checked and converted back for every socket.
+  // tcpi_rtt is tp->srtt_us >> 3 (tcp_get_info(); srtt_us is a u32 of 8x the RTT), below 2^29.
+  out.rttUs = len >= TCP_INFO.rtt + 4 ? view.getInt32(off + TCP_INFO.rtt, true) : -1;
 }

@@ -6,10 +6,13 @@ import { newSocketRecord } from '../../../src/model/socketRecord.js';
 import type { PortStates } from '../../../src/aggregate/socketSummary.js';
 import { STATE_CODE, zeroStates, type TcpStateName } from '../../../src/model/tcpState.js';
 
+/** A tcp_info aggregator on `agg`'s port slots, as the sockets collector makes it. */
+const infoOf = (agg: SocketAggregator): TcpInfoAggregator => new TcpInfoAggregator(agg.portIndex(true), agg.portIndex(false));
+
 /** Feeds both aggregators as the sockets collector does: the tcp_info one takes the socket aggregator's role. */
 function walk(limits: { maxServerPorts: number; topClientPorts: number }, sockets: Array<[TcpStateName, number, number, number?, number?]>) {
   const agg = new SocketAggregator({ ...limits, pinnedPorts: [], ephemeralPorts: 'number' }, NO_SERIES_HYSTERESIS);
-  const info = new TcpInfoAggregator();
+  const info = infoOf(agg);
   const r = newSocketRecord();
   for (const [state, localPort, remotePort, rttUs = -1, retransmits = -1] of sockets) {
     r.state = STATE_CODE[state];
@@ -17,7 +20,7 @@ function walk(limits: { maxServerPorts: number; topClientPorts: number }, socket
     r.remotePort = remotePort;
     r.info.rttUs = rttUs;
     r.info.retransmits = retransmits;
-    info.add(r, agg.add(r));
+    info.add(r, agg.add(r), agg.lastPortSlot);
   }
   const summary = agg.summarize();
   return info.summarize(summary.serverPorts, summary.clientPorts, () => false);
@@ -84,16 +87,22 @@ describe('TcpInfoAggregator', () => {
   });
 
   it('starts every cycle empty', () => {
-    const info = new TcpInfoAggregator();
+    const agg = new SocketAggregator({ maxServerPorts: 10, topClientPorts: 10, pinnedPorts: [], ephemeralPorts: 'number' }, NO_SERIES_HYSTERESIS);
+    const info = infoOf(agg);
     const r = newSocketRecord();
     r.state = STATE_CODE.established;
     r.localPort = 40000;
     r.remotePort = 443;
     r.info.rttUs = 300;
-    info.add(r, false);
+    info.add(r, agg.add(r), agg.lastPortSlot);
+    expect(info.summarize([], [{ port: 'other', states: [] }], () => false).clientPorts).toEqual([expect.objectContaining({ port: 'other', rttCount: 1 })]);
+    // The next cycle: the same port counted again, without an RTT sample this time.
+    agg.reset();
     info.reset();
+    r.info.rttUs = 0;
+    info.add(r, agg.add(r), agg.lastPortSlot);
     const s = info.summarize([], [{ port: 'other', states: [] }], () => false);
-    expect(s.clientPorts).toEqual([expect.objectContaining({ port: 'other', rttCount: 0 })]);
+    expect(s.clientPorts).toEqual([expect.objectContaining({ port: 'other', rttCount: 0, rttSumSeconds: 0 })]);
   });
 });
 
@@ -101,7 +110,7 @@ describe('TcpInfoAggregator with port="ephemeral" (fold mode)', () => {
   it('puts a port the socket series folded into "ephemeral" there too, and the rest of the unnamed ports in "other"', () => {
     const agg = new SocketAggregator({ maxServerPorts: 1, topClientPorts: 5, pinnedPorts: [], ephemeralPorts: 'fold' }, NO_SERIES_HYSTERESIS);
     agg.reset({ low: 32768, high: 60999 });
-    const info = new TcpInfoAggregator();
+    const info = infoOf(agg);
     const r = newSocketRecord();
     for (const [state, localPort, remotePort, rttUs] of [
       ['listen', 443, 0, -1],
@@ -117,7 +126,7 @@ describe('TcpInfoAggregator with port="ephemeral" (fold mode)', () => {
       r.remotePort = remotePort;
       r.info.rttUs = rttUs;
       r.info.retransmits = 0;
-      info.add(r, agg.add(r));
+      info.add(r, agg.add(r), agg.lastPortSlot);
     }
     const summary = agg.summarize();
     const s = info.summarize(summary.serverPorts, summary.clientPorts, (p) => p >= 32768 && p <= 60999);
@@ -126,24 +135,37 @@ describe('TcpInfoAggregator with port="ephemeral" (fold mode)', () => {
   });
 
   it('keeps each port apart over more ports than its first slots, and forgets them all at reset', () => {
-    const info = new TcpInfoAggregator();
+    const agg = new SocketAggregator({ maxServerPorts: 1000, topClientPorts: 10, pinnedPorts: [], ephemeralPorts: 'number' }, NO_SERIES_HYSTERESIS);
+    const info = infoOf(agg);
     const r = newSocketRecord();
-    r.state = STATE_CODE.established;
     const ports = Array.from({ length: 300 }, (_, i) => 1024 + i * 211); // scattered over the port space
-    const walkOnce = (rttOf: (i: number) => number): ReturnType<TcpInfoAggregator['summarize']> => {
+    const walkOnce = (rttOf: (i: number) => number, order: readonly number[]): ReturnType<TcpInfoAggregator['summarize']> => {
+      agg.reset();
       info.reset();
+      for (const port of order) {
+        r.state = STATE_CODE.listen;
+        r.localPort = port;
+        r.remotePort = 0;
+        agg.add(r);
+      }
+      r.state = STATE_CODE.established;
       ports.forEach((port, i) => {
         r.localPort = port;
         r.remotePort = 40000;
         r.info.rttUs = rttOf(i);
         r.info.retransmits = i % 3 === 0 ? 1 : 0;
-        for (let k = 0; k <= i % 4; k++) info.add(r, true);
+        for (let k = 0; k <= i % 4; k++) info.add(r, agg.add(r), agg.lastPortSlot);
       });
       const named: PortStates[] = ports.map((p) => ({ port: String(p), states: zeroStates() }));
       return info.summarize(named, [], () => false);
     };
-    for (const rttOf of [(i: number) => 100 + i, (i: number) => 5_000_000 + i]) {
-      const s = walkOnce(rttOf);
+    // The second cycle gives the ports other slots (listeners in the reverse order): nothing of the
+    // first may stay in a slot.
+    for (const [rttOf, order] of [
+      [(i: number) => 100 + i, ports],
+      [(i: number) => 5_000_000 + i, [...ports].reverse()],
+    ] as const) {
+      const s = walkOnce(rttOf, order);
       ports.forEach((port, i) => {
         const p = s.serverPorts.find((x) => x.port === String(port))!;
         const n = (i % 4) + 1;
