@@ -17,11 +17,11 @@ const INITIAL_SLOTS = 64;
  * keepalive kind of its ESTABLISHED sockets.
  *
  * Each port in use gets a dense slot of one cache line in the order it is first seen, so a socket
- * costs two lines (its port's slot number and its slot) where per-port arrays across the whole
- * port space cost one line per figure; and those lines sit in a few KiB, not scattered over
- * megabytes of which the kernel's walk between two datagrams evicts what it can (docs/performance.md,
- * "per-port state in bytes and bits"). Memory: 256 KiB of slot numbers (only the pages of ports in
- * use become resident) and 64 bytes per port in use.
+ * costs two lines (its port's entry in the PortSlots hash table and its slot) where per-port
+ * arrays across the whole port space cost one line per figure; and those lines sit in a few KiB,
+ * not scattered over megabytes of which the kernel's walk between two datagrams evicts what it
+ * can (docs/performance.md, "per-port state in bytes and bits", "one port lookup"). Memory: 64
+ * bytes per port in use, and 8 bytes per port in use for the index (twice that after a doubling).
  */
 export class PortTallies {
   private readonly slots = new PortSlots(INITIAL_SLOTS);
