@@ -35,6 +35,16 @@ export interface Libc {
    */
   recv: (sockfd: number, buf: Buffer, len: number, flags: number) => number;
   /**
+   * `int recvmmsg(int sockfd, struct mmsghdr *msgvec, unsigned int vlen, int flags, struct timespec *timeout);`
+   * recvmmsg(2) on this thread, with no timeout (null): up to `vlen` datagrams in one call. `msgvec`
+   * is raw memory holding vlen struct mmsghdr whose iovecs point at buffers by address (see
+   * ReceiveBatch): V8 must never move any of it. The number of messages received (their msg_len
+   * filled in), or -1 and errno.
+   */
+  recvmmsg: (sockfd: number, msgvec: Buffer, vlen: number, flags: number, timeout: null) => number;
+  /** The address of a Buffer's bytes (koffi.address()), for pointers written into raw structs. */
+  addressOf: (buf: Buffer) => bigint;
+  /**
    * `int poll(struct pollfd *fds, nfds_t nfds, int timeout);` poll(2), run on a libuv pool thread
    * (koffi's asynchronous call), so one thread waits for any of many descriptors. `fds` holds `nfds`
    * struct pollfd of 8 bytes each (`int fd; short events; short revents;`, host byte order), whose
@@ -87,6 +97,8 @@ export function loadLibc(): Promise<Libc> {
       // nfds_t is unsigned long (<poll.h>); struct pollfd goes as raw memory, filled in place.
       pollOnPool: onPool<[Buffer, number, number]>(lib.func('int poll(void *fds, unsigned long nfds, int timeout)'), () => koffi.errno()),
       recv: lib.func('long recv(int sockfd, void *buf, size_t len, int flags)'),
+      recvmmsg: lib.func('int recvmmsg(int sockfd, void *msgvec, unsigned int vlen, int flags, void *timeout)'),
+      addressOf: (buf: Buffer) => koffi.address(buf),
       bind: lib.func('int bind(int sockfd, const void *addr, uint32_t addrlen)'),
       getsockopt: lib.func('int getsockopt(int sockfd, int level, int optname, void *optval, _Inout_ uint32_t *optlen)'),
       close: lib.func('int close(int fd)'),

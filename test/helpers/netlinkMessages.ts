@@ -1,6 +1,33 @@
 import { constants } from 'node:os';
-import { AF_INET, NLMSG_ERROR } from '../../src/parse/inetDiag.js';
+import { AF_INET, NLMSG_DONE, NLMSG_ERROR } from '../../src/parse/inetDiag.js';
 import { NetlinkError, type NetlinkSocket } from '../../src/sources/netlink/libcNetlink.js';
+import type { ReceiveBatch } from '../../src/sources/netlink/receiveBatch.js';
+
+/** Whether a datagram holds its dump's last message (NLMSG_DONE or NLMSG_ERROR). */
+function endsDump(datagram: Buffer): boolean {
+  for (let off = 0; off + 16 <= datagram.length; off += (datagram.readUInt32LE(off) + 3) & ~3) {
+    const type = datagram.readUInt16LE(off + 4);
+    if (type === NLMSG_DONE || type === NLMSG_ERROR) return true;
+    if (datagram.readUInt32LE(off) < 16) return true;
+  }
+  return false;
+}
+
+/**
+ * Fills a batch as the kernel answers one recvmmsg(2) during a dump: datagrams from `queue`, up to
+ * `max`, and none after the one ending its dump (the next dump's are not queued before its
+ * request). How many.
+ */
+export function fillBatch(batch: ReceiveBatch, queue: Buffer[], max = batch.capacity): number {
+  let got = 0;
+  while (got < max && queue.length > 0) {
+    const next = queue.shift()!;
+    batch.lengths[got] = next.copy(batch.slots[got]!);
+    got++;
+    if (endsDump(next)) break;
+  }
+  return got;
+}
 
 export interface DiagFields {
   family: number;
@@ -55,8 +82,9 @@ export interface ScriptedNetlink {
 }
 
 /**
- * A netlink socket that replays scripted datagrams, one per read: receiveQueued() takes the next
- * at once, receiveWaiting() on a later event-loop turn, as a pool thread's would. With none left,
+ * A netlink socket that replays scripted datagrams: receiveQueued() takes those queued at once (up
+ * to the batch's capacity, none past its dump's end: fillBatch), receiveWaiting() the next on a
+ * later event-loop turn, as a pool thread's would. With none left,
  * they answer as the real socket does: 0 (EAGAIN, nothing queued), or the receive timeout's EAGAIN.
  */
 export function scriptedNetlink(replies: readonly Buffer[]): ScriptedNetlink {
@@ -75,9 +103,9 @@ export function scriptedNetlink(replies: readonly Buffer[]): ScriptedNetlink {
       send: async (req) => {
         sent.push(Buffer.from(req));
       },
-      receiveQueued: (buf) => {
+      receiveQueued: (batch) => {
         calls++;
-        return take(buf);
+        return fillBatch(batch, queue);
       },
       receiveWaiting: (buf) => {
         calls++;

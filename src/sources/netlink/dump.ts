@@ -1,6 +1,7 @@
 import { setImmediate as nextTurn } from 'node:timers/promises';
-import { parseInetDiagBatch, viewOf, type InetDiagMessageHandler } from '../../parse/inetDiag.js';
+import { parseInetDiagBatch, type InetDiagMessageHandler } from '../../parse/inetDiag.js';
 import type { NetlinkSocket } from './libcNetlink.js';
+import { ReceiveBatch } from './receiveBatch.js';
 
 /**
  * Bytes per read. The kernel sizes a dump's datagrams to the receive length asked for, capped at
@@ -8,6 +9,12 @@ import type { NetlinkSocket } from './libcNetlink.js';
  * cut off, reported as an error): ~80 sockets with tcp_info, ~270 without.
  */
 const DATAGRAM_BYTES = 32 * 1024;
+/**
+ * Datagrams a read takes (one recvmmsg(2)): two halve the syscalls and koffi calls of a walk
+ * (~12,600 at 1M sockets with tcp_info), measured 30–45 ms a 1M cycle less than one; eight cost
+ * more (ReceiveBatch, docs/performance.md).
+ */
+const DATAGRAMS_PER_READ = 2;
 /** The longest run of reads and parsing (ms) before a dump lets the event loop serve scrapes. */
 const SLICE_MS = 4;
 /**
@@ -65,7 +72,7 @@ export class DumpError extends Error {
  * every read on it).
  */
 export async function dumpSockDiag(sock: NetlinkSocket, request: Buffer, familyOptional: boolean, onMessage: InetDiagMessageHandler): Promise<boolean> {
-  const { buf, view } = bufferFor(sock);
+  const batch = batchFor(sock);
   const sent = performance.now();
   await sock.send(request);
   // Reads left to make on the pool, and how many the next slow read sends there.
@@ -73,10 +80,10 @@ export async function dumpSockDiag(sock: NetlinkSocket, request: Buffer, familyO
   let onPool = performance.now() - sent > SLOW_SEND_MS ? probation : 0;
   let sliceEnd = performance.now() + SLICE_MS;
   for (;;) {
-    let n = 0;
+    let got = 0;
     if (onPool === 0) {
       const started = performance.now();
-      n = sock.receiveQueued(buf);
+      got = sock.receiveQueued(batch);
       const now = performance.now();
       if (now - started > SLOW_READ_MS) {
         onPool = probation;
@@ -91,29 +98,30 @@ export async function dumpSockDiag(sock: NetlinkSocket, request: Buffer, familyO
     }
     // On the pool, or nothing queued yet (the kernel queues the next datagram inside each read, so
     // not during a dump; waiting costs nothing then).
-    if (n === 0) {
-      n = await sock.receiveWaiting(buf);
+    if (got === 0) {
+      batch.lengths[0] = await sock.receiveWaiting(batch.slots[0]!);
+      got = 1;
       sliceEnd = performance.now() + SLICE_MS;
     }
-    if (n === 0) throw new DumpError('netlink dump ended without NLMSG_DONE', 0);
-    if (n > buf.length) throw new DumpError(`netlink datagram longer than ${DATAGRAM_BYTES} bytes (${n})`, 0);
-    const r = parseInetDiagBatch(buf, n, onMessage, view);
-    if (r.kind === 'done') return true;
-    if (r.kind === 'error') {
-      if (familyOptional && r.errno === EAFNOSUPPORT) return false;
-      throw new DumpError(r.text, r.errno);
+    for (let i = 0; i < got; i++) {
+      const n = batch.lengths[i]!;
+      if (n === 0) throw new DumpError('netlink dump ended without NLMSG_DONE', 0);
+      if (n > DATAGRAM_BYTES) throw new DumpError(`netlink datagram longer than ${DATAGRAM_BYTES} bytes (${n})`, 0);
+      const r = parseInetDiagBatch(batch.slots[i]!, n, onMessage, batch.views[i]);
+      if (r.kind === 'done') return true;
+      if (r.kind === 'error') {
+        if (familyOptional && r.errno === EAFNOSUPPORT) return false;
+        throw new DumpError(r.text, r.errno);
+      }
     }
   }
 }
 
-/** The socket's read buffer and a view over it: made by its first dump, reused by the ones after (a walk makes three). */
-const socketBuffers = new WeakMap<NetlinkSocket, { buf: Buffer; view: DataView }>();
+/** The socket's read slots: made by its first dump, reused by the ones after (a walk makes three). */
+const socketBatches = new WeakMap<NetlinkSocket, ReceiveBatch>();
 
-function bufferFor(sock: NetlinkSocket): { buf: Buffer; view: DataView } {
-  let b = socketBuffers.get(sock);
-  if (!b) {
-    const buf = Buffer.alloc(DATAGRAM_BYTES);
-    socketBuffers.set(sock, (b = { buf, view: viewOf(buf) }));
-  }
+function batchFor(sock: NetlinkSocket): ReceiveBatch {
+  let b = socketBatches.get(sock);
+  if (!b) socketBatches.set(sock, (b = new ReceiveBatch(DATAGRAMS_PER_READ, DATAGRAM_BYTES)));
   return b;
 }

@@ -1,6 +1,7 @@
 import { closeSync, openSync } from 'node:fs';
 import { errnoText } from '../../model/errno.js';
 import { loadLibc, type Libc } from '../../native/libc.js';
+import { receivedLength, type ReceiveBatch } from './receiveBatch.js';
 /**
  * The few libc calls a sock_diag dump and the socket destroy events need (libc itself:
  * native/libc.ts). Bound lazily: hosts that never use netlink (fixtures, non-Linux) never bind them.
@@ -31,13 +32,14 @@ export interface NetlinkSocket {
   /** Sends a request (send(2) on a pool thread, see Libc.sendOnPool). Errors: NetlinkError. */
   send(buf: Buffer): Promise<void>;
   /**
-   * One datagram already queued, into `buf`, read on this thread (recv(2) with MSG_DONTWAIT): its
-   * full length (MSG_TRUNC: more than buf.length when its end did not fit), or 0 when none is
-   * queued. During a dump one always is until its end: the kernel fills the next datagram inside
-   * each read (netlink_recvmsg() calls netlink_dump()), which is the time this read takes.
-   * Errors: NetlinkError.
+   * The datagrams already queued, up to batch.capacity, into the batch's slots in one recvmmsg(2)
+   * with MSG_DONTWAIT: how many (datagram i is batch.slots[i][0, batch.lengths[i]); a length is
+   * the datagram's full one, MSG_TRUNC, more than the slot when its end did not fit), 0 when none
+   * is queued. During a dump one always is until its end: the kernel fills the next datagram
+   * inside each read (netlink_recvmsg() calls netlink_dump()), which is the time this call takes,
+   * once per datagram received. Errors: NetlinkError.
    */
-  receiveQueued(buf: Buffer): number;
+  receiveQueued(batch: ReceiveBatch): number;
   /**
    * As receiveQueued, but waiting for the datagram on a libuv pool thread (recv(2) blocking, so the
    * kernel's part never holds the event loop); `buf` must not be touched until the promise
@@ -125,12 +127,16 @@ function wrap(c: Libc, fd: number, timeoutMs: number): NetlinkSocket {
       const { result, errno } = await c.sendOnPool(fd, buf, buf.length, 0);
       if (result !== buf.length) throw new NetlinkError('send', errno);
     },
-    receiveQueued(buf) {
-      const n = c.recv(fd, buf, buf.length, MSG_DONTWAIT | MSG_TRUNC);
-      if (n >= 0) return n;
-      const errno = c.errno();
-      if (errno === EAGAIN) return 0;
-      throw new NetlinkError('recv', errno);
+    receiveQueued(batch) {
+      const vector = batch.mmsgVector(c.addressOf);
+      const got = c.recvmmsg(fd, vector, batch.capacity, MSG_DONTWAIT | MSG_TRUNC, null);
+      if (got < 0) {
+        const errno = c.errno();
+        if (errno === EAGAIN) return 0;
+        throw new NetlinkError('recvmmsg', errno);
+      }
+      for (let i = 0; i < got; i++) batch.lengths[i] = receivedLength(vector, i);
+      return got;
     },
     async receiveWaiting(buf) {
       for (;;) {

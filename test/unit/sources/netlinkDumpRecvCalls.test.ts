@@ -3,23 +3,26 @@ import { AF_INET, buildInetDiagDumpRequest, NLMSG_DONE, TCPF_ALL } from '../../.
 import { dumpSockDiag } from '../../../src/sources/netlink/dump.js';
 import { NetlinkSocketSource } from '../../../src/sources/netlinkSocketSource.js';
 import type { NetlinkSocket } from '../../../src/sources/netlink/libcNetlink.js';
-import { control, diagMessage, scriptedNetlink } from '../../helpers/netlinkMessages.js';
+import { control, diagMessage, fillBatch, scriptedNetlink } from '../../helpers/netlinkMessages.js';
 
 const request = buildInetDiagDumpRequest(AF_INET, TCPF_ALL, 1);
 
 /** When a dump calls recv() and closes its socket, against datagrams the test scripts (the kernel's dump: test/integration/sources/netlinkDump.test.ts). */
 describe('dumpSockDiag with a scripted socket', () => {
   it('asks for the next datagram only while the dump goes on', async () => {
-    // DONE shares the last datagram: a third recv() would wait for the socket's timeout.
+    // DONE shares the second datagram: both come in one read (two a read); a second read would
+    // wait for the socket's timeout.
     const shared = scriptedNetlink([diagMessage({ inode: 1 }), Buffer.concat([diagMessage({ inode: 2 }), control(NLMSG_DONE)])]);
     const seen: number[] = [];
     await dumpSockDiag(await shared.open(), request, false, (buf, off) => seen.push(buf.readUInt32LE(off + 68)));
     expect(seen).toEqual([1, 2]);
-    expect(shared.recvCalls()).toBe(2);
-    // DONE alone in its own datagram: three recv() calls, none after it.
+    expect(shared.recvCalls()).toBe(1);
+    // DONE alone in a third datagram: two reads, none after it.
     const own = scriptedNetlink([diagMessage({ inode: 1 }), diagMessage({ inode: 2 }), control(NLMSG_DONE)]);
-    await dumpSockDiag(await own.open(), request, false, () => undefined);
-    expect(own.recvCalls()).toBe(3);
+    const ownSeen: number[] = [];
+    await dumpSockDiag(await own.open(), request, false, (buf, off) => ownSeen.push(buf.readUInt32LE(off + 68)));
+    expect(ownSeen).toEqual([1, 2]);
+    expect(own.recvCalls()).toBe(2);
   });
 
   it('lets the recv in flight finish before the walk gives up and closes the socket', async () => {
@@ -39,7 +42,7 @@ describe('dumpSockDiag with a scripted socket', () => {
 
 /**
  * A socket whose send and reads take the time the test says, on a clock the test owns
- * (performance.now mocked): reads on the event loop (receiveQueued) and on the pool
+ * (performance.now mocked), one datagram a read: reads on the event loop (receiveQueued) and on the pool
  * (receiveWaiting) counted, with the event-loop turns taken before each read.
  */
 function timedSocket(datagrams: readonly Buffer[], readMs: (read: number) => number, sendMs = 0) {
@@ -54,18 +57,21 @@ function timedSocket(datagrams: readonly Buffer[], readMs: (read: number) => num
   setImmediate(tick);
   const queue = [...datagrams];
   const log = { queued: 0, waiting: 0, turnsAtRead: [] as number[] };
-  const take = (buf: Buffer): number => {
+  const advance = (): void => {
     log.turnsAtRead.push(turns);
     clock += readMs(log.queued + log.waiting - 1); // reads from 0
-    const next = queue.shift()!;
-    if (queue.length === 0) done = true;
-    return next.copy(buf);
+    if (queue.length <= 1) done = true;
+  };
+  const take = (buf: Buffer): number => {
+    advance();
+    return queue.shift()!.copy(buf);
   };
   const sock: NetlinkSocket = {
     send: async () => {
       clock += sendMs;
     },
-    receiveQueued: (buf) => (log.queued++, take(buf)),
+    // One datagram a read, so the reads the test counts are datagrams.
+    receiveQueued: (batch) => (log.queued++, advance(), fillBatch(batch, queue, 1)),
     receiveWaiting: (buf) => new Promise<number>((resolve) => setImmediate(() => (log.waiting++, resolve(take(buf))))),
     close: () => undefined,
   };

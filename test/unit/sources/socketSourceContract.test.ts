@@ -15,7 +15,7 @@ import { NetlinkSocketSource } from '../../../src/sources/netlinkSocketSource.js
 import { ProcfsSocketSource } from '../../../src/sources/procfsSocketSource.js';
 import type { SocketSource, WalkReport } from '../../../src/sources/socketSource.js';
 import { SysteminformationSocketSource, type ConnectionEntry } from '../../../src/sources/systeminformationSource.js';
-import { control, diagMessage } from '../../helpers/netlinkMessages.js';
+import { control, diagMessage, fillBatch } from '../../helpers/netlinkMessages.js';
 import { haveTool } from '../../helpers/tools.js';
 
 /**
@@ -124,7 +124,7 @@ function kernelNetlink(rows: readonly Row[], refusesBothFamilies = false): () =>
           ]),
         );
       },
-      receiveQueued: (buf) => replies.shift()?.copy(buf) ?? 0,
+      receiveQueued: (batch) => fillBatch(batch, replies),
       receiveWaiting: (buf) => new Promise<number>((resolve) => setImmediate(() => resolve(replies.shift()?.copy(buf) ?? 0))),
       close: () => undefined,
     };
