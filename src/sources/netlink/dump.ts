@@ -56,11 +56,12 @@ export class DumpError extends Error {
  * Errors: DumpError (the kernel's NLMSG_ERROR, a malformed or cut-off datagram), NetlinkError
  * (send or recv failed; EAGAIN: nothing came within the socket's receive timeout).
  *
- * Reads are made on the event loop, one datagram at a time into the same 32 KiB buffer, each
- * parsed at once, as `ss` and a C dump do. The kernel copies into memory that is in the CPU's
- * cache then, and the parser reads it from there: receiving batches of datagrams on a pool
- * thread into 512 KiB of buffers instead cost 1.3–1.5x the C dump at 1M sockets with tcp_info,
- * a tenth of the kernel's time going to copy_to_user alone (perf; docs/performance.md).
+ * Reads are made on the event loop, two datagrams a read (one recvmmsg(2)) into the same two
+ * 32 KiB slots, each parsed at once. The kernel copies into memory that is in the CPU's cache
+ * then, and the parser reads it from there: receiving batches of datagrams on a pool thread into
+ * 512 KiB of buffers instead cost 1.3–1.5x the C dump at 1M sockets with tcp_info, a tenth of the
+ * kernel's time going to copy_to_user alone (perf; docs/performance.md); two slots halve the
+ * syscalls of one recv(2) a datagram at no such cost (DATAGRAMS_PER_READ).
  * Every SLICE_MS the dump yields a turn to the event loop, so scrapes keep being answered.
  *
  * Two things stay off the event loop, on a pool thread: the request (the kernel makes the first
