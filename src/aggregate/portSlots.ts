@@ -40,13 +40,7 @@ export class PortSlots implements PortIndex {
 
   /** The port's slot, or -1 when it is not in use this cycle. */
   find(port: number): number {
-    const t = this.table;
-    const mask = t.length - 1;
-    for (let i = hash(port, this.shift); ; i = (i + 1) & mask) {
-      const e = t[i]!;
-      if (e === 0) return -1;
-      if (this.portOf[e - 1] === port) return e - 1;
-    }
+    return this.table[this.entryOf(port)]! - 1;
   }
 
   /**
@@ -55,13 +49,21 @@ export class PortSlots implements PortIndex {
    * arrays to.
    */
   slotFor(port: number, grow: (slots: number) => void): number {
+    const at = this.entryOf(port);
+    const e = this.table[at]!;
+    return e !== 0 ? e - 1 : this.add(port, at, grow);
+  }
+
+  /**
+   * The table entry holding `port`'s slot, or the empty entry where it would go: the one probe
+   * (linear, from the port's hash) that lookups, insertion and rehashing share.
+   */
+  private entryOf(port: number): number {
     const t = this.table;
     const mask = t.length - 1;
-    for (let i = hash(port, this.shift); ; i = (i + 1) & mask) {
-      const e = t[i]!;
-      if (e === 0) return this.add(port, i, grow);
-      if (this.portOf[e - 1] === port) return e - 1;
-    }
+    let i = hash(port, this.shift);
+    for (let e = t[i]!; e !== 0 && this.portOf[e - 1] !== port; e = t[i]!) i = (i + 1) & mask;
+    return i;
   }
 
   /** A slot for `port`, whose entry goes at `at` of the table unless the table grows first. */
@@ -72,7 +74,7 @@ export class PortSlots implements PortIndex {
       this.portOf = portOf;
       grow(portOf.length);
       this.rehash(tableSizeFor(portOf.length));
-      at = this.freeEntry(port);
+      at = this.entryOf(port);
     }
     const slot = this.used++;
     this.portOf[slot] = port;
@@ -80,20 +82,11 @@ export class PortSlots implements PortIndex {
     return slot;
   }
 
-  /** Where `port`, not in the table, would go: its first empty entry. */
-  private freeEntry(port: number): number {
-    const t = this.table;
-    const mask = t.length - 1;
-    let i = hash(port, this.shift);
-    while (t[i] !== 0) i = (i + 1) & mask;
-    return i;
-  }
-
-  /** A table of `size` entries holding the slots in use. */
+  /** A table of `size` entries holding the slots in use (ports are distinct: each probe ends at an empty entry). */
   private rehash(size: number): void {
     this.table = new Uint32Array(size);
     this.shift = 32 - Math.log2(size);
-    for (let slot = 0; slot < this.used; slot++) this.table[this.freeEntry(this.portOf[slot]!)] = slot + 1;
+    for (let slot = 0; slot < this.used; slot++) this.table[this.entryOf(this.portOf[slot]!)] = slot + 1;
   }
 
   /** The ports in use, slot by slot (the order first seen). */
