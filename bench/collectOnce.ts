@@ -9,11 +9,15 @@
  * systeminformation: networkConnections(), what a Node user reaches for first;
  * processes: a --collector.processes scan (socket walk over netlink, then every /proc/<pid>/fd);
  * netns: a --collector.netns cycle over every network namespace (the own one walked over netlink).
+ * With `serve` in place of the cycle count, the process stays up and runs one cycle per line read
+ * on stdin, answering each with a JSON line (wallMs, cpuMs, sockets, peakRssMb): a benchmark can
+ * then interleave our cycles with a reference's, one by one, in the same warm process.
  * streaming, procfs and netlink run the sockets collector as the exporter does (aggregation and
  * ephemeral-port tracking in one pass).
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { createInterface } from 'node:readline';
 import { DEFAULT_SERIES_HYSTERESIS } from '../src/aggregate/portSeries.js';
 import { DEFAULT_PORT_LIMITS } from '../src/aggregate/socketSummary.js';
 import type { Collector } from '../src/collectors/collector.js';
@@ -80,21 +84,34 @@ function collectorFor(mode: string, procfs: string): () => Promise<number> {
   return async () => (await c.collect(ctx)).tables.reduce((a, t) => a + t.sockets, 0);
 }
 
+/** One timed collection: wall and CPU (user + system, all threads) in ms. */
+async function timed(collect: () => Promise<number>): Promise<{ wallMs: number; cpuMs: number; sockets: number }> {
+  const cpu0 = process.cpuUsage();
+  const t0 = performance.now();
+  const sockets = await collect();
+  const cpu = process.cpuUsage(cpu0);
+  return { wallMs: performance.now() - t0, cpuMs: (cpu.user + cpu.system) / 1000, sockets };
+}
+
+/** `serve`: a cycle per stdin line, a JSON answer per cycle, until stdin ends. */
+async function serve(collect: () => Promise<number>): Promise<void> {
+  process.stdout.write('{"ready":true}\n');
+  for await (const _line of createInterface({ input: process.stdin })) {
+    const run = await timed(collect);
+    process.stdout.write(`${JSON.stringify({ ...run, peakRssMb: process.resourceUsage().maxRSS / 1024 })}\n`);
+  }
+}
+
 async function main(): Promise<void> {
   const [mode, procfs, cycles] = process.argv.slice(2);
-  const WARM_CYCLES = Number(cycles ?? 5);
   const modes = ['streaming', 'naive', 'procfs', 'netlink', 'netlink-tcpinfo', 'systeminformation', 'processes', 'netns'];
-  if (!procfs || !modes.includes(mode ?? '')) throw new Error(`usage: collectOnce <${modes.join('|')}> <procfs>`);
+  if (!procfs || !modes.includes(mode ?? '')) throw new Error(`usage: collectOnce <${modes.join('|')}> <procfs> [warm cycles|serve]`);
   const collect = collectorFor(mode!, procfs);
+  if (cycles === 'serve') return serve(collect);
+  const WARM_CYCLES = Number(cycles ?? 5);
   // A daemon pays the first (cold, unoptimized) cycle once; every later cycle is warm.
   const runs: Array<{ wallMs: number; cpuMs: number; sockets: number }> = [];
-  for (let i = 0; i <= WARM_CYCLES; i++) {
-    const cpu0 = process.cpuUsage();
-    const t0 = performance.now();
-    const sockets = await collect();
-    const cpu = process.cpuUsage(cpu0);
-    runs.push({ wallMs: performance.now() - t0, cpuMs: (cpu.user + cpu.system) / 1000, sockets });
-  }
+  for (let i = 0; i <= WARM_CYCLES; i++) runs.push(await timed(collect));
   // With no warm cycle asked for, the one (cold) run stands for both.
   const warm = WARM_CYCLES > 0 ? runs.slice(1).sort((a, b) => a.wallMs - b.wallMs)[Math.floor(WARM_CYCLES / 2)]! : runs[0]!;
   process.stdout.write(

@@ -14,7 +14,10 @@
  * netlink floor asking for the same extension (diagDump.c with its `info` argument, when a C
  * compiler is there: the same requests as ours, the budget's reference, and with `per-family` as
  * `ss` makes them), and the exporter process with both collectors on, charged to a memory cgroup
- * of its own. Ours and the two C dumps with tcp_info are measured round by round, interleaved.
+ * of its own. Ours and the two C dumps with tcp_info are measured cycle by cycle, interleaved:
+ * one warm collector process runs a cycle, then each C dump runs once (timing its own dumps), in an
+ * order that rotates, BENCH_PAIRS times; the ratio is the median of the per-round ratios, so a slow
+ * minute of the shared machine weighs on ours and the reference alike instead of on one of them.
  */
 import type { ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -31,6 +34,13 @@ const here = dirname(fileURLToPath(import.meta.url));
 const SOURCES = join(here, '..', '..', 'bench');
 const STEP_S = Number(process.env['BENCH_STEP_S'] ?? 8);
 const ROUNDS = Number(process.env['BENCH_ROUNDS'] ?? 5);
+/** Rounds of ours and the C dumps with tcp_info, interleaved cycle by cycle (see tcpInfoRounds). */
+const PAIRS = Number(process.env['BENCH_PAIRS'] ?? 31);
+/**
+ * Idle time before each measurement of the interleaved rounds, so what one leaves behind (V8's
+ * concurrent GC threads, the kernel freeing the dump's buffers) does not land on the next.
+ */
+const SETTLE_MS = 200;
 /** Closes (destroyed sockets) per second asked for; 0: as fast as the generators go. */
 const RATES = (process.env['BENCH_RATES'] ?? '5000,10000,20000,30000,0').split(',').map(Number);
 const GENERATORS = 2;
@@ -157,34 +167,109 @@ function cycle(ns: Netns, mode: string): CycleMeasure {
   return medianMeasure(Array.from({ length: ROUNDS }, () => cycleOnce(ns, mode)));
 }
 
-const medianTimes = (runs: ReadonlyArray<{ wallMs: number; cpuMs: number }>): { wallMs: number; cpuMs: number } => ({ wallMs: median(runs.map((r) => r.wallMs)), cpuMs: median(runs.map((r) => r.cpuMs)) });
+/** Wall and CPU time of one measurement, ms. */
+interface Times {
+  wallMs: number;
+  cpuMs: number;
+}
+
+const medianTimes = (runs: readonly Times[]): Times => ({ wallMs: median(runs.map((r) => r.wallMs)), cpuMs: median(runs.map((r) => r.cpuMs)) });
+
+/** One run of the C dump with `args`: the time of its dumps as it measures them (diagDump.c's last two fields, µs). */
+function cDump(ns: Netns, diagDump: string, args: readonly string[]): Times {
+  const fields = ns.run(diagDump, args).stdout.trim().split(' ').map(Number);
+  const [wallUs = NaN, cpuUs = NaN] = fields.slice(3);
+  if (!(wallUs > 0)) throw new Error(`${diagDump} ${args.join(' ')} printed no timing`);
+  return { wallMs: wallUs / 1000, cpuMs: cpuUs / 1000 };
+}
+
+/** A cycle of our collector as collectOnce.js serve answers it. */
+interface OurCycle extends Times {
+  sockets: number;
+  peakRssMb: number;
+}
+
+/** What the interleaved rounds give: medians of each reader, and of the per-round ratios. */
+interface InterleavedRounds {
+  ours: OurCycle;
+  c?: Times;
+  cPerFamily?: Times;
+  /** Medians of ours / C per round (wall, CPU), and the wall ratio's lower and upper quartiles. */
+  ratio?: { wall: number; cpu: number; lowerQuartile: number; upperQuartile: number };
+  perFamilyRatio?: { wall: number; cpu: number };
+  rounds: number;
+}
+
+const quantile = (xs: readonly number[], q: number): number => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(xs.length * q))]!;
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+/**
+ * Ours with tcp_info and the C dumps asking for the same extension, cycle by cycle: one warm
+ * collector process (three cycles paid first, as a running exporter has) and a fresh C process per
+ * run, the three in an order that rotates round by round. Each round's ratio sets ours against
+ * the C dump of the same few seconds.
+ */
+async function tcpInfoRounds(ns: Netns, diagDump: string | undefined): Promise<InterleavedRounds> {
+  const { child } = await ns.startUntil(process.execPath, [join(here, 'collectOnce.js'), 'netlink-tcpinfo', '/proc', 'serve'], /"ready":true/);
+  try {
+    const collector = new LineChild(child);
+    for (let i = 0; i < 3; i++) await collector.ask<OurCycle>('cycle');
+    const readers: Array<() => Promise<Times>> = [() => collector.ask<OurCycle>('cycle')];
+    if (diagDump) readers.push(async () => cDump(ns, diagDump, ['info']), async () => cDump(ns, diagDump, ['info', 'per-family']));
+    const rounds: Times[][] = [];
+    for (let i = 0; i < PAIRS; i++) {
+      const round: Times[] = [];
+      for (let k = 0; k < readers.length; k++) {
+        const reader = (i + k) % readers.length;
+        await sleep(SETTLE_MS);
+        round[reader] = await readers[reader]!();
+      }
+      rounds.push(round);
+    }
+    const last = rounds.at(-1)![0] as OurCycle;
+    const ours: OurCycle = { ...medianTimes(rounds.map((r) => r[0]!)), sockets: last.sockets, peakRssMb: last.peakRssMb };
+    if (!diagDump) return { ours, rounds: PAIRS };
+    const wallRatios = rounds.map((r) => r[0]!.wallMs / r[1]!.wallMs);
+    return {
+      ours,
+      c: medianTimes(rounds.map((r) => r[1]!)),
+      cPerFamily: medianTimes(rounds.map((r) => r[2]!)),
+      ratio: { wall: median(wallRatios), cpu: median(rounds.map((r) => r[0]!.cpuMs / r[1]!.cpuMs)), lowerQuartile: quantile(wallRatios, 0.25), upperQuartile: quantile(wallRatios, 0.75) },
+      perFamilyRatio: { wall: median(rounds.map((r) => r[0]!.wallMs / r[2]!.wallMs)), cpu: median(rounds.map((r) => r[0]!.cpuMs / r[2]!.cpuMs)) },
+      rounds: PAIRS,
+    };
+  } finally {
+    child.stdin!.end();
+  }
+}
 
 async function tcpInfoCost(sockets: number, diagDump: string | undefined): Promise<string[]> {
   const ns = new Netns('tcpstate-bench-info', { 'net.ipv4.ip_local_port_range': '1024 65535', 'net.core.somaxconn': '65535' });
   try {
     await population(ns, sockets);
     const plain = cycle(ns, 'netlink');
-    // Ours and the C dumps with tcp_info round by round, so a slow stretch of the shared machine
-    // weighs on all of them alike.
-    const rounds = Array.from({ length: ROUNDS }, () => ({
-      info: cycleOnce(ns, 'netlink-tcpinfo'),
-      c: diagDump ? commandTimes(ns, `${diagDump} info > /dev/null`, 1) : undefined,
-      cPerFamily: diagDump ? commandTimes(ns, `${diagDump} info per-family > /dev/null`, 1) : undefined,
-    }));
-    const info = medianMeasure(rounds.map((x) => x.info));
-    const c = diagDump ? medianTimes(rounds.map((x) => x.c!)) : undefined;
-    const cPerFamily = diagDump ? medianTimes(rounds.map((x) => x.cPerFamily!)) : undefined;
+    const interleaved = await tcpInfoRounds(ns, diagDump);
+    const info = interleaved.ours;
     const ssTin = commandTimes(ns, 'ss -tin > /dev/null', ROUNDS);
-    const cPlain = diagDump ? commandTimes(ns, `${diagDump} > /dev/null`, ROUNDS) : undefined;
+    const cPlain = diagDump ? medianTimes(Array.from({ length: ROUNDS }, () => cDump(ns, diagDump, []))) : undefined;
     // The deployed process with both collectors: the memory a container limit goes by.
     const exp = await exporterProcess(ns, Math.max(1000, Math.round(info.wallMs * 1.5)), ROUNDS, ['--collector.connections', '--collector.tcpinfo']);
-    const r = (t: { wallMs: number; cpuMs: number }): string => `${(info.wallMs / t.wallMs).toFixed(2)}x wall, ${(info.cpuMs / t.cpuMs).toFixed(2)}x cpu`;
-    const row = (label: string, t: { wallMs: number; cpuMs: number }): string => `| | ${label} | ${t.wallMs.toFixed(0)} ms (cpu ${t.cpuMs.toFixed(0)}) | ${r(t)} | |`;
+    const r = (t: Times): string => `${(info.wallMs / t.wallMs).toFixed(2)}x wall, ${(info.cpuMs / t.cpuMs).toFixed(2)}x cpu`;
+    const row = (label: string, t: Times, ratio = r(t)): string => `| | ${label} | ${t.wallMs.toFixed(0)} ms (cpu ${t.cpuMs.toFixed(0)}) | ${ratio} | |`;
+    const { c, cPerFamily, ratio, perFamilyRatio } = interleaved;
     return [
       `| ${info.sockets.toLocaleString('en')} | ours, sockets cycle without tcp_info | ${plain.wallMs.toFixed(0)} ms (cpu ${plain.cpuMs.toFixed(0)}) | | ${plain.peakRssMb.toFixed(0)} MB |`,
-      `| | **ours, with --collector.tcpinfo** | ${info.wallMs.toFixed(0)} ms (cpu ${info.cpuMs.toFixed(0)}) | 1.00x | ${info.peakRssMb.toFixed(0)} MB |`,
-      c === undefined ? '| | C dump asking for INET_DIAG_INFO | no C compiler | | |' : row('**C dump making the same requests, with INET_DIAG_INFO** (diagDump.c info)', c),
-      cPerFamily === undefined ? '' : row('C dump with INET_DIAG_INFO, non-LISTEN states per family as `ss` asks (diagDump.c info per-family)', cPerFamily),
+      `| | **ours, with --collector.tcpinfo** (one warm process, ${interleaved.rounds} cycles interleaved with the C dumps) | ${info.wallMs.toFixed(0)} ms (cpu ${info.cpuMs.toFixed(0)}) | 1.00x | ${info.peakRssMb.toFixed(0)} MB |`,
+      c === undefined || ratio === undefined
+        ? '| | C dump asking for INET_DIAG_INFO | no C compiler | | |'
+        : row(
+            '**C dump making the same requests, with INET_DIAG_INFO** (diagDump.c info)',
+            c,
+            `**${ratio.wall.toFixed(2)}x wall** (round ratios' quartiles ${ratio.lowerQuartile.toFixed(2)}-${ratio.upperQuartile.toFixed(2)}), ${ratio.cpu.toFixed(2)}x cpu`,
+          ),
+      cPerFamily === undefined || perFamilyRatio === undefined
+        ? ''
+        : row('C dump with INET_DIAG_INFO, non-LISTEN states per family as `ss` asks (diagDump.c info per-family)', cPerFamily, `${perFamilyRatio.wall.toFixed(2)}x wall, ${perFamilyRatio.cpu.toFixed(2)}x cpu`),
       cPlain === undefined
         ? ''
         : `| | C dump without extensions (diagDump.c), against ours without tcp_info | ${cPlain.wallMs.toFixed(0)} ms (cpu ${cPlain.cpuMs.toFixed(0)}) | ${(plain.wallMs / cPlain.wallMs).toFixed(2)}x wall, ${(plain.cpuMs / cPlain.cpuMs).toFixed(2)}x cpu | |`,
@@ -216,7 +301,9 @@ try {
   console.log('| receive buffer | asked /s | reached /s | closed | counted | lost | counted + lost − closed | collector CPU | per 1,000 closes/s | per close |');
   console.log('| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |');
   for (const row of rateRows) console.log(row);
-  console.log(`\n--collector.tcpinfo: held ESTABLISHED connections; medians of ${ROUNDS} rounds, each the median warm cycle of a fresh process. Ratio: our cycle over the reference.\n`);
+  console.log(
+    `\n--collector.tcpinfo: held ESTABLISHED connections. With tcp_info: ${PAIRS} rounds, each a warm cycle of one collector process and a run of each C dump (timing its own dumps), in rotating order with ${SETTLE_MS} ms between; the ratios are medians of the per-round ratios. Without tcp_info: medians of ${ROUNDS} fresh processes' warm cycles; ss -tin: median of ${ROUNDS} runs. Ratio: our cycle over the reference.\n`,
+  );
   console.log('| sockets | reader | wall | ours over it | peak RSS |');
   console.log('| --- | --- | --- | --- | --- |');
   for (const row of infoRows) console.log(row);

@@ -18,13 +18,22 @@ const DATAGRAMS_PER_READ = 2;
 /** The longest run of reads and parsing (ms) before a dump lets the event loop serve scrapes. */
 const SLICE_MS = 4;
 /**
- * A read on the event loop (ms) past which the dump's later reads go to a pool thread. A read
- * normally takes ~0.1 ms: the kernel fills the next datagram inside it. It takes long when the
- * kernel walks a long stretch of its table without a socket to report: a family with few
- * sockets in a large table (a few hundred IPv6 sockets among a million IPv4 ones: 30–70 ms per
- * read at 1M, measured).
+ * A read on the event loop (ms) past which it counts as slow. A read normally takes ~0.1 ms: the
+ * kernel fills the next datagram inside it. It takes long when the kernel walks a long stretch of
+ * its table without a socket to report: a family with few sockets in a large table (a few hundred
+ * IPv6 sockets among a million IPv4 ones: 30–70 ms per read at 1M, measured), where every read is
+ * slow. One read is also slow now and then in a dense table, when the VM or the scheduler takes
+ * the CPU away in the middle of it (5–30 ms, a few times a 1M-socket walk on the benchmark VM).
  */
 const SLOW_READ_MS = 5;
+/**
+ * Slow reads in a row that send the dump's later reads to a pool thread: two tell a sparse
+ * family (every read slow) from a read the CPU was taken from (the next one fast again). On one,
+ * the pool took thousands of a dense walk's reads, at twice the cost a datagram (one datagram a
+ * pool read, ~0.2 ms a round trip, against two in ~0.18 ms here): 1M-socket cycles 0.2–0.7 s
+ * longer (docs/performance.md).
+ */
+const SLOW_READS_IN_ROW = 2;
 /**
  * The same for the request (ms), which the kernel answers with the first datagram inside send()
  * on a pool thread; its time as seen from here includes waking that thread (2 ms on average on
@@ -32,10 +41,11 @@ const SLOW_READ_MS = 5;
  */
 const SLOW_SEND_MS = 10;
 /**
- * Reads a slow one sends to the pool before the event loop tries again, doubled at each slow
- * read of the dump: a sparse family's reads stay on the pool but for a few, and one slow read in a
- * dense family (the VM preempted mid-read) costs a few pool round trips, not the rest of a
- * million-socket dump on the pool (~50 µs each, 12,500 datagrams with tcp_info).
+ * Reads that go to the pool once reads are slow, before the event loop tries again; doubled each
+ * time the read it tries is slow too, so a sparse family's reads stay on the pool but for a few,
+ * and back to this after a fast read, so a dense walk with slow stretches (a busy VM) pays a few
+ * pool round trips for each, not the rest of a million-socket dump on the pool (12,500 datagrams
+ * with tcp_info).
  */
 const POOL_READS = 8;
 const EAFNOSUPPORT = 97;
@@ -66,8 +76,9 @@ export class DumpError extends Error {
  *
  * Two things stay off the event loop, on a pool thread: the request (the kernel makes the first
  * datagram inside send(), which for a family with no sockets walks the whole table, 100–250 ms at
- * 1M), and the reads after a slow request or read (SLOW_SEND_MS, SLOW_READ_MS, POOL_READS): a
- * family sparse in a large table, where each read walks a long stretch. So one read is the most
+ * 1M), and the reads after a slow request or two slow reads in a row (SLOW_SEND_MS, SLOW_READ_MS,
+ * SLOW_READS_IN_ROW, POOL_READS): a family sparse in a large table, where each read walks a long
+ * stretch. So one read is the most
  * the event loop waits for: ~0.1 ms normally, one stretch of the walk at worst (measured at 1M
  * IPv4 sockets and 600 IPv6 ones: the event loop's longest delay 9–15 ms, against 33–70 ms with
  * every read on it).
@@ -76,9 +87,12 @@ export async function dumpSockDiag(sock: NetlinkSocket, request: Buffer, familyO
   const batch = batchFor(sock);
   const sent = performance.now();
   await sock.send(request);
-  // Reads left to make on the pool, and how many the next slow read sends there.
+  // Reads left to make on the pool, how many the next slow read sends there, and the slow reads
+  // (a slow request counting as one) since the last fast one.
   let probation = POOL_READS;
-  let onPool = performance.now() - sent > SLOW_SEND_MS ? probation : 0;
+  const slowSend = performance.now() - sent > SLOW_SEND_MS;
+  let onPool = slowSend ? probation : 0;
+  let slowInRow = slowSend ? 1 : 0;
   let sliceEnd = performance.now() + SLICE_MS;
   for (;;) {
     let got = 0;
@@ -86,7 +100,10 @@ export async function dumpSockDiag(sock: NetlinkSocket, request: Buffer, familyO
       const started = performance.now();
       got = sock.receiveQueued(batch);
       const now = performance.now();
-      if (now - started > SLOW_READ_MS) {
+      if (now - started <= SLOW_READ_MS) {
+        slowInRow = 0;
+        probation = POOL_READS;
+      } else if (++slowInRow >= SLOW_READS_IN_ROW) {
         onPool = probation;
         probation *= 2;
       }

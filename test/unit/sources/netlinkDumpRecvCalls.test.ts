@@ -90,24 +90,44 @@ describe('dumpSockDiag on the event loop', () => {
     expect(log.turnsAtRead.at(-1)! - log.turnsAtRead[0]!).toBeGreaterThanOrEqual(2);
   });
 
-  it('moves the reads after a slow one to a pool thread (a family sparse in a large table)', async () => {
+  it('keeps reading on the event loop after one slow read (the CPU taken away mid-read in a dense table)', async () => {
     const { sock, log } = timedSocket(datagrams(8), (read) => (read === 2 ? 30 : 0.1));
+    await dumpSockDiag(sock, request, false, () => undefined);
+    expect(log).toMatchObject({ queued: 8, waiting: 0 });
+  });
+
+  it('moves the reads after two slow reads in a row to a pool thread (a family sparse in a large table)', async () => {
+    const { sock, log } = timedSocket(datagrams(8), (read) => (read === 2 || read === 3 ? 30 : 0.1));
     const seen: number[] = [];
     await dumpSockDiag(sock, request, false, (buf, off) => seen.push(buf.readUInt32LE(off + 68)));
-    expect(log).toMatchObject({ queued: 3, waiting: 5 });
+    expect(log).toMatchObject({ queued: 4, waiting: 4 });
     expect(seen).toEqual([0, 1, 2, 3, 4, 5, 6]);
   });
 
-  it('goes back to the event loop after 8 reads on the pool, then after 16 when a read is slow again', async () => {
-    const { sock, log } = timedSocket(datagrams(40), (read) => (read === 2 || read === 11 ? 30 : 0.1));
+  it('goes back to the event loop after 8 reads on the pool, then after 16 when the read it tries is slow too', async () => {
+    const { sock, log } = timedSocket(datagrams(40), (read) => (read === 2 || read === 3 || read === 12 ? 30 : 0.1));
     await dumpSockDiag(sock, request, false, () => undefined);
-    // Reads 0-2 here, 3-10 on the pool, 11 here (slow), 12-27 on the pool, 28-39 here.
-    expect(log).toMatchObject({ queued: 3 + 1 + 12, waiting: 8 + 16 });
+    // Reads 0-3 here, 4-11 on the pool, 12 here (slow), 13-28 on the pool, 29-39 here.
+    expect(log).toMatchObject({ queued: 4 + 1 + 11, waiting: 8 + 16 });
+  });
+
+  it('sends 8 reads to the pool again, not 16, for slow reads after a fast one', async () => {
+    const { sock, log } = timedSocket(datagrams(30), (read) => ([2, 3, 13, 14].includes(read) ? 30 : 0.1));
+    await dumpSockDiag(sock, request, false, () => undefined);
+    // Reads 0-3 here, 4-11 on the pool, 12-14 here (12 fast), 15-22 on the pool, 23-29 here.
+    expect(log).toMatchObject({ queued: 4 + 3 + 7, waiting: 8 + 8 });
   });
 
   it('reads on a pool thread from the start when the request was slow', async () => {
     const { sock, log } = timedSocket(datagrams(4), () => 0.1, 50);
     await dumpSockDiag(sock, request, false, () => undefined);
     expect(log).toMatchObject({ queued: 0, waiting: 4 });
+  });
+
+  it('after a slow request, goes back to the pool at the first slow read (the request counts as one)', async () => {
+    const { sock, log } = timedSocket(datagrams(26), (read) => (read === 8 ? 30 : 0.1), 50);
+    await dumpSockDiag(sock, request, false, () => undefined);
+    // Reads 0-7 on the pool, 8 here (slow: back at once), 9-16 on the pool, 17-25 here.
+    expect(log).toMatchObject({ queued: 1 + 9, waiting: 8 + 8 });
   });
 });
