@@ -33,7 +33,7 @@ export interface ClosedConnectionsSummary {
   clientPorts: readonly PortClosedConnections[];
   /** Destroyed sockets with a peer, counted above. */
   connections: number;
-  /** Destroyed sockets without a peer (remote port 0): listeners, sockets closed before connect(). */
+  /** Destroyed sockets without a peer (remote port 0, no peer address): listeners, sockets closed before connect(). */
   withoutPeer: number;
 }
 
@@ -103,13 +103,14 @@ export class ClosedConnectionCounters {
   }
 
   add(s: Readonly<ClosedSocket>): void {
-    // A listener or a socket closed before it connected is no connection.
-    if (s.remotePort === 0) {
+    // A listener or a socket closed before it connected is no connection; one the kernel
+    // disconnected in its listener's accept queue is, the server's end, on the listener's port.
+    if (s.remotePort === 0 && !s.disconnected) {
       this.withoutPeer++;
       return;
     }
     this.connections++;
-    const server = this.roles.isServer(s.localPort, s.remotePort);
+    const server = s.disconnected || this.roles.isServer(s.localPort, s.remotePort);
     const v = closedConnectionOf(s, server, this.one);
     (server ? this.server : this.client).add(server ? s.localPort : s.remotePort, v.bytesSent, v.bytesReceived, v.segmentsOut, v.segmentsIn, v.retransmitted);
   }

@@ -34,15 +34,18 @@ export class NamespaceClosedConnections {
     if (!this.totals.has(inode)) this.totals.set(inode, zeroClosedConnectionTotals());
   }
 
-  /** One destroyed socket of namespace `inode`; those without a peer (listeners, never connected) are no connection. */
+  /**
+   * One destroyed socket of namespace `inode`; those without a peer (listeners, never connected)
+   * are no connection, one disconnected in its listener's accept queue is (the server's end).
+   */
   add(inode: number, s: Readonly<ClosedSocket>): void {
-    if (s.remotePort === 0) return;
+    if (s.remotePort === 0 && !s.disconnected) return;
     let t = this.totals.get(inode);
     if (!t) {
       t = zeroClosedConnectionTotals();
       this.totals.set(inode, t);
     }
-    addClosedConnectionTotals(t, closedConnectionOf(s, this.roles.isServer(s.localPort, s.remotePort), this.one));
+    addClosedConnectionTotals(t, closedConnectionOf(s, s.disconnected || this.roles.isServer(s.localPort, s.remotePort), this.one));
   }
 
   /** A copy of the namespace's totals since it was first tracked, or undefined if it is not. */

@@ -174,6 +174,7 @@ export class ConnectionsCollector implements Collector<ConnectionsResult> {
     copy.family = s.family;
     copy.localPort = s.localPort;
     copy.remotePort = s.remotePort;
+    copy.disconnected = s.disconnected;
     Object.assign(copy.info, s.info);
   }
 

@@ -33,7 +33,7 @@ export const TCP_INFO_METRICS: readonly MetricFamily[] = [
   },
   {
     name: 'tcpstate_port_retransmitting_sockets',
-    help: 'ESTABLISHED sockets whose retransmission timer has fired and whose peer has acknowledged nothing since (tcpi_retransmits > 0), by role and port: a peer or path that black-holes our packets. Zero-window probes (the peer not reading) and fast retransmits are not counted.',
+    help: 'ESTABLISHED sockets whose retransmission timer has fired and whose peer has acknowledged nothing since (tcpi_retransmits > 0), by role and port: a peer or path that black-holes our packets. Zero-window probes (the peer not reading) and fast retransmits are not counted, nor data a local egress filter drops before it ever leaves (the kernel never counts it sent, and probes instead: tcpi_probes, tcpi_backoff).',
     type: 'gauge',
     labelNames: ['role', 'port'],
     collector: 'tcpinfo',

@@ -7,12 +7,22 @@ import { newTcpInfoFields, type TcpInfoFields } from './tcpInfo.js';
 export interface ClosedSocket {
   family: 'ipv4' | 'ipv6';
   localPort: number;
-  /** 0 for a socket that never had a peer: a listener, or one closed before connect(). */
+  /**
+   * 0 for a socket that never had a peer (a listener, or one closed before connect()), and for a
+   * connection the kernel disconnected before its destruction: tcp_disconnect() zeroes the peer's
+   * port and the socket's counters but leaves its address (see `disconnected`).
+   */
   remotePort: number;
+  /**
+   * A connection with remote port 0 but a peer address: disconnected by the kernel, in practice
+   * one still in a listener's accept queue when the listener closed (inet_csk_listen_stop() resets
+   * each child with tcp_disconnect()); the local port is the listener's. Its tcp_info is zeroed.
+   */
+  disconnected: boolean;
   /** The socket's struct tcp_info at destruction; every field -1 when the event carried none. */
   readonly info: TcpInfoFields;
 }
 
 export function newClosedSocket(): ClosedSocket {
-  return { family: 'ipv4', localPort: 0, remotePort: 0, info: newTcpInfoFields() };
+  return { family: 'ipv4', localPort: 0, remotePort: 0, disconnected: false, info: newTcpInfoFields() };
 }

@@ -65,6 +65,9 @@ function readDestroyMessage(buf: Buffer, view: DataView, off: number, end: numbe
   r.family = family === AF_INET ? 'ipv4' : 'ipv6';
   r.localPort = buf.readUInt16BE(off + DIAG.sport);
   r.remotePort = buf.readUInt16BE(off + DIAG.dport);
+  // idiag_dst: 4 bytes for IPv4, 16 for IPv6; non-zero with port 0 only after tcp_disconnect().
+  const dst = off + DIAG.dst;
+  r.disconnected = r.remotePort === 0 && (buf.readUInt32BE(dst) !== 0 || (family === AF_INET6 && (buf.readUInt32BE(dst + 4) | buf.readUInt32BE(dst + 8) | buf.readUInt32BE(dst + 12)) !== 0));
   const info = findDiagAttribute(view, off, end, INET_DIAG_INFO, attrLength);
   readTcpInfo(buf, info, info < 0 ? 0 : attrLength.value, r.info);
   return true;

@@ -139,6 +139,8 @@ export interface DestroyFields {
   info: ReadonlyArray<{ at: number; bytes: 1 | 4 | 8; value: number }>;
   /** Length of the tcp_info payload: 280 on 6.18; shorter for older kernels; null: no INET_DIAG_INFO at all. */
   infoLength: number | null;
+  /** idiag_dst's bytes (4 for IPv4, 16 for IPv6); all zeros by default. */
+  dst: readonly number[];
 }
 
 /**
@@ -164,7 +166,7 @@ export function destroyMessage(f: Partial<DestroyFields>): Buffer {
     }
     attrs.push(info);
   }
-  const body = diagMessage({ family: f.family ?? AF_INET, state: 7, localPort: f.localPort ?? 0, remotePort: f.remotePort ?? 0 });
+  const body = diagMessage({ family: f.family ?? AF_INET, state: 7, localPort: f.localPort ?? 0, remotePort: f.remotePort ?? 0, dst: f.dst ?? [] });
   const b = Buffer.concat([body, ...attrs]);
   b.writeUInt32LE(b.length, 0);
   return b;

@@ -12,9 +12,11 @@ FIN before their socket goes, so every byte count is exact.
 - hold: COUNT connections established and held; prints {"ready": true}, then takes commands on
   stdin, one a line: "send" (each client sends 1000 bytes, which the server ends leave unread)
   and "close" (the server ends read what was sent and close, the clients read to the end and
-  close).
+  close);
+- unaccepted: COUNT clients connect and send 100 bytes each, never accepted; the listener closes
+  with them in its accept queue (the kernel resets each), then the clients close.
 
-The listener on 127.0.0.1:PORT stays open until the process ends. Prints {"done": true} when the
+The listener on 127.0.0.1:PORT stays open until the process ends (but in unaccepted). Prints {"done": true} when the
 connections are closed, then sleeps until killed.
 """
 import json, socket, sys, time
@@ -84,6 +86,18 @@ elif mode == "hold":
                 read_all(c)
                 c.close()
             break
+elif mode == "unaccepted":
+    clients = [socket.create_connection(("127.0.0.1", port)) for _ in range(count)]
+    for c in clients:
+        c.sendall(b"u" * 100)
+    # The handshakes are complete (connect() returned), so every child is in the accept queue.
+    listener.close()
+    for c in clients:
+        try:
+            c.recv(1)
+        except ConnectionResetError:
+            pass
+        c.close()
 else:
     sys.exit(f"unknown mode {mode}")
 print(json.dumps({"done": True}), flush=True)

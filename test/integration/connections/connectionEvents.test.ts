@@ -46,7 +46,7 @@ function destroyGroupSocket(ns: Netns): string[] | undefined {
 }
 
 /** Runs tcp_exchange.py in the namespace until it has closed its connections. */
-async function exchange(ns: Netns, mode: 'sequential' | 'burst', count: number): Promise<void> {
+async function exchange(ns: Netns, mode: 'sequential' | 'burst' | 'unaccepted', count: number): Promise<void> {
   await ns.startUntil('python3', [EXCHANGE, mode, String(count), String(PORT)], /"done": true/);
 }
 
@@ -114,6 +114,32 @@ describe.runIf(canCreateNetns())('closed connections from the kernel socket dest
       expect(closed(m, 'server', EXPORTER_PORT)).toBeGreaterThan(0);
       expect(closed(m, 'client', EXPORTER_PORT)).toBe(closed(m, 'server', EXPORTER_PORT));
     });
+  });
+
+  describe('connections still in the accept queue when their listener closes', () => {
+    const UNACCEPTED = 50;
+    let ns: Netns;
+    let exporter: NetnsExporter;
+    beforeAll(async () => {
+      ns = new Netns('tcpstate-connqueue');
+      exporter = await startExporterIn(ns, EXPORTER_PORT, ['--collector.connections', '--collector.interval=200ms', '--collector.series.admit-cycles=0', `--collector.ports.pin=${PORT}`]);
+      await exchange(ns, 'unaccepted', UNACCEPTED);
+    }, 120_000);
+    afterAll(() => ns?.destroy());
+
+    it('counts each as a closed connection of the server port (the kernel reports it without its peer\'s port), and each client', async () => {
+      // The kernel's tcp_disconnect() of each child zeroes its peer port and its counters.
+      const m = await eventually(async () => {
+        const s = exporter.samples();
+        return closed(s, 'server') >= UNACCEPTED && closed(s, 'client') >= UNACCEPTED ? s : undefined;
+      }, 30_000, `${UNACCEPTED} closed connections per side on port ${PORT}`).catch((err: unknown) => {
+        const s = exporter.samples();
+        throw new Error(`${String(err)}; server ${closed(s, 'server')}, client ${closed(s, 'client')}`);
+      });
+      expect(closed(m, 'server')).toBe(UNACCEPTED);
+      expect(closed(m, 'client')).toBe(UNACCEPTED);
+      expect(lost(m)).toBe(0);
+    }, 60_000);
   });
 
   describe('a burst the receive buffer cannot hold', () => {

@@ -50,6 +50,20 @@ describe('ClosedConnectionCounters', () => {
     expect(s.withoutPeer).toBe(2);
   });
 
+  it('counts a connection disconnected in its listener\'s accept queue as the server end of the listener\'s port', () => {
+    const c = new ClosedConnectionCounters({ maxServerPorts: 10, topClientPorts: 10, pinnedPorts: [], ephemeralPorts: 'number' }, NO_SERIES_HYSTERESIS);
+    // The listener is gone from the dumps by then: the role comes from the event, not from a listener.
+    c.startCycle(null, []);
+    c.add(closed(7000, 0, {}, true));
+    c.add(closed(7000, 0, {}, true));
+    const s = c.summarize();
+    expect(byPort(s.serverPorts)['7000']!.closed).toBe(2);
+    expect(byPort(s.serverPorts)['7000']!.bytesReceived).toBe(0);
+    expect(byPort(s.clientPorts)['7000']).toBeUndefined();
+    expect(s.connections).toBe(2);
+    expect(s.withoutPeer).toBe(0);
+  });
+
   it('counts data bytes: sent without retransmissions, received without the peer FIN', () => {
     const c = new ClosedConnectionCounters({ maxServerPorts: 10, topClientPorts: 10, pinnedPorts: [7000], ephemeralPorts: 'number' }, NO_SERIES_HYSTERESIS);
     c.startCycle(null, [7000]);

@@ -53,6 +53,26 @@ describe('parseSocketDestroyDatagram', () => {
       want: [{ localPort: 1, remotePort: 2, info: { retransmits: -1, rttUs: -1, bytesAcked: -1, bytesSent: -1 } }],
     },
     {
+      name: 'remote port 0 without a peer address (a listener): not disconnected',
+      input: destroyMessage({ localPort: 7000, remotePort: 0 }),
+      want: [{ localPort: 7000, remotePort: 0, disconnected: false }],
+    },
+    {
+      name: 'remote port 0 with a peer address (tcp_disconnect(): an accept-queue child of a closed listener)',
+      input: destroyMessage({ localPort: 7000, remotePort: 0, dst: [127, 0, 0, 1] }),
+      want: [{ localPort: 7000, remotePort: 0, disconnected: true }],
+    },
+    {
+      name: 'IPv6, remote port 0, the peer address only in its last word (::1)',
+      input: destroyMessage({ family: AF_INET6, localPort: 7000, remotePort: 0, dst: [...Array<number>(15).fill(0), 1] }),
+      want: [{ family: 'ipv6', remotePort: 0, disconnected: true }],
+    },
+    {
+      name: 'a connected socket is never "disconnected"',
+      input: destroyMessage({ localPort: 40000, remotePort: 7000, dst: [127, 0, 0, 1] }),
+      want: [{ remotePort: 7000, disconnected: false }],
+    },
+    {
       name: 'two messages in one datagram',
       input: Buffer.concat([destroyMessage({ localPort: 1, remotePort: 2 }), destroyMessage({ localPort: 3, remotePort: 4 })]),
       want: [{ localPort: 1 }, { localPort: 3 }],
