@@ -33,7 +33,10 @@ export interface ClosedConnectionsSummary {
   clientPorts: readonly PortClosedConnections[];
   /** Destroyed sockets with a peer, counted above. */
   connections: number;
-  /** Destroyed sockets without a peer (remote port 0, no peer address): listeners, sockets closed before connect(). */
+  /**
+   * Destroyed sockets without a peer port: listeners, sockets closed before connect(), and
+   * blocking connect()s that failed (the kernel's tcp_disconnect() erases the peer's port).
+   */
   withoutPeer: number;
 }
 
@@ -103,14 +106,17 @@ export class ClosedConnectionCounters {
   }
 
   add(s: Readonly<ClosedSocket>): void {
-    // A listener or a socket closed before it connected is no connection; one the kernel
-    // disconnected in its listener's accept queue is, the server's end, on the listener's port.
-    if (s.remotePort === 0 && !s.disconnected) {
+    // A listener or a socket closed before it connected is no connection. One the kernel
+    // disconnected (tcp_disconnect(): peer port and counters zeroed, peer address kept) is either
+    // a child reset in its listener's accept queue, on the listener's port, a connection of ours
+    // (the server's end), or a blocking connect() that failed, whose peer port is lost: left out.
+    const disconnectedChild = s.disconnected && this.roles.isServicePort(s.localPort);
+    if (s.remotePort === 0 && !disconnectedChild) {
       this.withoutPeer++;
       return;
     }
     this.connections++;
-    const server = s.disconnected || this.roles.isServer(s.localPort, s.remotePort);
+    const server = disconnectedChild || this.roles.isServer(s.localPort, s.remotePort);
     const v = closedConnectionOf(s, server, this.one);
     (server ? this.server : this.client).add(server ? s.localPort : s.remotePort, v.bytesSent, v.bytesReceived, v.segmentsOut, v.segmentsIn, v.retransmitted);
   }

@@ -39,13 +39,17 @@ export class NamespaceClosedConnections {
    * are no connection, one disconnected in its listener's accept queue is (the server's end).
    */
   add(inode: number, s: Readonly<ClosedSocket>): void {
-    if (s.remotePort === 0 && !s.disconnected) return;
+    // Without the namespace's listeners, a disconnected socket on a port outside the ephemeral
+    // range is taken for a child reset in its listener's accept queue; one inside it, for a
+    // blocking connect() that failed (its peer port lost), left out as the port counters do.
+    const disconnectedChild = s.disconnected && !this.roles.inEphemeralRange(s.localPort);
+    if (s.remotePort === 0 && !disconnectedChild) return;
     let t = this.totals.get(inode);
     if (!t) {
       t = zeroClosedConnectionTotals();
       this.totals.set(inode, t);
     }
-    addClosedConnectionTotals(t, closedConnectionOf(s, s.disconnected || this.roles.isServer(s.localPort, s.remotePort), this.one));
+    addClosedConnectionTotals(t, closedConnectionOf(s, disconnectedChild || this.roles.isServer(s.localPort, s.remotePort), this.one));
   }
 
   /** A copy of the namespace's totals since it was first tracked, or undefined if it is not. */

@@ -102,6 +102,11 @@ export class SocketRoles {
     return hasBit(this.bits, port, LISTENING);
   }
 
+  /** Whether `port` had a listener at the last dump, or is remembered as a service's (memoryCycles). */
+  isServicePort(port: number): boolean {
+    return hasBit(this.bits, port, LISTENING) || hasBit(this.bits, port, REMEMBERED);
+  }
+
   inEphemeralRange(port: number): boolean {
     return port >= this.range.low && port <= this.range.high;
   }

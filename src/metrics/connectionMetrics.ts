@@ -24,7 +24,7 @@ function byDirection(sent: (p: PortClosedConnections) => number, received: (p: P
 export const CONNECTION_METRICS: readonly MetricFamily[] = [
   {
     name: 'tcpstate_port_closed_connections_total',
-    help: 'TCP connections closed since the exporter started, per side the host holds (a connection between two local sockets counts once per role), by role and port as tcpstate_port_sockets (role="server": local port of the service; role="client": remote port; ports beyond the caps in port="other", ports inside ip_local_port_range in port="ephemeral"). From the kernel socket destroy events; failed connection attempts included, and connections reset in a closing listener\'s accept queue (role="server", no bytes); listeners not. A port\'s series starts at 0 when the port is admitted: what it closed before stays in port="other" (pin ports with --collector.ports.pin to count them from the start).',
+    help: 'TCP connections closed since the exporter started, per side the host holds (a connection between two local sockets counts once per role), by role and port as tcpstate_port_sockets (role="server": local port of the service; role="client": remote port; ports beyond the caps in port="other", ports inside ip_local_port_range in port="ephemeral"). From the kernel socket destroy events; failed non-blocking connection attempts included, and connections reset in a closing listener\'s accept queue (role="server", no bytes); listeners and failed blocking connect()s (the kernel erases their peer port) not. A port\'s series starts at 0 when the port is admitted: what it closed before stays in port="other" (pin ports with --collector.ports.pin to count them from the start).',
     type: 'counter',
     labelNames: ['role', 'port'],
     collector: 'connections',

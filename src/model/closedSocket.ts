@@ -14,9 +14,10 @@ export interface ClosedSocket {
    */
   remotePort: number;
   /**
-   * A connection with remote port 0 but a peer address: disconnected by the kernel, in practice
-   * one still in a listener's accept queue when the listener closed (inet_csk_listen_stop() resets
-   * each child with tcp_disconnect()); the local port is the listener's. Its tcp_info is zeroed.
+   * Remote port 0 but a peer address: disconnected by the kernel with tcp_disconnect(), its
+   * tcp_info zeroed. Either a child still in a listener's accept queue when the listener closed
+   * (inet_csk_listen_stop(); the local port is the listener's) or a blocking connect() that failed
+   * (__inet_stream_connect()'s error path; the local port is the client's, usually ephemeral).
    */
   disconnected: boolean;
   /** The socket's struct tcp_info at destruction; every field -1 when the event carried none. */

@@ -13,8 +13,10 @@ FIN before their socket goes, so every byte count is exact.
   stdin, one a line: "send" (each client sends 1000 bytes, which the server ends leave unread)
   and "close" (the server ends read what was sent and close, the clients read to the end and
   close);
-- unaccepted: COUNT clients connect and send 100 bytes each, never accepted; the listener closes
-  with them in its accept queue (the kernel resets each), then the clients close.
+- unaccepted: COUNT clients connect and send 100 bytes each, never accepted; prints
+  {"ready": true} and waits for a line on stdin; then 3 blocking connect()s to PORT + 1, where
+  nothing listens (refused), then the listener closes with the clients in its accept queue (the
+  kernel resets each), and the clients close.
 
 The listener on 127.0.0.1:PORT stays open until the process ends (but in unaccepted). Prints {"done": true} when the
 connections are closed, then sleeps until killed.
@@ -91,6 +93,15 @@ elif mode == "unaccepted":
     for c in clients:
         c.sendall(b"u" * 100)
     # The handshakes are complete (connect() returned), so every child is in the accept queue.
+    print(json.dumps({"ready": True}), flush=True)
+    sys.stdin.readline()
+    for _ in range(3):
+        s = socket.socket()
+        try:
+            s.connect(("127.0.0.1", port + 1))
+        except ConnectionRefusedError:
+            pass
+        s.close()
     listener.close()
     for c in clients:
         try:

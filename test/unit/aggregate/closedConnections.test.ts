@@ -52,8 +52,8 @@ describe('ClosedConnectionCounters', () => {
 
   it('counts a connection disconnected in its listener\'s accept queue as the server end of the listener\'s port', () => {
     const c = new ClosedConnectionCounters({ maxServerPorts: 10, topClientPorts: 10, pinnedPorts: [], ephemeralPorts: 'number' }, NO_SERIES_HYSTERESIS);
-    // The listener is gone from the dumps by then: the role comes from the event, not from a listener.
-    c.startCycle(null, []);
+    // The listener of the last dump: its children come after it closed.
+    c.startCycle(null, [7000]);
     c.add(closed(7000, 0, {}, true));
     c.add(closed(7000, 0, {}, true));
     const s = c.summarize();
@@ -62,6 +62,18 @@ describe('ClosedConnectionCounters', () => {
     expect(byPort(s.clientPorts)['7000']).toBeUndefined();
     expect(s.connections).toBe(2);
     expect(s.withoutPeer).toBe(0);
+  });
+
+  it('leaves a disconnected socket on a port without a listener out: a blocking connect() that failed, its peer port erased', () => {
+    const c = new ClosedConnectionCounters({ maxServerPorts: 10, topClientPorts: 10, pinnedPorts: [8000], ephemeralPorts: 'number' }, NO_SERIES_HYSTERESIS);
+    c.startCycle(null, [7000]);
+    // From an ephemeral port, and from a bound one (8000: pinned, but nothing listens on it).
+    c.add(closed(41000, 0, {}, true));
+    c.add(closed(8000, 0, {}, true));
+    const s = c.summarize();
+    expect(sumClosed(s)).toBe(0);
+    expect(s.connections).toBe(0);
+    expect(s.withoutPeer).toBe(2);
   });
 
   it('counts data bytes: sent without retransmissions, received without the peer FIN', () => {
