@@ -15,10 +15,11 @@
  * compiler is there: the same requests as ours, the budget's reference, and with `per-family` as
  * `ss` makes them), and the exporter process with both collectors on, charged to a memory cgroup
  * of its own (its charge, and its working set as the kubelet counts it), then once more in a
- * cgroup with a 40 MB limit, the budget, to show it lives and answers under it. Ours and the two C dumps with tcp_info are measured cycle by cycle, interleaved:
- * one warm collector process runs a cycle, then each C dump runs once (timing its own dumps), in an
- * order that rotates, BENCH_PAIRS times; the ratio is the median of the per-round ratios, so a slow
- * minute of the shared machine weighs on ours and the reference alike instead of on one of them.
+ * cgroup with a 40 MB limit, the budget, to show it lives and answers under it. Ours and the two
+ * C dumps with tcp_info are measured cycle by cycle, interleaved: one warm collector process runs
+ * a cycle, then each C dump runs once (timing its own dumps), in an order that rotates,
+ * BENCH_PAIRS times; the ratio is the median of the per-round ratios, so a slow minute of the
+ * shared machine weighs on ours and the reference alike instead of on one of them.
  */
 import type { ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -26,7 +27,7 @@ import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
-import { median, medianMeasure, type CycleMeasure } from './measure.js';
+import { median, medianMeasure, quantile, type CycleMeasure } from './measure.js';
 import { chargesText, exporterProcess, limitText } from './exporterProcess.js';
 import { Netns } from './netns.js';
 import { buildDiagDump, commandTimes } from './references.js';
@@ -203,7 +204,6 @@ interface InterleavedRounds {
   rounds: number;
 }
 
-const quantile = (xs: readonly number[], q: number): number => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(xs.length * q))]!;
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 /**

@@ -9,7 +9,10 @@ export interface CycleMeasure {
   peakRssMb: number;
 }
 
-export const median = (xs: readonly number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+/** The q-quantile (0 ≤ q < 1) of xs: the element at floor(n·q) of the sorted values. */
+export const quantile = (xs: readonly number[], q: number): number => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(xs.length * q))]!;
+
+export const median = (xs: readonly number[]): number => quantile(xs, 0.5);
 
 /** Medians, field by field, of several processes' measures. */
 export function medianMeasure(runs: readonly CycleMeasure[]): CycleMeasure {

@@ -57,7 +57,7 @@ export class MemoryCgroup {
 
   charge(): CgroupCharge {
     const read = (file: string): number => Number(readFileSync(join(this.path, file), 'utf8').trim());
-    const stat = new Map(readFileSync(join(this.path, 'memory.stat'), 'utf8').split('\n').map((l) => l.split(' ') as [string, string]).map(([k, v]) => [k, Number(v)]));
+    // memory.stat, memory.oom_control and memory.events: "key value" lines.
     const keyed = (file: string): Map<string, number> =>
       new Map(
         readFileSync(join(this.path, file), 'utf8')
@@ -65,6 +65,7 @@ export class MemoryCgroup {
           .map((l) => l.split(' ') as [string, string])
           .map(([k, v]) => [k, Number(v)]),
       );
+    const stat = keyed('memory.stat');
     if (this.v1) {
       const currentMb = read('memory.usage_in_bytes') / MB;
       return {

@@ -78,8 +78,8 @@ export class DumpError extends Error {
  * datagram inside send(), which for a family with no sockets walks the whole table, 100–250 ms at
  * 1M), and the reads after a slow request or two slow reads in a row (SLOW_SEND_MS, SLOW_READ_MS,
  * SLOW_READS_IN_ROW, POOL_READS): a family sparse in a large table, where each read walks a long
- * stretch. So one read is the most
- * the event loop waits for: ~0.1 ms normally, one stretch of the walk at worst (measured at 1M
+ * stretch. So one read is the most the event loop waits for: ~0.1 ms normally, one stretch of the
+ * walk at worst (measured at 1M
  * IPv4 sockets and 600 IPv6 ones: the event loop's longest delay 9–15 ms, against 33–70 ms with
  * every read on it).
  */
